@@ -1,0 +1,242 @@
+#include "config_reader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "error.h"
+#include "units.h"
+
+namespace lingercam::common {
+
+const toml::table ConfigReader::kEmpty;
+
+namespace {
+
+std::string describe(const toml::node &node)
+{
+	std::ostringstream out;
+	switch (node.type()) {
+	case toml::node_type::string: out << '"' << *node.value<std::string>() << '"'; break;
+	case toml::node_type::table: out << "a table"; break;
+	case toml::node_type::array: out << "an array"; break;
+	case toml::node_type::integer: out << *node.value<std::int64_t>(); break;
+	case toml::node_type::floating_point: out << *node.value<double>(); break;
+	case toml::node_type::boolean: out << (*node.value<bool>() ? "true" : "false"); break;
+	default: out << "a date/time"; break;
+	}
+	return out.str();
+}
+
+} // namespace
+
+toml::table ConfigReader::parseFile(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	if (!in)
+		throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
+	std::ostringstream content;
+	content << in.rdbuf();
+	if (in.bad())
+		throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
+	return parseString(content.str(), path);
+}
+
+toml::table ConfigReader::parseString(std::string_view text, const std::string &path)
+{
+	try {
+		return toml::parse(text, path);
+	} catch (const toml::parse_error &e) {
+		std::ostringstream msg;
+		msg << path << ':' << e.source().begin.line << ':' << e.source().begin.column
+		    << ": invalid TOML: " << e.description();
+		throw ConfigError(msg.str());
+	}
+}
+
+ConfigReader::ConfigReader(const toml::table &table, std::string file, std::string tableName)
+	: table_(&table), file_(std::move(file)), tableName_(std::move(tableName))
+{
+}
+
+std::string ConfigReader::where(std::string_view key) const
+{
+	std::ostringstream out;
+	out << file_;
+	if (const toml::node *node = table_->get(key))
+		out << ':' << node->source().begin.line;
+	else if (table_->source().begin.line)
+		out << ':' << table_->source().begin.line;
+	out << ": key '";
+	if (!tableName_.empty())
+		out << tableName_ << '.';
+	out << key << '\'';
+	return out.str();
+}
+
+void ConfigReader::fail(std::string_view key, const std::string &message) const
+{
+	throw ConfigError(where(key) + ": " + message);
+}
+
+void ConfigReader::wrongType(std::string_view key, const toml::node &node, std::string_view expected) const
+{
+	fail(key, "expected " + std::string(expected) + ", got " + describe(node));
+}
+
+const toml::node *ConfigReader::lookup(std::string_view key)
+{
+	known_.emplace(key);
+	return table_->get(key);
+}
+
+std::optional<std::string> ConfigReader::string(std::string_view key)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	if (auto value = node->value_exact<std::string>())
+		return *value;
+	wrongType(key, *node, "a string");
+}
+
+std::optional<std::string> ConfigReader::choice(std::string_view key, std::initializer_list<std::string_view> allowed)
+{
+	auto value = string(key);
+	if (!value)
+		return std::nullopt;
+	std::string list;
+	for (std::string_view option : allowed) {
+		if (*value == option)
+			return value;
+		list += (list.empty() ? "\"" : ", \"") + std::string(option) + "\"";
+	}
+	fail(key, "expected one of " + list + ", got \"" + *value + "\"");
+}
+
+std::optional<std::int64_t> ConfigReader::integer(std::string_view key, std::int64_t min, std::int64_t max)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	auto value = node->value_exact<std::int64_t>();
+	if (!value)
+		wrongType(key, *node, "an integer");
+	if (*value < min || *value > max)
+		fail(key, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+				  ", got " + std::to_string(*value));
+	return value;
+}
+
+std::optional<double> ConfigReader::number(std::string_view key, double min, double max)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	auto value = node->value<double>(); // integers convert
+	if (!value || !(node->is_integer() || node->is_floating_point()))
+		wrongType(key, *node, "a number");
+	if (!(*value >= min && *value <= max)) {
+		std::ostringstream msg;
+		msg << "expected a number from " << min << " to " << max << ", got " << *value;
+		fail(key, msg.str());
+	}
+	return value;
+}
+
+std::optional<bool> ConfigReader::boolean(std::string_view key)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	if (auto value = node->value_exact<bool>())
+		return *value;
+	wrongType(key, *node, "true or false");
+}
+
+std::optional<std::chrono::milliseconds> ConfigReader::duration(std::string_view key, std::chrono::milliseconds min,
+								std::chrono::milliseconds max)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	std::optional<std::chrono::milliseconds> value;
+	if (auto seconds = node->value_exact<std::int64_t>()) {
+		if (*seconds >= 0 && *seconds < 1'000'000'000'000)
+			value = std::chrono::seconds(*seconds);
+	} else if (auto text = node->value_exact<std::string>()) {
+		value = parseDuration(*text);
+	}
+	const std::string accepted = "a duration (seconds as an integer, or a string like \"30s\", \"10m\", \"1h30m\") from " +
+				     formatDuration(min) + " to " + formatDuration(max);
+	if (!value)
+		fail(key, "expected " + accepted + ", got " + describe(*node));
+	if (*value < min || *value > max)
+		fail(key, "expected " + accepted + ", got " + describe(*node));
+	return value;
+}
+
+std::optional<std::uint64_t> ConfigReader::bytes(std::string_view key)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	if (auto n = node->value_exact<std::int64_t>(); n && *n >= 0)
+		return static_cast<std::uint64_t>(*n);
+	if (auto text = node->value_exact<std::string>())
+		if (auto value = parseBytes(*text))
+			return value;
+	fail(key, "expected a size (bytes as an integer, or a string like \"500M\", \"20G\"), got " + describe(*node));
+}
+
+ConfigReader ConfigReader::table(std::string_view key)
+{
+	const toml::node *node = lookup(key);
+	std::string name = tableName_.empty() ? std::string(key) : tableName_ + "." + std::string(key);
+	if (!node)
+		return ConfigReader(kEmpty, file_, name);
+	if (const toml::table *t = node->as_table())
+		return ConfigReader(*t, file_, name);
+	wrongType(key, *node, "a table [" + name + "]");
+}
+
+std::vector<ConfigReader> ConfigReader::tables(std::string_view key)
+{
+	std::vector<ConfigReader> out;
+	const toml::node *node = lookup(key);
+	if (!node)
+		return out;
+	const toml::array *array = node->as_array();
+	if (!array)
+		wrongType(key, *node, "an array of tables [[" + std::string(key) + "]]");
+	std::size_t index = 0;
+	for (const toml::node &element : *array) {
+		const toml::table *t = element.as_table();
+		if (!t)
+			wrongType(key, element, "an array of tables [[" + std::string(key) + "]]");
+		out.emplace_back(*t, file_, std::string(key) + "[" + std::to_string(index++) + "]");
+	}
+	return out;
+}
+
+void ConfigReader::finish() const
+{
+	for (const auto &[key, node] : *table_) {
+		if (known_.count(key.str()))
+			continue;
+		std::string knownList;
+		for (const std::string &k : known_)
+			knownList += (knownList.empty() ? "" : ", ") + k;
+		std::ostringstream msg;
+		msg << file_ << ':' << node.source().begin.line << ": unknown key '";
+		if (!tableName_.empty())
+			msg << tableName_ << '.';
+		msg << key.str() << "'";
+		if (!knownList.empty())
+			msg << " (known keys here: " << knownList << ")";
+		throw ConfigError(msg.str());
+	}
+}
+
+} // namespace lingercam::common

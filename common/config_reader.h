@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace lingercam::common {
+
+/// Typed, checked access to one TOML table of a config file. Every getter records the key as
+/// known; finish() then rejects any key nobody asked for. Every error is a ConfigError whose
+/// message names the file, the line, the key and what is accepted.
+class ConfigReader {
+public:
+	/// Reads and parses \a path; throws ConfigError for an unreadable file or invalid TOML.
+	static toml::table parseFile(const std::string &path);
+	static toml::table parseString(std::string_view text, const std::string &path);
+
+	ConfigReader(const toml::table &table, std::string file, std::string tableName = {});
+
+	std::optional<std::string> string(std::string_view key);
+	std::optional<std::string> choice(std::string_view key, std::initializer_list<std::string_view> allowed);
+	std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max);
+	std::optional<double> number(std::string_view key, double min, double max);
+	std::optional<bool> boolean(std::string_view key);
+	/// An integer (seconds) or a string such as "90s", "10m", "1h30m".
+	std::optional<std::chrono::milliseconds> duration(std::string_view key, std::chrono::milliseconds min,
+							  std::chrono::milliseconds max);
+	/// An integer (bytes) or a string such as "500M", "20GiB".
+	std::optional<std::uint64_t> bytes(std::string_view key);
+	/// A sub-table; absent gives an empty one.
+	ConfigReader table(std::string_view key);
+	/// An array of tables ([[key]]).
+	std::vector<ConfigReader> tables(std::string_view key);
+
+	/// Throws ConfigError naming the first key no getter asked for.
+	void finish() const;
+
+	const std::string &file() const { return file_; }
+	/// "FILE:LINE: key 'k'" for messages about a value that was read fine but is inconsistent.
+	std::string where(std::string_view key) const;
+	[[noreturn]] void fail(std::string_view key, const std::string &message) const;
+
+private:
+	const toml::node *lookup(std::string_view key);
+	[[noreturn]] void wrongType(std::string_view key, const toml::node &node, std::string_view expected) const;
+
+	const toml::table *table_;
+	std::string file_;
+	std::string tableName_;
+	std::set<std::string, std::less<>> known_;
+	static const toml::table kEmpty;
+};
+
+} // namespace lingercam::common

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace lingercam::common {
+
+/// The service manager protocol (sd_notify): READY, STATUS, WATCHDOG, STOPPING.
+/// Every call is a no-op when not started by systemd (no NOTIFY_SOCKET).
+class Notifier {
+public:
+	Notifier();
+
+	void ready();
+	void status(const std::string &text);
+	void stopping();
+	/// Keep-alive ping; call only from a loop that is making progress.
+	void watchdog();
+
+	/// WatchdogSec= of the unit, zero if none.
+	std::chrono::microseconds watchdogInterval() const { return watchdog_; }
+
+private:
+	std::chrono::microseconds watchdog_{ 0 };
+};
+
+} // namespace lingercam::common

@@ -1,0 +1,301 @@
+#include "store.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "error.h"
+#include "logging.h"
+#include "units.h"
+
+namespace lingercam::common {
+
+namespace {
+
+struct DirCloser {
+	void operator()(DIR *d) const { ::closedir(d); }
+};
+
+/// Lists a folder's entry names (not "." and "..").
+std::vector<std::string> listDir(int dirFd)
+{
+	int fd = ::openat(dirFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	throwErrnoIf(fd < 0, "open folder to list");
+	DIR *raw = ::fdopendir(fd); // owns fd from here on
+	if (!raw) {
+		int err = errno;
+		::close(fd);
+		throw SystemError("list folder", err);
+	}
+	std::unique_ptr<DIR, DirCloser> dir(raw);
+	std::vector<std::string> names;
+	while (dirent *e = ::readdir(dir.get())) {
+		std::string_view name(e->d_name);
+		if (name != "." && name != "..")
+			names.emplace_back(name);
+	}
+	return names;
+}
+
+std::optional<std::int64_t> toSeconds(Clock::WallTime t)
+{
+	return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+DiskSpace statDiskSpace(int dirFd)
+{
+	struct statvfs st;
+	throwErrnoIf(::fstatvfs(dirFd, &st) != 0, "statvfs store");
+	DiskSpace space;
+	space.available = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+	space.total = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
+	return space;
+}
+
+Store::Store(std::filesystem::path root, DiskSpaceProbe probe)
+	: root_(std::move(root)), probe_(std::move(probe)), log_(logger("store"))
+{
+	std::error_code ec;
+	std::filesystem::create_directories(root_, ec);
+	if (ec)
+		throw SystemError("create store " + root_.string(), ec.value());
+	rootFd_ = openDir(AT_FDCWD, root_.string());
+	if (!probe_)
+		probe_ = statDiskSpace;
+	frames_ = scan(rootFd_.get(), &leftoversRemoved_, log_.get());
+	for (const StoredFrame &f : frames_)
+		totalBytes_ += f.bytes;
+	::unlinkat(rootFd_.get(), ".latest.jpg.tmp", 0);
+	if (leftoversRemoved_)
+		log_->warn("removed unfinished files left by an earlier crash count={}", leftoversRemoved_);
+}
+
+std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::logger *log)
+{
+	std::deque<StoredFrame> frames;
+	std::size_t removed = 0;
+	auto sorted = [](std::vector<std::string> v) {
+		std::sort(v.begin(), v.end());
+		return v;
+	};
+	for (const std::string &year : sorted(listDir(rootFd))) {
+		if (!isYearName(year))
+			continue;
+		UniqueFd yearFd = openDir(rootFd, year);
+		for (const std::string &month : sorted(listDir(yearFd.get()))) {
+			if (!isMonthName(month))
+				continue;
+			UniqueFd monthFd = openDir(yearFd.get(), month);
+			for (const std::string &day : sorted(listDir(monthFd.get()))) {
+				if (!isDayName(day))
+					continue;
+				UniqueFd dayFd = openDir(monthFd.get(), day);
+				std::vector<StoredFrame> dayFrames;
+				std::string dayPath = year + "/" + month + "/" + day;
+				for (const std::string &name : listDir(dayFd.get())) {
+					if (name.front() == '.') {
+						if (name.ends_with(".tmp") && ::unlinkat(dayFd.get(), name.c_str(), 0) == 0)
+							++removed;
+						continue;
+					}
+					auto id = parseFrameFileName(name);
+					if (!id || id->dayPath() != dayPath) {
+						if (log)
+							log->debug("ignoring a file that is not a frame path={}/{}", dayPath, name);
+						continue;
+					}
+					struct stat st;
+					if (::fstatat(dayFd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+					    !S_ISREG(st.st_mode))
+						continue;
+					dayFrames.push_back({ *id, static_cast<std::uint64_t>(st.st_size) });
+				}
+				std::sort(dayFrames.begin(), dayFrames.end(),
+					  [](const StoredFrame &a, const StoredFrame &b) { return a.id < b.id; });
+				frames.insert(frames.end(), dayFrames.begin(), dayFrames.end());
+			}
+		}
+	}
+	if (leftovers)
+		*leftovers = removed;
+	return frames;
+}
+
+FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time)
+{
+	FrameId id{ *toSeconds(time), 0 };
+	// Same second as a frame we know of: start past its sequence number.
+	auto sameSecond = std::lower_bound(frames_.begin(), frames_.end(), FrameId{ id.seconds + 1, 0 },
+					   [](const StoredFrame &f, const FrameId &v) { return f.id < v; });
+	if (sameSecond != frames_.begin() && std::prev(sameSecond)->id.seconds == id.seconds)
+		id.seq = std::prev(sameSecond)->id.seq + 1;
+
+	UniqueFd dayFd = makeDirs(rootFd_.get(), id.dayPath());
+	const std::string tmp = "." + id.fileName() + ".tmp";
+	::unlinkat(dayFd.get(), tmp.c_str(), 0);
+	UniqueFd fd(::openat(dayFd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+	throwErrnoIf(!fd, "create " + id.dayPath() + "/" + tmp);
+	try {
+		writeAll(fd.get(), jpeg, id.relativePath());
+		throwErrnoIf(::fsync(fd.get()) != 0, "fsync " + tmp);
+		fd.reset();
+		// RENAME_NOREPLACE: a frame that exists (written by someone else, or a clock step
+		// back into a second we already have) is never overwritten.
+		for (;;) {
+			if (::renameat2(dayFd.get(), tmp.c_str(), dayFd.get(), id.fileName().c_str(), RENAME_NOREPLACE) == 0)
+				break;
+			if (errno != EEXIST || id.seq >= kMaxFrameSeq)
+				throw SystemError("rename into place " + id.relativePath(), errno);
+			++id.seq;
+		}
+	} catch (...) {
+		::unlinkat(dayFd.get(), tmp.c_str(), 0);
+		throw;
+	}
+	fsyncDir(dayFd.get(), id.dayPath());
+	replaceSymlink(rootFd_.get(), kLatestName, id.relativePath(), root_.string() + "/" + kLatestName);
+
+	StoredFrame stored{ id, jpeg.size() };
+	if (frames_.empty() || frames_.back().id < id)
+		frames_.push_back(stored);
+	else // the clock went back: keep the index sorted
+		frames_.insert(std::upper_bound(frames_.begin(), frames_.end(), stored,
+						[](const StoredFrame &a, const StoredFrame &b) { return a.id < b.id; }),
+			       stored);
+	totalBytes_ += stored.bytes;
+	return id;
+}
+
+std::optional<FrameId> Store::latest() const
+{
+	char buf[256];
+	ssize_t n = ::readlinkat(rootFd_.get(), kLatestName, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return std::nullopt;
+	return parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+std::optional<FrameId> Store::pulledWatermark() const
+{
+	bool exists = false;
+	std::string content;
+	try {
+		content = readSmallFile(rootFd_.get(), kPulledName, exists);
+	} catch (const SystemError &e) {
+		log_->warn("cannot read {}: {}", kPulledName, e.what());
+		return std::nullopt;
+	}
+	if (!exists)
+		return std::nullopt;
+	while (!content.empty() && (content.back() == '\n' || content.back() == ' ' || content.back() == '\r'))
+		content.pop_back();
+	auto id = parseFrameStem(content);
+	if (!id)
+		log_->warn("ignoring {}: not a frame time content=\"{}\"", kPulledName, content.substr(0, 40));
+	return id;
+}
+
+DiskSpace Store::diskSpace() const
+{
+	return probe_(rootFd_.get());
+}
+
+void Store::removeFrame(const StoredFrame &frame)
+{
+	std::string path = frame.id.relativePath();
+	if (::unlinkat(rootFd_.get(), path.c_str(), 0) != 0 && errno != ENOENT)
+		throw SystemError("delete " + path, errno);
+	totalBytes_ -= std::min(totalBytes_, frame.bytes);
+}
+
+void Store::pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next)
+{
+	if (next && next->dayPath() == removed.dayPath())
+		return;
+	// The day's last frame is gone: remove its folder, then month and year if empty.
+	std::string day = removed.dayPath();
+	for (std::string path : { day, day.substr(0, 7), day.substr(0, 4) })
+		if (::unlinkat(rootFd_.get(), path.c_str(), AT_REMOVEDIR) != 0)
+			break;
+}
+
+RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now)
+{
+	RetentionResult result;
+	if (frames_.size() <= 1)
+		return result;
+	std::optional<FrameId> watermark = pulledWatermark();
+	auto isPulled = [&](const StoredFrame &f) { return watermark && f.id <= *watermark; };
+
+	auto dropFront = [&]() {
+		StoredFrame victim = frames_.front();
+		removeFrame(victim);
+		frames_.pop_front();
+		pruneEmptyDays(victim.id, frames_.empty() ? std::nullopt : std::optional(frames_.front().id));
+		++result.deleted;
+		result.freedBytes += victim.bytes;
+		if (watermark && !isPulled(victim))
+			++result.deletedUnpulled;
+	};
+
+	// Age: with pull running (.pulled exists) only confirmed frames age out; frames pull has
+	// not fetched yet stay until a space limit needs their room.
+	if (policy.maxAge.count() > 0) {
+		std::int64_t cutoff = *toSeconds(now) - policy.maxAge.count();
+		while (frames_.size() > 1 && frames_.front().id.seconds < cutoff) {
+			if (watermark && !isPulled(frames_.front())) {
+				if (!warnedAgeKept_)
+					log_->warn("keeping frames older than max_age that pull has not confirmed yet "
+						   "pulled={} oldest={}",
+						   watermark->stem(), frames_.front().id.stem());
+				warnedAgeKept_ = true;
+				break;
+			}
+			dropFront();
+		}
+	}
+
+	// Space limits: pulled frames are the oldest (the watermark is contiguous from the
+	// start), so oldest-first deletes every confirmed frame before any unconfirmed one.
+	if (policy.maxBytes > 0)
+		while (frames_.size() > 1 && totalBytes_ > policy.maxBytes)
+			dropFront();
+
+	if (policy.minFreeBytes > 0 || policy.minFreePercent > 0) {
+		DiskSpace space = diskSpace();
+		std::uint64_t wanted = std::max<std::uint64_t>(
+			policy.minFreeBytes,
+			static_cast<std::uint64_t>(policy.minFreePercent / 100.0 * static_cast<double>(space.total)));
+		if (space.available < wanted) {
+			std::uint64_t need = wanted - space.available;
+			std::uint64_t freed = 0;
+			while (frames_.size() > 1 && freed < need) {
+				// A deleted file returns its allocated blocks: round up to 4 KiB.
+				freed += (frames_.front().bytes + 4095) / 4096 * 4096;
+				dropFront();
+			}
+			space = diskSpace();
+			result.spaceStillLow = space.available < wanted;
+		}
+	}
+
+	if (result.deletedUnpulled)
+		log_->warn("retention deleted frames pull had not fetched yet count={} pulled={}", result.deletedUnpulled,
+			   watermark ? watermark->stem() : "none");
+	if (result.deleted)
+		log_->debug("retention deleted={} freed={} frames={} bytes={}", result.deleted,
+			    formatBytes(result.freedBytes), frames_.size(), totalBytes_);
+	return result;
+}
+
+} // namespace lingercam::common

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "clock.h"
+#include "frame_name.h"
+#include "fs_util.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace lingercam::common {
+
+/// File and folder names of the store layout (DESIGN.md).
+inline constexpr const char *kLatestName = "latest.jpg";
+inline constexpr const char *kPulledName = ".pulled";
+
+/// When retention deletes frames. Zero disables a limit.
+struct RetentionPolicy {
+	std::uint64_t maxBytes = 0;        ///< frames' total size
+	std::uint64_t minFreeBytes = 0;    ///< free space to keep on the store's file system
+	double minFreePercent = 0;         ///< same, as a percentage of the file system
+	std::chrono::seconds maxAge{ 0 };  ///< frames older than this (pulled ones only, if pull runs)
+};
+
+struct DiskSpace {
+	std::uint64_t available = 0; ///< bytes an unprivileged writer may still use
+	std::uint64_t total = 0;
+};
+
+struct RetentionResult {
+	std::size_t deleted = 0;
+	std::uint64_t freedBytes = 0;
+	std::size_t deletedUnpulled = 0; ///< frames pull had not confirmed (space limits only)
+	bool spaceStillLow = false;       ///< free space is below the minimum even with one frame left
+};
+
+struct StoredFrame {
+	FrameId id;
+	std::uint64_t bytes = 0;
+};
+
+/// The timestamped frame store: layout, atomic publication, latest.jpg and retention.
+///
+/// Keeps an in-memory index of every frame (16 bytes each: a year of per-minute frames
+/// is 8 MiB), built by one scan at start, so publishing and retention cost work in
+/// proportion to what they add or delete, never to the store's size.
+class Store {
+public:
+	using DiskSpaceProbe = std::function<DiskSpace(int dirFd)>;
+
+	/// Opens (creating if needed) the store at \a root, indexes its frames and removes
+	/// work-in-progress files a crash left behind. Throws SystemError.
+	explicit Store(std::filesystem::path root, DiskSpaceProbe probe = {});
+
+	/// Publishes one complete JPEG for \a time: temp file, fsync, rename (never over an
+	/// existing frame: a second frame in the same second gets a -N suffix), folder fsync,
+	/// then latest.jpg. Returns the frame's id.
+	FrameId publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time);
+
+	/// Deletes frames the policy no longer keeps, oldest first, frames at or before the
+	/// time in .pulled before those pull has not confirmed. Never deletes the newest frame.
+	RetentionResult applyRetention(const RetentionPolicy &policy, Clock::WallTime now);
+
+	/// The frame latest.jpg points at (one readlink), if any.
+	std::optional<FrameId> latest() const;
+	/// The time pull confirmed in .pulled, if the file exists and is valid.
+	std::optional<FrameId> pulledWatermark() const;
+
+	std::filesystem::path root() const { return root_; }
+	std::filesystem::path pathOf(const FrameId &id) const { return root_ / id.relativePath(); }
+	std::size_t frameCount() const { return frames_.size(); }
+	std::uint64_t totalBytes() const { return totalBytes_; }
+	const std::deque<StoredFrame> &frames() const { return frames_; }
+	DiskSpace diskSpace() const;
+	/// Work-in-progress files removed by the start-up scan.
+	std::size_t leftoversRemoved() const { return leftoversRemoved_; }
+
+	/// Scans \a root the way the constructor does and returns the index (for benchmarks).
+	static std::deque<StoredFrame> scan(int rootFd, std::size_t *leftovers, spdlog::logger *log);
+
+private:
+	void removeFrame(const StoredFrame &frame);
+	void pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next);
+
+	std::filesystem::path root_;
+	UniqueFd rootFd_;
+	DiskSpaceProbe probe_;
+	std::deque<StoredFrame> frames_;
+	std::uint64_t totalBytes_ = 0;
+	std::size_t leftoversRemoved_ = 0;
+	bool warnedAgeKept_ = false;
+	std::shared_ptr<spdlog::logger> log_;
+};
+
+/// statvfs of the folder.
+DiskSpace statDiskSpace(int dirFd);
+
+} // namespace lingercam::common

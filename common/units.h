@@ -1,0 +1,24 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lingercam::common {
+
+/// Parses "90", "90s", "15m", "2h", "30d", "1h30m", "500ms" into a duration.
+/// A bare number means seconds. Returns nullopt on anything else.
+std::optional<std::chrono::milliseconds> parseDuration(std::string_view text);
+
+/// Parses "1048576", "500K", "20M", "1.5G", "2GiB", "1T" (powers of 1024) into bytes.
+std::optional<std::uint64_t> parseBytes(std::string_view text);
+
+/// "1h 2m 3s" style, for log lines and status.
+std::string formatDuration(std::chrono::milliseconds d);
+
+/// "1.5 MiB" style.
+std::string formatBytes(std::uint64_t bytes);
+
+} // namespace lingercam::common
