@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Builds (once) the Debian 12 root filesystem that the e2e lab boots with systemd-nspawn,
+# and prints its path on stdout. The image is cached, keyed by the package list and
+# ROOTFS_VERSION, so every run after the first takes well under a second.
+#
+#   tests/e2e/systemd/rootfs.sh            build if needed, print the path
+#   tests/e2e/systemd/rootfs.sh --rebuild  throw the cached image away first
+#
+# Environment: XDG_CACHE_HOME (cache root), LINGERCAM_MIRROR (apt mirror URL; default:
+# the one this machine's own apt sources use for bookworm).
+#
+# What the image is, and what it deliberately is not:
+# - minbase + systemd as init, logind (libpam-systemd), D-Bus (system and user bus),
+#   polkit (so pi may `loginctl enable-linger` itself, as on a real Pi), sshd, sudo, and
+#   the runtime libraries lingercam links;
+# - user pi (uid 1000, group video, passwordless sudo as on Raspberry Pi OS), no password;
+# - persistent journal: only then does journald split out user-1000.journal with a read
+#   ACL for pi, so `journalctl --user` works for pi (see README.md);
+# - NOT per machine: no ssh host keys, no machine-id, no hostname, no ssh user keys.
+#   lab.sh puts those into each machine's copy;
+# - NO lingering for anyone: enabling it is the installer's job, and the test's point.
+set -euo pipefail
+
+# Bump when anything below changes the image other than the package list.
+readonly ROOTFS_VERSION=1
+readonly SUITE=bookworm
+
+readonly PACKAGES=(
+  # init, sessions, buses
+  systemd systemd-sysv dbus dbus-user-session libpam-systemd polkitd
+  # logins and tools the tests use inside
+  openssh-server openssh-client openssh-sftp-server sudo iproute2 procps
+  # what lingercam-capture / lingercam-pull link at run time (Debian 12 names)
+  libcamera0.0.3 libcamera-ipa libssh-4 libsdbus-c++1 libspdlog1.10 libfmt9
+  libturbojpeg0 libsystemd0 libtomlplusplus3 libstdc++6
+)
+
+die() { echo "rootfs.sh: $*" >&2; exit 1; }
+log() { echo "rootfs.sh: $*" >&2; }
+
+# The URL this machine's apt uses for "$SUITE main", from one-line (.list) or deb822
+# (.sources) files. Nothing is hard-coded: the lab uses whatever mirror the host uses.
+host_mirror() {
+  local f
+  shopt -s nullglob
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v s="$SUITE" '
+      $1 == "deb" {
+        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+        if ($(i + 1) == s) { print $i; exit }
+      }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    # Paragraphs separated by blank lines; keep those with Types: deb and our suite.
+    awk -v s="$SUITE" '
+      function flush() {
+        if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " s " ") && uri != "" && enabled != "no")
+          { print uri; found = 1 }
+        types = suites = uri = ""; enabled = "yes"
+      }
+      BEGIN { enabled = "yes" }
+      /^[ \t]*$/ { flush(); if (found) exit; next }
+      /^#/ { next }
+      tolower($1) == "types:"   { $1 = ""; types = $0 }
+      tolower($1) == "suites:"  { $1 = ""; suites = $0; gsub(/^ +| +$/, "", suites) }
+      tolower($1) == "uris:"    { uri = $2 }
+      tolower($1) == "enabled:" { enabled = tolower($2) }
+      END { if (!found) flush() }' "$f"
+  done
+  shopt -u nullglob
+}
+
+rebuild=no
+case "${1:-}" in
+  "") ;;
+  --rebuild) rebuild=yes ;;
+  *) die "usage: $0 [--rebuild]" ;;
+esac
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot)"
+command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/install-deps.sh"
+
+cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam"
+key=$(printf '%s\n' "version=$ROOTFS_VERSION" "suite=$SUITE" "${PACKAGES[@]}" | sha256sum | cut -c1-16)
+target="$cache_root/rootfs-$key"
+mkdir -p "$cache_root"
+
+# One builder at a time; a second caller waits and then finds the image ready.
+exec 9>"$cache_root/rootfs.lock"
+flock 9
+
+if [ "$rebuild" = yes ]; then
+  rm -rf --one-file-system "$target"
+fi
+if [ -f "$target/.lingercam-rootfs-complete" ]; then
+  echo "$target"
+  exit 0
+fi
+
+mirror="${LINGERCAM_MIRROR:-$(host_mirror | head -n1)}"
+[ -n "$mirror" ] || die "no apt source for '$SUITE main' in /etc/apt; set LINGERCAM_MIRROR"
+
+work="$target.tmp.$$"
+cleanup() { rm -rf --one-file-system "$work"; }
+trap cleanup EXIT
+
+log "building $target from $mirror (about a minute)"
+include=$(IFS=,; echo "${PACKAGES[*]}")
+debootstrap --variant=minbase --components=main --include="$include" \
+  "$SUITE" "$work" "$mirror" >"$cache_root/rootfs-$key.debootstrap.log" 2>&1 ||
+  die "debootstrap failed; see $cache_root/rootfs-$key.debootstrap.log"
+
+in_root() { chroot "$work" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C "$@"; }
+
+# apt inside the machines talks to the same mirror (only used when a test installs more).
+echo "deb $mirror $SUITE main" >"$work/etc/apt/sources.list"
+
+# pi: uid 1000 as on Raspberry Pi OS. '*' (not '!') so sshd's PAM path lets keys in.
+in_root useradd --create-home --uid 1000 --user-group --groups video --shell /bin/bash pi
+in_root usermod --password '*' pi
+echo 'pi ALL=(ALL) NOPASSWD:ALL' >"$work/etc/sudoers.d/010_pi-nopasswd"
+chmod 0440 "$work/etc/sudoers.d/010_pi-nopasswd"
+install -d -m 0700 -o 1000 -g 1000 "$work/home/pi/.ssh"
+install -d -m 0700 "$work/root/.ssh"
+
+# Persistent journal: journald then writes user-UID.journal files that the user can read.
+install -d "$work/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=persistent\n' >"$work/etc/systemd/journald.conf.d/lingercam-e2e.conf"
+# (systemd-tmpfiles fixes its group and ACLs at every boot.)
+in_root install -d -m 2755 -g systemd-journal /var/log/journal
+
+# sshd: keys only, and nothing that waits on DNS inside an offline lab.
+cat >"$work/etc/ssh/sshd_config.d/lingercam-e2e.conf" <<'EOF'
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UseDNS no
+EOF
+in_root systemctl enable ssh.service >/dev/null 2>&1 || die "cannot enable ssh.service"
+
+# Per machine, written by lab.sh into each copy.
+rm -f "$work"/etc/ssh/ssh_host_*
+: >"$work/etc/machine-id"
+rm -f "$work/var/lib/dbus/machine-id" "$work/etc/hostname"
+# Nobody lingers in the image; the installer under test turns it on.
+rm -rf "$work/var/lib/systemd/linger"
+
+# Units that only make sense on real hardware and fail or wait in a container.
+for u in systemd-networkd-wait-online.service e2scrub_reap.service; do
+  in_root systemctl mask "$u" >/dev/null 2>&1 || true
+done
+
+in_root apt-get clean
+rm -rf "$work"/var/lib/apt/lists/*_Packages "$work"/var/log/*.log
+
+touch "$work/.lingercam-rootfs-complete"
+mv "$work" "$target"
+trap - EXIT
+log "done: $(du -sh --one-file-system "$target" | cut -f1)"
+echo "$target"
