@@ -245,7 +245,9 @@ lab_exec() { # MACHINE cmd...: root inside, clean environment, no login session
   local m=$1 p
   shift
   p=$(lab_pid1 "$m") || lab_die "$m: no running container" || return 1
-  nsenter --target "$p" --all --root --wd=/ \
+  # --root/--wd without a value: the target's root and cwd (a value would be resolved on
+  # the host before entering, leaving the command in a directory outside the container).
+  nsenter --target "$p" --all --root --wd \
     /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
 }
