@@ -1,0 +1,182 @@
+#include "capture_cli.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "capture_config.h"
+#include "capture_service.h"
+#include "libcamera_source.h"
+#include "source_factory.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/notifier.h"
+#include "common/signal_watcher.h"
+#include "common/store.h"
+#include "common/units.h"
+
+namespace lingercam::capture {
+
+namespace {
+
+constexpr int kExitUnavailable = 69; // EX_UNAVAILABLE: no camera
+
+struct Overrides {
+	std::string configPath;
+	std::string source;
+	std::string store;
+	std::string interval;
+	bool verbose = false;
+};
+
+CaptureConfig loadConfig(const Overrides &o)
+{
+	const bool explicitFile = !o.configPath.empty();
+	CaptureConfig config = loadCaptureConfig(explicitFile ? std::filesystem::path(o.configPath)
+							      : defaultCaptureConfigPath(),
+						 explicitFile);
+	if (!o.source.empty())
+		config.source = *parseSourceKind(o.source);
+	if (!o.store.empty())
+		config.store = expandHome(o.store);
+	if (!o.interval.empty()) {
+		auto interval = common::parseDuration(o.interval);
+		if (!interval || *interval < std::chrono::seconds(1))
+			throw common::ConfigError("--interval: expected a duration of at least 1s (\"60\", \"30s\", \"5m\"), "
+						  "got \"" + o.interval + "\"");
+		config.interval = *interval;
+	}
+	return config;
+}
+
+void quietLibcamera(bool verbose)
+{
+	// libcamera logs INFO lines to stderr by default; keep them for -v.
+	::setenv("LIBCAMERA_LOG_LEVELS", verbose ? "*:INFO" : "*:WARN", 0);
+}
+
+int cmdRun(const Overrides &o)
+{
+	common::Interrupt interrupt;
+	common::SignalWatcher signals(interrupt); // before any other thread
+	CaptureConfig config = loadConfig(o);
+	quietLibcamera(o.verbose);
+	common::SystemClock clock;
+	common::Store store(config.store);
+	common::Notifier notifier;
+	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt, &notifier);
+	service.run();
+	return 0;
+}
+
+int cmdOnce(const Overrides &o)
+{
+	CaptureConfig config = loadConfig(o);
+	quietLibcamera(o.verbose);
+	common::SystemClock clock;
+	common::Interrupt interrupt;
+	common::Store store(config.store);
+	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt);
+	common::FrameId id = service.captureOne();
+	std::cout << store.pathOf(id).string() << '\n';
+	return 0;
+}
+
+int cmdCameras(const Overrides &o)
+{
+	quietLibcamera(o.verbose);
+	std::vector<std::string> cameras = LibcameraSource::listCameras();
+	if (cameras.empty()) {
+		std::cerr << "no camera found: libcamera lists none (is a camera connected and enabled, and may this user "
+			     "open /dev/video* and /dev/media*, e.g. as a member of group video?)\n";
+		return kExitUnavailable;
+	}
+	for (const std::string &line : cameras)
+		std::cout << line << '\n';
+	return 0;
+}
+
+int cmdCheckConfig(const Overrides &o)
+{
+	CaptureConfig c = loadConfig(o);
+	std::cout << "config: " << c.origin << " is valid\n"
+		  << "store: " << c.store.string() << '\n'
+		  << "interval: " << common::formatDuration(c.interval) << '\n'
+		  << "source: " << sourceName(c.source) << '\n'
+		  << "image: " << c.width << 'x' << c.height << " quality " << c.quality << '\n'
+		  << "retention: max_bytes "
+		  << (c.retention.maxBytes ? common::formatBytes(c.retention.maxBytes) : std::string("off"))
+		  << ", min_free "
+		  << (c.retention.minFreeBytes ? common::formatBytes(c.retention.minFreeBytes)
+					       : std::to_string(static_cast<int>(c.retention.minFreePercent)) + "%")
+		  << ", max_age "
+		  << (c.retention.maxAge.count()
+			      ? common::formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(c.retention.maxAge))
+			      : std::string("off"))
+		  << '\n';
+	return 0;
+}
+
+} // namespace
+
+int runCaptureCli(int argc, char **argv)
+{
+	CLI::App app{ "lingercam-capture: takes a still every interval into a timestamped local store, whatever the "
+		      "network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml (default ~/.config/lingercam/"
+		      "capture.toml); every key has a default, flags override it.\nStore: <store>/YYYY/MM/DD/"
+		      "YYYYMMDDTHHMMSSZ.jpg (UTC) and latest.jpg.",
+		      "lingercam-capture" };
+	app.require_subcommand(1);
+	app.fallthrough();
+	Overrides o;
+	app.add_option("-c,--config", o.configPath, "Config file (TOML); must exist when given")->option_text("FILE");
+	app.add_option("--source", o.source, "Camera: libcamera (a real camera) or testpattern (no hardware)")
+		->check(CLI::IsMember({ "libcamera", "testpattern" }));
+	app.add_option("--store", o.store, "Store folder (overrides 'store')")->option_text("DIR");
+	app.add_option("--interval", o.interval, "Time between stills, at least 1s: 60, 30s, 5m (overrides 'interval')")
+		->option_text("DURATION");
+	app.add_flag("-v,--verbose", o.verbose, "Debug logging");
+	app.set_version_flag("--version", "lingercam-capture 0.1.0");
+
+	int status = 0;
+	auto *run = app.add_subcommand("run", "Run the daemon: one still per interval, aligned to the wall clock "
+					      "(SIGTERM/SIGINT finish the frame in progress and exit 0)");
+	auto *once = app.add_subcommand("once", "Take one still now and print its path");
+	auto *cameras = app.add_subcommand("cameras", "List the cameras libcamera sees (exit 69 if none)");
+	auto *check = app.add_subcommand("check-config", "Validate the config and print the effective settings");
+
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		return app.exit(e);
+	}
+
+	try {
+		common::setupLogging({ o.verbose, std::nullopt, "lingercam-capture" });
+		if (*run)
+			status = cmdRun(o);
+		else if (*once)
+			status = cmdOnce(o);
+		else if (*cameras)
+			status = cmdCameras(o);
+		else if (*check)
+			status = cmdCheckConfig(o);
+	} catch (const common::ConfigError &e) {
+		common::logger("capture")->error("bad configuration: {}", e.what());
+		return common::kExitConfig;
+	} catch (const CameraError &e) {
+		common::logger("camera")->error("{}", e.what());
+		return kExitUnavailable;
+	} catch (const std::exception &e) {
+		common::logger("capture")->error("{}", e.what());
+		return 1;
+	}
+	return status;
+}
+
+} // namespace lingercam::capture

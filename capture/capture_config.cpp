@@ -1,0 +1,174 @@
+#include "capture_config.h"
+
+#include <cstdlib>
+
+#include "common/config_reader.h"
+#include "common/error.h"
+#include "common/units.h"
+
+namespace lingercam::capture {
+
+using namespace std::chrono_literals;
+using common::ConfigError;
+using common::ConfigReader;
+
+namespace {
+
+std::filesystem::path xdgDir(const char *variable, const char *fallback)
+{
+	if (const char *v = std::getenv(variable); v && *v == '/')
+		return v;
+	const char *home = std::getenv("HOME");
+	return std::filesystem::path(home && *home ? home : "/") / fallback;
+}
+
+void readInto(ConfigReader &root, CaptureConfig &c)
+{
+	if (auto v = root.string("store")) {
+		if (v->empty())
+			root.fail("store", "expected a folder path, got an empty string");
+		c.store = expandHome(*v);
+	}
+	if (auto v = root.duration("interval", 1s, std::chrono::hours(24 * 7)))
+		c.interval = *v;
+	if (auto v = root.choice("source", { "libcamera", "testpattern" }))
+		c.source = *parseSourceKind(*v);
+
+	ConfigReader image = root.table("image");
+	if (auto v = image.integer("width", 16, 16384))
+		c.width = static_cast<unsigned>(*v);
+	if (auto v = image.integer("height", 16, 16384))
+		c.height = static_cast<unsigned>(*v);
+	if (auto v = image.integer("quality", 1, 100))
+		c.quality = static_cast<int>(*v);
+	image.finish();
+
+	ConfigReader camera = root.table("camera");
+	if (auto v = camera.string("id"))
+		c.cameraId = *v;
+	if (auto v = camera.duration("timeout", 100ms, 10min))
+		c.captureTimeout = *v;
+	if (auto v = camera.integer("settle_frames", 0, 100))
+		c.settleFrames = static_cast<unsigned>(*v);
+	if (auto v = camera.integer("exposure_time", 1, 60'000'000))
+		c.exposureTimeUs = static_cast<std::int32_t>(*v);
+	if (auto v = camera.number("analogue_gain", 1.0, 64.0))
+		c.analogueGain = static_cast<float>(*v);
+	if (auto v = camera.choice("awb", { "auto", "incandescent", "tungsten", "fluorescent", "indoor", "daylight",
+					    "cloudy" })) {
+		static const char *const kModes[] = { "auto",   "incandescent", "tungsten", "fluorescent",
+						      "indoor", "daylight",     "cloudy" };
+		for (std::int32_t i = 0; i < 7; ++i)
+			if (*v == kModes[i])
+				c.awbMode = i;
+	}
+	if (auto v = camera.number("brightness", -1.0, 1.0))
+		c.brightness = static_cast<float>(*v);
+	if (auto v = camera.number("contrast", 0.0, 32.0))
+		c.contrast = static_cast<float>(*v);
+	if (auto v = camera.boolean("hflip"))
+		c.hflip = *v;
+	if (auto v = camera.boolean("vflip"))
+		c.vflip = *v;
+	if (auto v = camera.integer("rotation", 0, 180)) {
+		if (*v != 0 && *v != 180)
+			camera.fail("rotation", "expected 0 or 180, got " + std::to_string(*v));
+		c.rotation = static_cast<unsigned>(*v);
+	}
+	camera.finish();
+
+	ConfigReader pattern = root.table("testpattern");
+	if (auto v = pattern.integer("hang_after", 0, 1'000'000'000))
+		c.hangAfter = static_cast<unsigned>(*v);
+	pattern.finish();
+
+	ConfigReader retention = root.table("retention");
+	if (auto v = retention.bytes("max_bytes"))
+		c.retention.maxBytes = *v;
+	if (auto v = retention.string("min_free"); v && !v->empty() && v->back() == '%') {
+		char *end = nullptr;
+		double pct = std::strtod(v->c_str(), &end);
+		if (end != v->c_str() + v->size() - 1 || !(pct >= 0 && pct < 100))
+			retention.fail("min_free", "expected a percentage from \"0%\" to \"99%\" or a size like \"2G\", got \"" +
+							   *v + "\"");
+		c.retention.minFreePercent = pct;
+		c.retention.minFreeBytes = 0;
+	} else if (v) {
+		auto bytes = common::parseBytes(*v);
+		if (!bytes)
+			retention.fail("min_free", "expected a percentage like \"5%\" or a size like \"2G\", got \"" + *v + "\"");
+		c.retention.minFreeBytes = *bytes;
+		c.retention.minFreePercent = 0;
+	}
+	if (auto v = retention.duration("max_age", 0s, std::chrono::hours(24 * 366 * 100)))
+		c.retention.maxAge = std::chrono::duration_cast<std::chrono::seconds>(*v);
+	retention.finish();
+
+	root.finish();
+}
+
+} // namespace
+
+std::filesystem::path defaultCaptureConfigPath()
+{
+	return xdgDir("XDG_CONFIG_HOME", ".config") / "lingercam" / "capture.toml";
+}
+
+std::filesystem::path defaultStorePath()
+{
+	return xdgDir("XDG_DATA_HOME", ".local/share") / "lingercam" / "store";
+}
+
+std::filesystem::path expandHome(const std::string &path)
+{
+	const char *home = std::getenv("HOME");
+	if (home && (path == "~" || path.starts_with("~/")))
+		return std::filesystem::path(home) / path.substr(std::min<std::size_t>(2, path.size()));
+	if (home && path.starts_with("$HOME/"))
+		return std::filesystem::path(home) / path.substr(6);
+	return path;
+}
+
+std::string_view sourceName(SourceKind kind)
+{
+	return kind == SourceKind::Libcamera ? "libcamera" : "testpattern";
+}
+
+std::optional<SourceKind> parseSourceKind(std::string_view name)
+{
+	if (name == "libcamera")
+		return SourceKind::Libcamera;
+	if (name == "testpattern")
+		return SourceKind::TestPattern;
+	return std::nullopt;
+}
+
+CaptureConfig parseCaptureConfig(std::string_view toml, const std::string &origin)
+{
+	CaptureConfig config;
+	config.store = defaultStorePath();
+	toml::table table = ConfigReader::parseString(toml, origin);
+	ConfigReader root(table, origin);
+	readInto(root, config);
+	config.origin = origin;
+	return config;
+}
+
+CaptureConfig loadCaptureConfig(const std::filesystem::path &path, bool mustExist)
+{
+	std::error_code ec;
+	if (!mustExist && !std::filesystem::exists(path, ec)) {
+		CaptureConfig config;
+		config.store = defaultStorePath();
+		return config;
+	}
+	CaptureConfig config;
+	config.store = defaultStorePath();
+	toml::table table = ConfigReader::parseFile(path.string());
+	ConfigReader root(table, path.string());
+	readInto(root, config);
+	config.origin = path.string();
+	return config;
+}
+
+} // namespace lingercam::capture

@@ -1,0 +1,210 @@
+#include "capture_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/notifier.h"
+#include "common/scheduler.h"
+#include "common/store.h"
+#include "common/units.h"
+
+namespace lingercam::capture {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+CaptureService::CaptureService(const CaptureConfig &config, std::unique_ptr<FrameSource> source, common::Store &store,
+			       common::Clock &clock, common::Interrupt &interrupt, common::Notifier *notifier)
+	: config_(config), source_(std::move(source)), store_(store), clock_(clock), interrupt_(interrupt),
+	  notifier_(notifier), encoder_(config.quality), log_(common::logger("capture")),
+	  cameraLog_(common::logger("camera"))
+{
+	status_.update([&](CaptureState &s) {
+		s.source = source_->name();
+		s.framesStored = store_.frameCount();
+		s.storeBytes = store_.totalBytes();
+		if (auto latest = store_.latest()) {
+			s.lastFrame = latest;
+			s.lastFramePath = store_.pathOf(*latest).string();
+		}
+	});
+}
+
+CaptureService::~CaptureService()
+{
+	if (sourceStarted_)
+		source_->stop();
+}
+
+bool CaptureService::ensureSource()
+{
+	if (sourceStarted_)
+		return true;
+	const auto now = clock_.monotonicNow();
+	if (failures_ && now < nextAttempt_)
+		return false;
+	try {
+		source_->start();
+		sourceStarted_ = true;
+		if (failures_)
+			cameraLog_->info("camera found after {} failed attempts source=\"{}\"", failures_, source_->name());
+		failures_ = 0;
+		retryDelay_ = kFirstRetry;
+		status_.update([&](CaptureState &s) {
+			s.state = "capturing";
+			s.source = source_->name();
+		});
+		return true;
+	} catch (const CameraError &e) {
+		onCameraFailure(e);
+		return false;
+	}
+}
+
+void CaptureService::onCameraFailure(const CameraError &error)
+{
+	++failures_;
+	nextAttempt_ = clock_.monotonicNow() + retryDelay_;
+	const std::string next = common::formatDuration(retryDelay_);
+	// The first failure is an error; repeats are logged at 2, 4, 8, ... attempts, not each.
+	if (failures_ == 1)
+		cameraLog_->error("camera unavailable: {}; retrying with backoff next_retry={}", error.what(), next);
+	else if ((failures_ & (failures_ - 1)) == 0)
+		cameraLog_->warn("camera still unavailable attempts={} next_retry={} error=\"{}\"", failures_, next,
+				 error.what());
+	else
+		cameraLog_->debug("camera still unavailable attempts={} next_retry={}", failures_, next);
+	retryDelay_ = std::min(retryDelay_ * 2, kMaxRetry);
+	status_.update([&](CaptureState &s) {
+		s.state = "waiting for camera";
+		s.lastError = error.what();
+	});
+}
+
+common::FrameId CaptureService::captureOne()
+{
+	if (!sourceStarted_) {
+		source_->start();
+		sourceStarted_ = true;
+	}
+	const auto wall = clock_.wallNow();
+	const auto started = clock_.monotonicNow();
+	ImageView image = source_->capture(config_.captureTimeout);
+	const auto captured = clock_.monotonicNow();
+
+	common::FrameId timeId{ duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count(), 0 };
+	ExifInfo exif;
+	exif.model = source_->model();
+	exif.dateTimeOriginal = timeId.exifTime();
+	exif.width = image.width;
+	exif.height = image.height;
+	std::vector<std::uint8_t> jpeg = encoder_.encode(image, exif);
+	common::FrameId id = store_.publish(jpeg, wall);
+	const auto published = clock_.monotonicNow();
+	common::RetentionResult retention = store_.applyRetention(config_.retention, wall);
+
+	log_->info("frame saved frame={} bytes={} size={}x{} capture_ms={} total_ms={}", id.relativePath(), jpeg.size(),
+		   image.width, image.height, duration_cast<milliseconds>(captured - started).count(),
+		   duration_cast<milliseconds>(published - started).count());
+	if (retention.spaceStillLow != diskLow_) {
+		diskLow_ = retention.spaceStillLow;
+		if (diskLow_)
+			log_->warn("disk space low even after retention: only the newest frame is left to delete "
+				   "store={} available={}",
+				   store_.root().string(), common::formatBytes(store_.diskSpace().available));
+		else
+			log_->info("disk space back above the minimum store={}", store_.root().string());
+	}
+	status_.update([&](CaptureState &s) {
+		s.state = "capturing";
+		s.lastFrame = id;
+		s.lastFramePath = store_.pathOf(id).string();
+		++s.framesCaptured;
+		s.framesStored = store_.frameCount();
+		s.storeBytes = store_.totalBytes();
+		s.lastError.clear();
+	});
+	return id;
+}
+
+void CaptureService::onSlot(bool triggered)
+{
+	if (!ensureSource()) {
+		log_->debug("slot passed without a frame: no camera triggered={}", triggered);
+		return;
+	}
+	try {
+		captureOne();
+		lastStoreError_.clear();
+	} catch (const CameraError &e) {
+		source_->stop();
+		sourceStarted_ = false;
+		retryDelay_ = kFirstRetry;
+		failures_ = 0;
+		cameraLog_->error("camera lost: {}", e.what());
+		onCameraFailure(e);
+		nextAttempt_ = clock_.monotonicNow(); // retry at once, back off from there
+	} catch (const std::exception &e) {
+		// Store or encoder: keep running, try again next slot; say it once per new error.
+		if (e.what() != lastStoreError_)
+			log_->error("frame not saved: {}", e.what());
+		lastStoreError_ = e.what();
+		status_.update([&](CaptureState &s) {
+			s.state = "store error";
+			s.lastError = e.what();
+		});
+	}
+}
+
+void CaptureService::publishStatus()
+{
+	if (!notifier_)
+		return;
+	CaptureState s = status_.snapshot();
+	std::string text = s.state;
+	if (s.lastFrame)
+		text += "; last frame " + s.lastFrame->iso();
+	text += "; " + std::to_string(s.framesStored) + " frames, " + common::formatBytes(s.storeBytes);
+	if (!s.lastError.empty() && s.state != "capturing")
+		text += "; " + s.lastError;
+	notifier_->status(text);
+}
+
+void CaptureService::run()
+{
+	common::Scheduler scheduler(clock_, interrupt_, config_.interval);
+	milliseconds maxSleep{ 5000 };
+	if (notifier_ && notifier_->watchdogInterval().count() > 0)
+		maxSleep = std::min(maxSleep, duration_cast<milliseconds>(notifier_->watchdogInterval()) / 3);
+	scheduler.setMaxSleep(maxSleep);
+	scheduler.setOnWake([&] {
+		// Only a loop that comes back here is healthy: a hung camera call stops the pings.
+		if (notifier_)
+			notifier_->watchdog();
+		ensureSource();
+		status_.update([&](CaptureState &s) { s.nextRun = scheduler.nextSlot(); });
+	});
+
+	log_->info("capture started store={} interval={} source={} size={}x{} quality={}", store_.root().string(),
+		   common::formatDuration(config_.interval), sourceName(config_.source), config_.width, config_.height,
+		   config_.quality);
+	ensureSource();
+	publishStatus();
+	if (notifier_)
+		notifier_->ready();
+	scheduler.run([&](const common::Scheduler::Slot &slot) {
+		onSlot(slot.triggered);
+		publishStatus();
+	});
+	if (notifier_)
+		notifier_->stopping();
+	if (sourceStarted_) {
+		source_->stop();
+		sourceStarted_ = false;
+	}
+	log_->info("capture stopped frames={}", status_.snapshot().framesCaptured);
+}
+
+} // namespace lingercam::capture

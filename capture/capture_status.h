@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/frame_name.h"
+
+namespace lingercam::capture {
+
+/// What the capture daemon reports about itself (sd_notify STATUS, the D-Bus API).
+struct CaptureState {
+	std::string state = "starting";        ///< "capturing", "waiting for camera", "store error", ...
+	std::optional<common::FrameId> lastFrame;
+	std::string lastFramePath;
+	std::uint64_t framesCaptured = 0;      ///< since start
+	std::uint64_t framesStored = 0;
+	std::uint64_t storeBytes = 0;
+	std::string lastError;
+	common::Clock::WallTime nextRun{};
+	std::string source;
+};
+
+/// Thread-safe holder: the capture loop writes, the API and notifier read.
+class CaptureStatus {
+public:
+	CaptureState snapshot() const
+	{
+		std::lock_guard lock(mutex_);
+		return state_;
+	}
+	template<typename F>
+	void update(F &&change)
+	{
+		std::lock_guard lock(mutex_);
+		change(state_);
+	}
+
+private:
+	mutable std::mutex mutex_;
+	CaptureState state_;
+};
+
+} // namespace lingercam::capture

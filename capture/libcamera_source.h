@@ -1,0 +1,89 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frame_source.h"
+
+namespace libcamera {
+class Camera;
+class CameraManager;
+class FrameBufferAllocator;
+class Request;
+class Stream;
+} // namespace libcamera
+
+namespace lingercam::capture {
+
+/// A real camera through libcamera. start() opens one long-lived session (acquire,
+/// configure, allocate and map buffers, create requests); each capture() starts the
+/// stream, drops settle frames for AE/AWB, keeps one still, and stops the stream again so
+/// the sensor idles between stills. Nothing is re-opened per frame.
+class LibcameraSource final : public FrameSource {
+public:
+	struct Options {
+		std::string cameraId;   ///< empty: the first camera
+		unsigned width = 1920;
+		unsigned height = 1080;
+		unsigned settleFrames = 3;
+		bool hflip = false;
+		bool vflip = false;
+		unsigned rotation = 0; ///< 0 or 180
+		std::optional<std::int32_t> exposureTimeUs;
+		std::optional<float> analogueGain;
+		std::optional<std::int32_t> awbMode; ///< libcamera::controls::AwbModeEnum
+		std::optional<float> brightness;
+		std::optional<float> contrast;
+	};
+
+	explicit LibcameraSource(const Options &options);
+	~LibcameraSource() override;
+
+	std::string name() const override;
+	std::string model() const override { return model_; }
+	void start() override;
+	ImageView capture(std::chrono::milliseconds timeout) override;
+	void stop() override;
+
+	/// One line per camera libcamera sees ("id (model)"), for `lingercam-capture cameras`.
+	static std::vector<std::string> listCameras();
+
+private:
+	struct Mapping {
+		void *address = nullptr;
+		std::size_t length = 0;
+	};
+
+	void onRequestCompleted(libcamera::Request *request);
+	void onDisconnected();
+	ImageView viewOf(libcamera::Request *request);
+	void stopStreaming();
+
+	Options options_;
+	std::string model_ = "unknown";
+	std::unique_ptr<libcamera::CameraManager> manager_;
+	std::shared_ptr<libcamera::Camera> camera_;
+	std::unique_ptr<libcamera::FrameBufferAllocator> allocator_;
+	std::vector<std::unique_ptr<libcamera::Request>> requests_;
+	std::map<int, Mapping> mappings_; // by dmabuf fd: each mapped once at start()
+	libcamera::Stream *stream_ = nullptr;
+	PixelLayout layout_ = PixelLayout::Rgb24;
+	unsigned width_ = 0, height_ = 0, stride_ = 0;
+	bool acquired_ = false;
+	bool streaming_ = false;
+
+	// Filled by libcamera's thread, drained by capture().
+	std::mutex mutex_;
+	std::condition_variable completed_;
+	std::deque<libcamera::Request *> done_;
+	bool lost_ = false;
+};
+
+} // namespace lingercam::capture

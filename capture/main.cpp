@@ -1,0 +1,6 @@
+#include "capture/capture_cli.h"
+
+int main(int argc, char **argv)
+{
+	return lingercam::capture::runCaptureCli(argc, argv);
+}
