@@ -13,6 +13,7 @@
 #   lab_ssh   M cmd...             real ssh login as pi, from the harness (a logind session)
 #   lab_ssh_root M cmd...          the same as root
 #   lab_ssh_from SRC DST cmd...    ssh as pi from machine SRC to machine DST
+#   lab_sftp_from SRC DST          sftp as pi from SRC to DST, batch commands on stdin
 #   lab_copy_in M SRC DST [OWNER]  copy a file or directory from the host to DST inside M
 #   lab_poweroff M / lab_boot M    orderly power-off; boot again on the same filesystem
 #   lab_teardown                   stop everything, delete namespaces, cgroups and copies
@@ -292,6 +293,13 @@ lab_ssh_from() { # SRC DST cmd...: pi on SRC runs ssh pi@DST with pi's own key a
     ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "pi@$dst" -- "$@"
 }
 
+lab_sftp_from() { # SRC DST: pi on SRC runs sftp pi@DST, batch commands from stdin
+  lab_known_machine "$2" || return 1
+  lab_exec "$1" setpriv --reuid=1000 --regid=1000 --init-groups \
+    env HOME=/home/pi USER=pi LOGNAME=pi \
+    sftp -q -o BatchMode=yes -o StrictHostKeyChecking=yes -b - "pi@$2"
+}
+
 lab_copy_in() { # MACHINE SRC DST [OWNER]: DST is the path SRC gets inside the machine
   local m=$1 src=$2 dst=$3 owner=${4:-root}
   [ -e "$src" ] || lab_die "lab_copy_in: no such file: $src" || return 1
@@ -314,9 +322,12 @@ lab_up() {
   LAB_ROOTFS=$("$LAB_HERE/rootfs.sh") || lab_die "rootfs build failed" || return 1
   LAB_DIR=$(mktemp -d "$LAB_STATE_ROOT/lingercam-lab.XXXXXX")
   LAB_ID=${LAB_DIR##*.}
-  echo "$$" >"$LAB_DIR/owner.pid"
+  lab_proc_id "$$" >"$LAB_DIR/owner"
+  # bash skips the EXIT trap when a signal it does not trap kills it: trap them all.
   trap 'lab_teardown' EXIT
+  trap 'exit 129' HUP
   trap 'exit 130' INT
+  trap 'exit 141' PIPE
   trap 'exit 143' TERM
   lab_log "id $LAB_ID, state in $LAB_DIR, rootfs $LAB_ROOTFS"
   t0=$(date +%s.%N)
@@ -365,12 +376,18 @@ lab_teardown() {
   LAB_DIR=""
 }
 
+# "PID STARTTIME": names one process for good, even after its pid is reused.
+lab_proc_id() { echo "$1 $(awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null)"; }
+
 lab_gc() { # remove what killed test runs left behind (their owner process is gone)
   local dir owner
   for dir in "$LAB_STATE_ROOT"/lingercam-lab.*; do
     [ -d "$dir" ] || continue
-    owner=$(cat "$dir/owner.pid" 2>/dev/null || echo 0)
-    [ "$owner" != 0 ] && kill -0 "$owner" 2>/dev/null && continue
+    owner=$(cat "$dir/owner" 2>/dev/null || true)
+    # Alive (not a zombie) and still the same process: a lab in use by another test.
+    if [ -n "$owner" ] && lab_alive "${owner%% *}" && [ "$(lab_proc_id "${owner%% *}")" = "$owner" ]; then
+      continue
+    fi
     lab_log "removing stale lab ${dir##*.}"
     lab_destroy "${dir##*.}" "$dir"
   done
