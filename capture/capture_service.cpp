@@ -139,13 +139,12 @@ void CaptureService::onSlot(bool triggered)
 		captureOne();
 		lastStoreError_.clear();
 	} catch (const CameraError &e) {
+		// Release it whole and start over, as for a camera that was never there.
 		source_->stop();
 		sourceStarted_ = false;
 		retryDelay_ = kFirstRetry;
 		failures_ = 0;
-		cameraLog_->error("camera lost: {}", e.what());
 		onCameraFailure(e);
-		nextAttempt_ = clock_.monotonicNow(); // retry at once, back off from there
 	} catch (const std::exception &e) {
 		// Store or encoder: keep running, try again next slot; say it once per new error.
 		if (e.what() != lastStoreError_)

@@ -46,6 +46,11 @@ void Scheduler::run(const Job &job)
 				log_->warn("wall clock stepped back; next slot realigned step={}",
 					   formatDuration(duration_cast<milliseconds>(remaining - interval_)));
 				next_ = alignUp(wall);
+				// Not right after the last run, though: the new time may sit just
+				// before a slot boundary.
+				auto sinceLast = clock_.monotonicNow() - lastRun_;
+				if (ranOnce_ && sinceLast + (next_ - wall) < interval_ / 2)
+					next_ += interval_;
 				continue;
 			}
 			clock_.sleepFor(std::min<std::chrono::nanoseconds>(remaining, maxSleep_), interrupt_);
@@ -55,8 +60,11 @@ void Scheduler::run(const Job &job)
 		Slot slot{ triggered ? wall : next_, triggered };
 		bool run = triggered || !filter_ || filter_(slot.time);
 		auto started = clock_.monotonicNow();
-		if (run)
+		if (run) {
 			job(slot);
+			ranOnce_ = true;
+			lastRun_ = started;
+		}
 		auto took = clock_.monotonicNow() - started;
 
 		if (triggered)

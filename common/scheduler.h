@@ -53,6 +53,8 @@ private:
 	std::function<void()> onWake_;
 	std::function<bool(Clock::WallTime)> filter_;
 	Clock::WallTime next_{};
+	Clock::MonoTime lastRun_{};
+	bool ranOnce_ = false;
 	std::shared_ptr<spdlog::logger> log_;
 };
 

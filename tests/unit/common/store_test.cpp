@@ -1,0 +1,271 @@
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "common/fs_util.h"
+#include "common/store.h"
+#include "support/fake_clock.h"
+#include "support/temp_dir.h"
+
+using namespace lingercam;
+using namespace std::chrono_literals;
+using common::FrameId;
+using common::RetentionPolicy;
+using common::Store;
+using test::utc;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A JPEG-shaped payload of \a size bytes: SOI, the size as text, filler, EOI. A reader can
+/// tell from its own bytes whether it is complete.
+std::vector<std::uint8_t> fakeJpeg(std::size_t size, std::uint8_t fill)
+{
+	std::vector<std::uint8_t> data(size, fill);
+	data[0] = 0xFF;
+	data[1] = 0xD8;
+	std::string len = std::to_string(size);
+	std::copy(len.begin(), len.end(), data.begin() + 2);
+	data[2 + len.size()] = ';';
+	data[size - 2] = 0xFF;
+	data[size - 1] = 0xD9;
+	return data;
+}
+
+bool isCompleteFakeJpeg(const std::vector<std::uint8_t> &data)
+{
+	if (data.size() < 8 || data[0] != 0xFF || data[1] != 0xD8 || data[data.size() - 2] != 0xFF ||
+	    data[data.size() - 1] != 0xD9)
+		return false;
+	std::size_t declared = std::strtoull(reinterpret_cast<const char *>(&data[2]), nullptr, 10);
+	return declared == data.size();
+}
+
+std::vector<std::uint8_t> readAll(const fs::path &p)
+{
+	std::ifstream in(p, std::ios::binary);
+	return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<std::string> framesOnDisk(const fs::path &root)
+{
+	std::vector<std::string> out;
+	for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it)
+		if (it->is_regular_file() && common::parseFrameFileName(it->path().filename().string()))
+			out.push_back(fs::relative(it->path(), root).string());
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+class AStore : public ::testing::Test {
+protected:
+	test::TempDir dir;
+	fs::path root = dir / "store";
+};
+
+} // namespace
+
+TEST_F(AStore, NeverShowsAReaderATornOrPartialFrameDuring1000Writes)
+{
+	Store store(root);
+	std::atomic<bool> done{ false };
+	std::atomic<int> framesChecked{ 0 }, latestChecked{ 0 };
+	std::vector<std::string> problems;
+
+	// The reader lists every folder and opens every frame and latest.jpg while the writer runs.
+	std::thread reader([&] {
+		while (!done) {
+			std::error_code ec;
+			for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+			     it.increment(ec)) {
+				std::string name = it->path().filename().string();
+				if (name.front() == '.' || name == "latest.jpg" || it->is_directory(ec))
+					continue; // work in progress or state: never a frame by the layout's rule
+				if (!common::parseFrameFileName(name)) {
+					problems.push_back("not a frame name: " + name);
+					continue;
+				}
+				auto data = readAll(it->path());
+				if (!isCompleteFakeJpeg(data))
+					problems.push_back("torn frame: " + name + " size=" + std::to_string(data.size()));
+				++framesChecked;
+			}
+			auto latest = readAll(root / "latest.jpg");
+			if (!latest.empty()) {
+				if (!isCompleteFakeJpeg(latest))
+					problems.push_back("torn latest.jpg");
+				++latestChecked;
+			}
+		}
+	});
+
+	std::mt19937 rng(42);
+	auto t = utc(2026, 11, 23, 23, 0, 0);
+	for (int i = 0; i < 1000; ++i) {
+		std::size_t size = 20'000 + rng() % 200'000;
+		store.publish(fakeJpeg(size, static_cast<std::uint8_t>(i)), t);
+		t += 7s; // crosses midnight: new day folders appear while the reader lists
+	}
+	done = true;
+	reader.join();
+
+	EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
+	EXPECT_GT(framesChecked.load(), 1000);
+	EXPECT_GT(latestChecked.load(), 10);
+	EXPECT_EQ(framesOnDisk(root).size(), 1000u);
+	EXPECT_EQ(store.frameCount(), 1000u);
+	for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it)
+		EXPECT_FALSE(it->path().filename().string().ends_with(".tmp")) << it->path();
+}
+
+TEST_F(AStore, PointsLatestAtTheNewFrameWithARelativeSymlink)
+{
+	Store store(root);
+	EXPECT_FALSE(store.latest());
+	FrameId first = store.publish(fakeJpeg(100, 1), utc(2026, 11, 23, 19, 38, 0));
+	FrameId second = store.publish(fakeJpeg(200, 2), utc(2026, 11, 23, 19, 39, 0));
+	EXPECT_NE(first, second);
+	EXPECT_EQ(fs::read_symlink(root / "latest.jpg"), "2026/11/23/20261123T193900Z.jpg");
+	EXPECT_EQ(store.latest(), second);
+	EXPECT_EQ(readAll(root / "latest.jpg").size(), 200u);
+	// Relative: the store still works after being moved.
+	fs::rename(root, dir / "moved");
+	EXPECT_EQ(readAll(dir / "moved" / "latest.jpg").size(), 200u);
+}
+
+TEST_F(AStore, NeverOverwritesAFrameTakenInTheSameSecond)
+{
+	Store store(root);
+	auto t = utc(2026, 11, 23, 19, 38, 0);
+	FrameId a = store.publish(fakeJpeg(100, 1), t);
+	FrameId b = store.publish(fakeJpeg(200, 2), t + 500ms);
+	EXPECT_EQ(a.fileName(), "20261123T193800Z.jpg");
+	EXPECT_EQ(b.fileName(), "20261123T193800Z-1.jpg");
+
+	// A frame the index does not know of (another writer) is not overwritten either.
+	{
+		std::ofstream other(root / "2026/11/23/20261123T194000Z.jpg", std::ios::binary);
+		other << "someone else's";
+	}
+	FrameId c = store.publish(fakeJpeg(300, 3), utc(2026, 11, 23, 19, 40, 0));
+	EXPECT_EQ(c.fileName(), "20261123T194000Z-1.jpg");
+	EXPECT_EQ(readAll(root / "2026/11/23/20261123T194000Z.jpg").size(), 14u);
+	EXPECT_EQ(readAll(root / "2026/11/23/20261123T193800Z.jpg").size(), 100u);
+}
+
+TEST_F(AStore, RemovesLeftoversOfACrashAndIndexesFramesAtStart)
+{
+	fs::create_directories(root / "2026/11/22");
+	fs::create_directories(root / "2026/11/23");
+	std::ofstream(root / "2026/11/23/.20261123T193800Z.jpg.tmp") << "half a frame";
+	std::ofstream(root / "2026/11/22/20261122T100000Z.jpg") << "frame one";
+	std::ofstream(root / "2026/11/23/20261123T100000Z.jpg") << "frame two!";
+	std::ofstream(root / "2026/11/23/notes.txt") << "not a frame";
+	std::ofstream(root / "2026/11/22/20261123T110000Z.jpg") << "wrong day folder";
+
+	Store store(root);
+	EXPECT_EQ(store.leftoversRemoved(), 1u);
+	EXPECT_FALSE(fs::exists(root / "2026/11/23/.20261123T193800Z.jpg.tmp"));
+	ASSERT_EQ(store.frameCount(), 2u);
+	EXPECT_EQ(store.frames()[0].id.stem(), "20261122T100000Z");
+	EXPECT_EQ(store.frames()[1].id.stem(), "20261123T100000Z");
+	EXPECT_EQ(store.totalBytes(), 9u + 10u);
+	EXPECT_TRUE(fs::exists(root / "2026/11/23/notes.txt")) << "what is not ours is left alone";
+}
+
+TEST_F(AStore, DeletesOldestFramesFirstToStayUnderMaxBytes)
+{
+	Store store(root);
+	auto t = utc(2026, 11, 23, 23, 50, 0);
+	for (int i = 0; i < 20; ++i)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::minutes(i)); // crosses into 11/24
+	RetentionPolicy policy;
+	policy.maxBytes = 5500;
+	auto result = store.applyRetention(policy, t + 20min);
+	EXPECT_EQ(result.deleted, 15u);
+	EXPECT_EQ(store.frameCount(), 5u);
+	EXPECT_EQ(store.totalBytes(), 5000u);
+	auto left = framesOnDisk(root);
+	ASSERT_EQ(left.size(), 5u);
+	EXPECT_EQ(left.front(), "2026/11/24/20261124T000500Z.jpg");
+	EXPECT_FALSE(fs::exists(root / "2026/11/23")) << "an emptied day folder is removed";
+	EXPECT_EQ(store.latest()->stem(), "20261124T000900Z");
+}
+
+TEST_F(AStore, DeletesOldestFramesUntilTheMinimumFreeSpaceIsBack)
+{
+	std::uint64_t available = 10'000;
+	Store store(root, [&](int) { return common::DiskSpace{ available, 1'000'000 }; });
+	auto t = utc(2026, 11, 23, 10, 0, 0);
+	for (int i = 0; i < 10; ++i)
+		store.publish(fakeJpeg(8192, 1), t + std::chrono::minutes(i));
+
+	RetentionPolicy policy;
+	policy.minFreeBytes = 30'000; // 20,000 short: three 8 KiB frames free 24,576
+	auto result = store.applyRetention(policy, t + 10min);
+	EXPECT_EQ(result.deleted, 3u);
+	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/23/20261123T100300Z.jpg");
+
+	policy = {};
+	policy.minFreePercent = 50; // 500,000 of 1,000,000: cannot be reached
+	result = store.applyRetention(policy, t + 10min);
+	EXPECT_TRUE(result.spaceStillLow);
+	EXPECT_EQ(store.frameCount(), 1u) << "the newest frame is never deleted";
+	EXPECT_EQ(store.latest()->stem(), "20261123T100900Z");
+}
+
+TEST_F(AStore, DeletesFramesOlderThanMaxAge)
+{
+	Store store(root);
+	auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 10; ++day)
+		store.publish(fakeJpeg(500, 1), t + std::chrono::hours(24 * day));
+	RetentionPolicy policy;
+	policy.maxAge = std::chrono::hours(24 * 3);
+	auto result = store.applyRetention(policy, t + std::chrono::hours(24 * 9));
+	EXPECT_EQ(result.deleted, 6u); // on 11/10 12:00, 11/01 to 11/06 are older than 3 days; 11/07 is exactly 3
+	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/07/20261107T120000Z.jpg");
+}
+
+TEST_F(AStore, DeletesFramesPullConfirmedBeforeFramesItHasNot)
+{
+	Store store(root);
+	auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 10; ++day)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	// pull holds everything up to day 3 (2026-11-03)
+	common::writeFileAtomic(root / ".pulled", "20261103T120000Z\n");
+
+	// Age: only confirmed frames age out; the unpulled day-4 frame stays although it is old.
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(24 * 2);
+	auto result = store.applyRetention(age, t + std::chrono::hours(24 * 9));
+	EXPECT_EQ(result.deleted, 3u);
+	EXPECT_EQ(result.deletedUnpulled, 0u);
+	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/04/20261104T120000Z.jpg");
+
+	// Space: when the disk must be freed, unpulled frames go too, oldest first, and are counted.
+	common::writeFileAtomic(root / ".pulled", "20261105T120000Z\n");
+	RetentionPolicy bytes;
+	bytes.maxBytes = 3000;
+	result = store.applyRetention(bytes, t + std::chrono::hours(24 * 9));
+	EXPECT_EQ(result.deleted, 4u);          // 11/04, 11/05 pulled; 11/06, 11/07 not
+	EXPECT_EQ(result.deletedUnpulled, 2u);
+	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/08/20261108T120000Z.jpg");
+}
+
+TEST_F(AStore, IgnoresAnInvalidPulledFile)
+{
+	Store store(root);
+	store.publish(fakeJpeg(100, 1), utc(2026, 11, 1, 12, 0, 0));
+	common::writeFileAtomic(root / ".pulled", "../../etc/passwd");
+	EXPECT_FALSE(store.pulledWatermark());
+	common::writeFileAtomic(root / ".pulled", "20261101T120000Z\n");
+	EXPECT_EQ(store.pulledWatermark()->stem(), "20261101T120000Z");
+}
