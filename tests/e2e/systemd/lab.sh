@@ -16,7 +16,9 @@
 #   lab_sftp_from SRC DST          sftp as pi from SRC to DST, batch commands on stdin
 #   lab_copy_in M SRC DST [OWNER]  copy a file or directory from the host to DST inside M
 #   lab_poweroff M / lab_boot M    orderly power-off; boot again on the same filesystem
+#   lab_save_logs DIR              console logs and journals of both machines into DIR
 #   lab_teardown                   stop everything, delete namespaces, cgroups and copies
+#                                  (with LAB_LOG_DIR set, lab_save_logs to it first)
 #
 # Network: bridge br0 in namespace lc-<id>-lab (10.77.0.254, the harness's side); each
 # machine's own namespace lc-<id>-<machine> holds host0 with its address (capturepi
@@ -304,11 +306,18 @@ lab_copy_in() { # MACHINE SRC DST [OWNER]: DST is the path SRC gets inside the m
   local m=$1 src=$2 dst=$3 owner=${4:-root}
   [ -e "$src" ] || lab_die "lab_copy_in: no such file: $src" || return 1
   # Streamed through tar inside the machine, so DST resolves against its own root
-  # (symlinks such as /lib -> usr/lib included).
+  # (symlinks such as /lib -> usr/lib included). Parent directories it has to create
+  # belong to OWNER too: a root-owned ~/.config would break pi's `systemctl --user`.
+  # shellcheck disable=SC2016 # the sh -c script is expanded by the shell inside
   tar -C "$(dirname "$src")" --transform="s|^$(basename "$src")|$(basename "$dst")|" \
     -cf - "$(basename "$src")" |
-    lab_exec "$m" sh -c 'd=$(dirname "$1"); mkdir -p "$d" && tar -C "$d" --no-same-owner -xf - &&
-      chown -R "$2:" "$1"' sh "$dst" "$owner"
+    lab_exec "$m" sh -c 'set -e
+      d=$(dirname "$1"); top=$d
+      while [ ! -e "$top" ]; do top=$(dirname "$top"); done
+      mkdir -p "$d"
+      tar -C "$d" --no-same-owner -xf -
+      chown -R "$2:" "$1"
+      while [ "$d" != "$top" ]; do chown "$2:" "$d"; d=$(dirname "$d"); done' sh "$dst" "$owner"
 }
 
 # ---------------------------------------------------------------- life cycle
@@ -320,6 +329,9 @@ lab_up() {
   done
   lab_gc
   LAB_ROOTFS=$("$LAB_HERE/rootfs.sh") || lab_die "rootfs build failed" || return 1
+  # Shared lock for the lab's lifetime: rootfs.sh will not delete an image in use.
+  exec {LAB_ROOTFS_LOCK}>"$LAB_ROOTFS.inuse"
+  flock -s "$LAB_ROOTFS_LOCK"
   LAB_DIR=$(mktemp -d "$LAB_STATE_ROOT/lingercam-lab.XXXXXX")
   LAB_ID=${LAB_DIR##*.}
   lab_proc_id "$$" >"$LAB_DIR/owner"
@@ -369,11 +381,23 @@ lab_destroy() { # ID DIR
   rm -rf --one-file-system "$dir"
 }
 
+lab_save_logs() { # DIR: each machine's console output and journal of this boot
+  local m
+  mkdir -p "$1"
+  for m in "${LAB_MACHINES[@]}"; do
+    cp "$LAB_DIR/$m.console.log" "$1/" 2>/dev/null || true
+    lab_exec "$m" journalctl --no-pager -o short-precise >"$1/$m.journal.txt" 2>&1 || true
+  done
+  lab_log "logs saved in $1"
+}
+
 lab_teardown() {
   [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] || return 0
+  if [ -n "${LAB_LOG_DIR:-}" ]; then lab_save_logs "$LAB_LOG_DIR" || true; fi
   lab_log "teardown $LAB_ID"
   lab_destroy "$LAB_ID" "$LAB_DIR"
   LAB_DIR=""
+  if [ -n "${LAB_ROOTFS_LOCK:-}" ]; then exec {LAB_ROOTFS_LOCK}>&-; LAB_ROOTFS_LOCK=""; fi
 }
 
 # "PID STARTTIME": names one process for good, even after its pid is reused.

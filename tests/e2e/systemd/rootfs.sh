@@ -90,7 +90,11 @@ mkdir -p "$cache_root"
 exec 9>"$cache_root/rootfs.lock"
 flock 9
 
+# A running lab holds a shared lock on "<image>.inuse" (its overlays sit on the image).
+unused() { flock -n -x "$1.inuse" true 2>/dev/null; }
+
 if [ "$rebuild" = yes ]; then
+  unused "$target" || die "$target is in use by a running lab"
   rm -rf --one-file-system "$target"
 fi
 if [ -f "$target/.lingercam-rootfs-complete" ]; then
@@ -157,5 +161,15 @@ rm -rf "$work"/var/lib/apt/lists/*_Packages "$work"/var/log/*.log
 touch "$work/.lingercam-rootfs-complete"
 mv "$work" "$target"
 trap - EXIT
+
+# Images of other package lists or versions are dead weight (200 MB each) once unused;
+# half-built ones are debris of a killed build (we hold the build lock: no one is building).
+for old in "$cache_root"/rootfs-*; do
+  if [ ! -d "$old" ] || [ "$old" = "$target" ]; then continue; fi
+  if [[ "$old" == *.tmp.* ]] || unused "$old"; then
+    log "removing old image $old"
+    rm -rf --one-file-system "$old" "$old.inuse" "$old.debootstrap.log"
+  fi
+done
 log "done: $(du -sh --one-file-system "$target" | cut -f1)"
 echo "$target"

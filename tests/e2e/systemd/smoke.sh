@@ -80,6 +80,7 @@ check "capturepi has its hostname" test "$(lab_exec capturepi hostname)" = captu
 check "pullpi has its hostname" test "$(lab_exec pullpi hostname)" = pullpi
 check "the image does not linger anyone" \
   test -z "$(lab_exec capturepi ls -A /var/lib/systemd/linger 2>/dev/null)"
+# shellcheck disable=SC2016 # expanded by pi's shell on capturepi
 check "ssh login as pi on capturepi is a logind session" \
   test "$(lab_ssh capturepi 'loginctl show-session "$XDG_SESSION_ID" -p Name --value')" = pi
 check "ssh as root on pullpi" test "$(lab_ssh_root pullpi id -u)" = 0
@@ -127,6 +128,7 @@ timed "no-linger: start, log out, wait for stop" "$t"
 
 # Any new session starts the user manager and with it the enabled service again: this is
 # why a cron job's ssh login seems to "fix" a daemon that is really dying at every logout.
+# shellcheck disable=SC2016
 check "a new ssh login brings the enabled service back" \
   test "$(lab_ssh capturepi 'for i in $(seq 20); do systemctl --user is-active -q sleeper && break; sleep 0.25; done
     systemctl --user is-active sleeper')" = active
@@ -171,6 +173,12 @@ else
 fi
 timed "boot -> lingering user's service active" "$t"
 check "... and really nobody logged in" test "$(pi_sessions capturepi)" -eq 0
+# What lingercam's daemons will use with nobody logged in: logind's Linger property on the
+# system bus, and pi's own user bus (dbus-user-session).
+check "pi reads Linger=true from logind over D-Bus, no login" \
+  test "$(lab_as_pi capturepi busctl get-property org.freedesktop.login1 \
+    /org/freedesktop/login1/user/_1000 org.freedesktop.login1.User Linger)" = "b true"
+check "pi's user bus is up with no login" lab_as_pi capturepi busctl --user status --no-pager -q
 check "the user journal survived the reboot (two starts of sleeper recorded)" \
   test "$(lab_as_pi capturepi journalctl --user -u sleeper.service --no-pager -o cat |
     grep -c 'sleeper-marker: starting')" -ge 2
