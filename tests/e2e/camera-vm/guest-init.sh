@@ -40,8 +40,23 @@ fi
 echo "lingercam-vm: udev settled at uptime $(cut -d' ' -f1 /proc/uptime) s"
 
 # The test, with its output both on the console and in /out/vm/test.log.
+# lingercam.timeout=SECONDS on the kernel command line (run-vm.sh sets it a
+# little under its own hard timeout) stops a hung test early enough that its
+# partial results still reach the host: everything but PID 1 is killed.
+guest_timeout=$(sed -n 's/.*lingercam\.timeout=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+watchdog=""
+if [ -n "$guest_timeout" ]; then
+  (
+    sleep "$guest_timeout"
+    echo "lingercam-vm: test script still running after $guest_timeout s: killing it"
+    echo 124 >/out/vm/exit-code
+    kill -KILL -1
+  ) &
+  watchdog=$!
+fi
 cd /out
 ( sh /lingercam/test.sh; echo $? >/out/vm/exit-code ) 2>&1 | tee /out/vm/test.log
+[ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null || true
 rc=$(cat /out/vm/exit-code 2>/dev/null || echo 255)
 echo "lingercam-vm: test script finished rc=$rc at uptime $(cut -d' ' -f1 /proc/uptime) s"
 

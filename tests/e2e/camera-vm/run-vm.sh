@@ -10,8 +10,14 @@
 #             [--timeout SEC] [--mem MB] [--disk-size MB] [--accel auto|kvm|tcg]
 #             [--append "KERNEL ARGS"] [--quiet]
 #
-# Exit status: the guest script's own exit status; 124 if the VM hit the
-# timeout; 3 if the VM ended without reporting one; 2 for bad usage.
+# LINGERCAM_KVM_PROBE_SECONDS (default 10): how long --accel auto gives KVM to
+# show it can boot the kernel before falling back to TCG.
+#
+# The guest kills its test script 30 s before the hard timeout (--timeout of
+# 60 s or more), writes back what it has and reports 124.
+#
+# Exit status: the guest script's own exit status; 124 if the test or the VM hit
+# the timeout; 3 if the VM ended without reporting one; 2 for bad usage.
 # OUT_DIR must be empty or absent (stale results must never pass for new ones).
 set -euo pipefail
 
@@ -64,20 +70,63 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# KVM "works" when qemu can open it and create a VM; the probe takes well under
-# a second. Where it cannot, TCG is slower but boots the same guest.
+# KVM "works" when it boots this kernel, not merely when /dev/kvm opens: on
+# hosts without working nested virtualisation (this one) qemu starts, SeaBIOS
+# runs, and the kernel then hangs forever. The probe boots the kernel without
+# an initramfs and waits for its first console line, which a working KVM
+# prints within a second; TCG is slower but boots the same guest.
+# Some hosts also cannot set the IA32_ARCH_CAPABILITIES MSR that "-cpu host"
+# passes through (qemu aborts); nothing in the guest needs it.
+kvm_cpu="host,-arch-capabilities"
+probe_s="${LINGERCAM_KVM_PROBE_SECONDS:-10}"
 kvm_works() {
-  [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-  echo quit | timeout 20 "$qemu" -accel kvm -machine pc -cpu host -nodefaults \
-    -display none -monitor stdio >/dev/null 2>&1
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || { log "no usable /dev/kvm"; return 1; }
+  local probe_log="$work/kvm-probe.log" pid i
+  timeout -k 2 "$probe_s" "$qemu" -accel kvm -cpu "$kvm_cpu" -m 256 \
+    -nographic -nodefaults -no-user-config -no-reboot \
+    -serial "file:$probe_log" -monitor none -kernel "$kernel" \
+    -append "console=ttyS0 earlyprintk=serial panic=-1" \
+    </dev/null >"$work/kvm-probe.out" 2>&1 &
+  pid=$!
+  for ((i = 0; i < probe_s * 5; i++)); do
+    if grep -qa 'Linux version' "$probe_log" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  log "KVM did not boot the kernel within ${probe_s} s ($(head -c 200 "$work/kvm-probe.out" | tr '\n' ' '))"
+  return 1
 }
+# The answer holds until the host reboots or qemu changes: remember it, so
+# that a run of several VMs pays for the probe once.
+probe_cache="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam/kvm-probe"
+probe_key="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || true) $("$qemu" --version | head -n1)"
 if [ "$accel" = auto ]; then
-  if kvm_works; then accel=kvm; else accel=tcg; fi
+  if [ -r "$probe_cache" ] && [ "$(sed -n 1p "$probe_cache")" = "$probe_key" ]; then
+    accel="$(sed -n 2p "$probe_cache")"
+    log "accel=$accel (probed earlier since this host booted; rm $probe_cache to probe again)"
+  else
+    if kvm_works; then accel=kvm; else accel=tcg; fi
+    mkdir -p "$(dirname "$probe_cache")"
+    printf '%s\n%s\n' "$probe_key" "$accel" >"$probe_cache"
+  fi
 fi
-if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+case "$accel" in kvm|tcg) ;; *) die "bad cached accel '$accel' in $probe_cache" ;; esac
+if [ "$accel" = kvm ]; then cpu="$kvm_cpu"; else cpu=max; fi
 
 disk="$work/results.img"
 truncate -s "${disk_mb}M" "$disk"
+
+# The guest stops its own test a little before the hard timeout, so that a
+# hung test still brings back its logs and partial results.
+if [ "$timeout_s" -ge 60 ]; then
+  append="lingercam.timeout=$((timeout_s - 30)) $append"
+fi
 
 log "booting $kernel + $initrd (accel=$accel, ${mem} MiB, timeout ${timeout_s} s)"
 start=$(date +%s.%N)
@@ -93,7 +142,7 @@ timeout -k 10 "$timeout_s" "$qemu" \
 qemu_pid=$!
 if [ "$quiet" = 0 ]; then
   # Stream the console while the VM runs (tail waits for qemu to create it).
-  tail -n +1 -F --pid="$qemu_pid" "$console" 2>/dev/null >&2 &
+  tail -n +1 -F --pid="$qemu_pid" "$console" >&2 2>/dev/null &
   tail_pid=$!
 fi
 qemu_rc=0
