@@ -5,15 +5,24 @@
 #include <iostream>
 #include <optional>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "capture_client.h"
 #include "capture_config.h"
+#include "capture_dbus.h"
+#include "capture_doctor.h"
 #include "capture_service.h"
 #include "libcamera_source.h"
 #include "source_factory.h"
 #include "common/clock.h"
+#include "common/dbus_connection.h"
 #include "common/error.h"
+#include "common/host_probe.h"
+#include "common/linger_check.h"
 #include "common/logging.h"
 #include "common/notifier.h"
 #include "common/signal_watcher.h"
@@ -25,6 +34,7 @@ namespace lingercam::capture {
 namespace {
 
 constexpr int kExitUnavailable = 69; // EX_UNAVAILABLE: no camera
+constexpr int kExitNotRunning = 3;   // as `systemctl status` for a unit that is not running
 
 struct Overrides {
 	std::string configPath;
@@ -66,12 +76,50 @@ int cmdRun(const Overrides &o)
 	common::SignalWatcher signals(interrupt); // before any other thread
 	CaptureConfig config = loadConfig(o);
 	quietLibcamera(o.verbose);
+	// Said once at start, so the journal explains a service that dies at every logout.
+	common::logLingerCheck(common::queryLinger(::getuid()), "capture.service");
 	common::SystemClock clock;
 	common::Store store(config.store);
 	common::Notifier notifier;
 	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt, &notifier);
+	common::BusHostProbe host;
+	// Up before READY (sent by run()), so an active unit always has its API.
+	auto api = CaptureApi::startOnSessionBus(service.status(), config.store.string(), interrupt, host);
 	service.run();
 	return 0;
+}
+
+int cmdStatus(bool captureNow)
+{
+	std::string why;
+	auto bus = common::tryOpenBus(common::BusKind::Session, why);
+	if (!bus) {
+		std::cerr << "no session bus (" << why << "): run this as the service's user in a login session, "
+			  << "or with XDG_RUNTIME_DIR=/run/user/$(id -u)\n";
+		return kExitNotRunning;
+	}
+	try {
+		if (captureNow)
+			requestCaptureNow(*bus);
+		printCaptureStatus(std::cout, readCaptureApi(*bus), std::chrono::system_clock::now());
+	} catch (const sdbus::Error &e) {
+		if (e.getName() != "org.freedesktop.DBus.Error.ServiceUnknown" &&
+		    e.getName() != "org.freedesktop.DBus.Error.NameHasNoOwner")
+			throw;
+		std::cerr << "lingercam-capture is not running for this user (nobody serves " << CaptureDbus::kBusName
+			  << " on the session bus): systemctl --user status capture; lingercam-capture doctor\n";
+		return kExitNotRunning;
+	}
+	return 0;
+}
+
+int cmdDoctor(const Overrides &o)
+{
+	CaptureConfig config = loadConfig(o);
+	common::BusHostProbe host;
+	common::DoctorReport report = runCaptureDoctor(config, host, std::chrono::system_clock::now());
+	report.print(std::cout);
+	return report.exitStatus();
 }
 
 int cmdOnce(const Overrides &o)
@@ -149,6 +197,12 @@ int runCaptureCli(int argc, char **argv)
 	auto *once = app.add_subcommand("once", "Take one still now and print its path");
 	auto *cameras = app.add_subcommand("cameras", "List the cameras libcamera sees (exit 69 if none)");
 	auto *check = app.add_subcommand("check-config", "Validate the config and print the effective settings");
+	bool captureNow = false;
+	auto *statusCmd = app.add_subcommand("status", "Show the running daemon's state (from its D-Bus API, "
+						     "org.lingercam.Capture1 on the session bus); exit 3 if none runs");
+	statusCmd->add_flag("--capture-now", captureNow, "Ask it to take a still now first (CaptureNow)");
+	auto *doctor = app.add_subcommand("doctor", "Check lingering, the unit, the last frame's age, disk space, "
+						    "clock sync and camera access, and say what to fix (exit 1 if any fails)");
 
 	try {
 		app.parse(argc, argv);
@@ -166,6 +220,10 @@ int runCaptureCli(int argc, char **argv)
 			status = cmdCameras(o);
 		else if (*check)
 			status = cmdCheckConfig(o);
+		else if (*statusCmd)
+			status = cmdStatus(captureNow);
+		else if (*doctor)
+			status = cmdDoctor(o);
 	} catch (const common::ConfigError &e) {
 		common::logger("capture")->error("bad configuration: {}", e.what());
 		return common::kExitConfig;

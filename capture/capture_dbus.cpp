@@ -1,0 +1,120 @@
+#include "capture_dbus.h"
+
+#include <chrono>
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/spdlog.h>
+
+#include "capture_status.h"
+#include "common/bus_service.h"
+#include "common/clock.h"
+#include "common/dbus/capture1_adaptor.h"
+#include "common/dbus_connection.h"
+#include "common/host_probe.h"
+#include "common/logging.h"
+
+namespace lingercam::capture {
+
+namespace {
+
+std::uint64_t usecSinceEpoch(common::Clock::WallTime t)
+{
+	auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+	return us > 0 ? static_cast<std::uint64_t>(us) : 0;
+}
+
+} // namespace
+
+class CaptureDbus::Adaptor final : public sdbus::AdaptorInterfaces<org::lingercam::Capture1_adaptor> {
+public:
+	Adaptor(sdbus::IConnection &connection, const CaptureStatus &status, std::string storePath,
+		common::Interrupt &interrupt, common::HostProbe &host)
+		: AdaptorInterfaces(connection, kObjectPath), status_(status), storePath_(std::move(storePath)),
+		  interrupt_(interrupt), host_(host), log_(common::logger("dbus"))
+	{
+		registerAdaptor();
+	}
+	~Adaptor() { unregisterAdaptor(); }
+
+private:
+	void CaptureNow() override
+	{
+		log_->info("capture requested over D-Bus");
+		interrupt_.trigger();
+	}
+	std::string State() override { return status_.snapshot().state; }
+	std::string Source() override { return status_.snapshot().source; }
+	std::string LastFramePath() override { return status_.snapshot().lastFramePath; }
+	uint64_t LastFrameTime() override
+	{
+		auto frame = status_.snapshot().lastFrame;
+		return frame && frame->seconds > 0 ? static_cast<std::uint64_t>(frame->seconds) * 1'000'000u : 0;
+	}
+	uint64_t FramesCaptured() override { return status_.snapshot().framesCaptured; }
+	uint64_t FramesStored() override { return status_.snapshot().framesStored; }
+	uint64_t StoreBytes() override { return status_.snapshot().storeBytes; }
+	std::string StorePath() override { return storePath_; }
+	std::string LastError() override { return status_.snapshot().lastError; }
+	uint64_t NextRun() override { return usecSinceEpoch(status_.snapshot().nextRun); }
+	// Asked of logind and timedated when read, so they are never stale; unknown reads false.
+	bool Lingering() override { return host_.linger().lingers(); }
+	bool ClockSynchronized() override { return host_.timeSync().synchronized.value_or(false); }
+
+	const CaptureStatus &status_;
+	std::string storePath_;
+	common::Interrupt &interrupt_;
+	common::HostProbe &host_;
+	std::shared_ptr<spdlog::logger> log_;
+};
+
+CaptureDbus::CaptureDbus(sdbus::IConnection &connection, const CaptureStatus &status, std::string storePath,
+			 common::Interrupt &interrupt, common::HostProbe &host)
+	: adaptor_(std::make_unique<Adaptor>(connection, status, std::move(storePath), interrupt, host))
+{
+}
+
+CaptureDbus::~CaptureDbus() = default;
+
+std::unique_ptr<CaptureApi> CaptureApi::start(std::unique_ptr<sdbus::IConnection> connection,
+					      const CaptureStatus &status, std::string storePath,
+					      common::Interrupt &interrupt, common::HostProbe &host)
+{
+	auto log = common::logger("dbus");
+	std::unique_ptr<CaptureApi> api(new CaptureApi);
+	api->service_ = std::make_unique<common::BusService>(std::move(connection));
+	try {
+		api->object_ = std::make_unique<CaptureDbus>(api->service_->connection(), status, std::move(storePath),
+							     interrupt, host);
+		api->service_->start(CaptureDbus::kBusName);
+	} catch (const sdbus::Error &e) {
+		log->warn("D-Bus API not available: cannot serve {}: {}: {} (another lingercam-capture running?)",
+			  CaptureDbus::kBusName, e.getName(), e.getMessage());
+		return nullptr;
+	}
+	log->info("D-Bus API up name={} object={}", CaptureDbus::kBusName, CaptureDbus::kObjectPath);
+	return api;
+}
+
+std::unique_ptr<CaptureApi> CaptureApi::startOnSessionBus(const CaptureStatus &status, std::string storePath,
+							  common::Interrupt &interrupt, common::HostProbe &host)
+{
+	std::string why;
+	auto bus = common::tryOpenBus(common::BusKind::Session, why);
+	if (!bus) {
+		common::logger("dbus")->warn("no session bus ({}): running without the D-Bus API; "
+					     "`lingercam-capture status` will not see this instance",
+					     why);
+		return nullptr;
+	}
+	return start(std::move(bus), status, std::move(storePath), interrupt, host);
+}
+
+CaptureApi::~CaptureApi()
+{
+	// No getter may run while the object goes away.
+	if (service_)
+		service_->stop();
+	object_.reset();
+}
+
+} // namespace lingercam::capture

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <sdbus-c++/Types.h>
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace lingercam::common {
+
+/// The user's session bus (the status API, the user's own systemd) or the system bus
+/// (logind, timedated).
+enum class BusKind { Session, System };
+
+/// Opens a connection of its own to \a kind's bus; throws sdbus::Error when there is none
+/// (no DBUS_SESSION_BUS_ADDRESS and no $XDG_RUNTIME_DIR/bus, no system bus socket).
+std::unique_ptr<sdbus::IConnection> openBus(BusKind kind);
+
+/// Same, but nullptr with the reason in \a whyNot instead of an exception.
+std::unique_ptr<sdbus::IConnection> tryOpenBus(BusKind kind, std::string &whyNot);
+
+/// Default timeout for the queries the daemons make of system services: long enough for
+/// bus activation of timedated, short enough that a status request never hangs.
+inline constexpr std::chrono::milliseconds kQueryTimeout{ 5000 };
+
+/// org.freedesktop.DBus.Properties.Get with a timeout (sdbus-c++ 1.2's getProperty has none).
+/// Throws sdbus::Error.
+sdbus::Variant getPropertyOf(sdbus::IConnection &connection, const std::string &destination,
+			     const std::string &objectPath, const std::string &interface, const std::string &property,
+			     std::chrono::milliseconds timeout = kQueryTimeout);
+
+} // namespace lingercam::common
