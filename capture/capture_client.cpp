@@ -34,7 +34,9 @@ std::string when(std::uint64_t usec, common::Clock::WallTime now)
 	const std::string iso = common::FrameId{ seconds, 0 }.iso();
 	if (rounded.count() == 0)
 		return iso + " (now)";
-	const std::string amount = common::formatDuration(std::chrono::milliseconds(rounded));
+	// Whole seconds: "12s", "5m3s".
+	const std::string amount = rounded.count() < 60 ? std::to_string(rounded.count()) + "s"
+							: common::formatDuration(std::chrono::milliseconds(rounded));
 	return iso + (delta.count() < 0 ? " (" + amount + " ago)" : " (in " + amount + ")");
 }
 

@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# lingercam-install: sets lingercam's daemons up as systemd *user* services that survive
+# logout and start at boot with nobody logged in. Run it as the user who owns them.
+#
+#   lingercam-install [options] capture|pull|both
+#   lingercam-install --uninstall [--disable-linger] capture|pull|both
+#
+# Per daemon: installs the binary (into ~/.local/bin, or --prefix DIR, or --use-installed),
+# writes ~/.config/systemd/user/<name>.service with the right ExecStart, writes a commented
+# default config if there is none (never overwrites one), daemon-reload, enable --now;
+# then lingering (loginctl enable-linger, through sudo only if polkit refuses), and checks
+# Linger=yes and the unit active. Run again, it changes only what differs. Exit status 0
+# when everything is in place, 1 when something failed, 2 for bad usage.
+set -euo pipefail
+
+readonly PROG=lingercam-install
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+
+usage() {
+  cat <<EOF
+usage: $PROG [options] capture|pull|both
+       $PROG --uninstall [--disable-linger] capture|pull|both
+
+Sets lingercam-capture (camera host) and/or lingercam-pull (viewing host) up as systemd
+user services with lingering, so they run with nobody logged in and start at boot.
+Run it as the user who will own the services (not root).
+
+options:
+  --prefix DIR       install the binaries into DIR/bin (default: ~/.local)
+  --use-installed    copy no binaries: use those already in PREFIX/bin, or on PATH
+  --from DIR         take the binaries from DIR (DIR, DIR/bin or a build tree's
+                     DIR/capture, DIR/pull; default: next to this script)
+  --uninstall        stop, disable and remove the units and the binaries this installer
+                     put in place; configs and frames are kept
+  --disable-linger   with --uninstall: also turn lingering off (it may serve others)
+  -n, --dry-run      say what would be done, change nothing
+  -h, --help         this text
+EOF
+}
+
+say() { echo "$PROG: $*"; }
+warn() { echo "$PROG: warning: $*" >&2; }
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+usage_error() { echo "$PROG: $*" >&2; echo "try: $PROG --help" >&2; exit 2; }
+
+prefix=""
+use_installed=no
+from=""
+uninstall=no
+disable_linger=no
+dry_run=no
+components=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) [ $# -ge 2 ] || usage_error "--prefix needs a folder"; prefix=$2; shift ;;
+    --prefix=*) prefix=${1#*=} ;;
+    --from) [ $# -ge 2 ] || usage_error "--from needs a folder"; from=$2; shift ;;
+    --from=*) from=${1#*=} ;;
+    --use-installed) use_installed=yes ;;
+    --uninstall) uninstall=yes ;;
+    --disable-linger) disable_linger=yes ;;
+    -n|--dry-run) dry_run=yes ;;
+    -h|--help) usage; exit 0 ;;
+    capture|pull) components+=("$1") ;;
+    both|all) components+=(capture pull) ;;
+    -*) usage_error "unknown option '$1'" ;;
+    *) usage_error "unknown daemon '$1' (expected capture, pull or both)" ;;
+  esac
+  shift
+done
+
+[ ${#components[@]} -gt 0 ] || usage_error "say which daemon: capture, pull or both"
+# Each once, in a fixed order.
+mapfile -t components < <(printf '%s\n' "${components[@]}" | sort -u)
+if [ "$disable_linger" = yes ] && [ "$uninstall" = no ]; then
+  usage_error "--disable-linger goes with --uninstall"
+fi
+if [ "$use_installed" = yes ] && [ -n "$from" ]; then
+  usage_error "--use-installed and --from exclude each other"
+fi
+
+[ -n "${HOME:-}" ] || die "HOME is not set"
+user=$(id -un)
+if [ "$(id -u)" -eq 0 ] && [ -z "${LINGERCAM_INSTALL_ALLOW_ROOT:-}" ]; then
+  die "run this as the user who will own the services, not as root (they are user services of that user)"
+fi
+[ -n "$prefix" ] || prefix="$HOME/.local"
+case "$prefix" in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
+bindir="$prefix/bin"
+config_home=${XDG_CONFIG_HOME:-$HOME/.config}
+data_home=${XDG_DATA_HOME:-$HOME/.local/share}
+unit_dir="$config_home/systemd/user"
+config_dir="$config_home/lingercam"
+manifest="$data_home/lingercam/installed-files"
+
+# Every change goes through here, so --dry-run shows exactly what a real run does.
+run() {
+  if [ "$dry_run" = yes ]; then
+    echo "would run: $*"
+  else
+    "$@"
+  fi
+}
+
+# ------------------------------------------------------------------ where things come from
+# The unit and config templates: beside this script in the source tree (systemd/), or in
+# PREFIX/share/lingercam/ once installed (bin/lingercam-install -> ../share/lingercam).
+template() { # FILE -> path
+  local d
+  for d in "${LINGERCAM_SHARE_DIR:-}" "$here" "$here/../share/lingercam" "$prefix/share/lingercam"; do
+    [ -n "$d" ] && [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
+  done
+  die "cannot find $1 (looked beside $here and in ../share/lingercam)"
+}
+
+source_binary() { # NAME -> the binary to install
+  local name=$1 d
+  local dirs=()
+  if [ -n "$from" ]; then
+    dirs=("$from" "$from/bin" "$from/${name#lingercam-}")
+  else
+    dirs=("$here" "$here/../bin")
+  fi
+  for d in "${dirs[@]}"; do
+    [ -x "$d/$name" ] && [ -f "$d/$name" ] && { readlink -f "$d/$name"; return 0; }
+  done
+  die "no $name in ${dirs[*]}: build it first (scripts/build.sh) and pass --from BUILD_DIR, or --use-installed"
+}
+
+installed_binary() { # NAME -> path of an already installed binary (--use-installed)
+  local name=$1 p
+  if [ -x "$bindir/$name" ]; then echo "$bindir/$name"; return 0; fi
+  if p=$(command -v "$name"); then readlink -f "$p"; return 0; fi
+  die "--use-installed: no $name in $bindir or on PATH"
+}
+
+# ------------------------------------------------------------------ small helpers
+# Writes stdin to DEST only if it differs; atomically (temp file + rename). Returns 0 when
+# it changed something, 1 when DEST was already so.
+put_file() { # DEST MODE
+  local dest=$1 mode=$2 tmp
+  tmp=$(mktemp "${TMPDIR:-/tmp}/$PROG.XXXXXX")
+  cat >"$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  if [ "$dry_run" = yes ]; then
+    echo "would write: $dest"
+    rm -f "$tmp"
+    return 0
+  fi
+  mkdir -p "$(dirname "$dest")"
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$dest.new.$$" 2>/dev/null || { cp "$tmp" "$dest.new.$$"; rm -f "$tmp"; }
+  mv -f "$dest.new.$$" "$dest"
+  return 0
+}
+
+remember() { # FILE: the installer put it there, so --uninstall may remove it
+  [ "$dry_run" = yes ] && return 0
+  mkdir -p "$(dirname "$manifest")"
+  touch "$manifest"
+  grep -qxF "$1" "$manifest" || echo "$1" >>"$manifest"
+}
+
+forget() { # FILE
+  [ -f "$manifest" ] || return 0
+  [ "$dry_run" = yes ] && return 0
+  grep -vxF "$1" "$manifest" >"$manifest.tmp" || true
+  mv -f "$manifest.tmp" "$manifest"
+}
+
+was_installed_by_us() { [ -f "$manifest" ] && grep -qxF "$1" "$manifest"; }
+
+userctl() { systemctl --user "$@"; }
+
+check_user_manager() {
+  if ! userctl show-environment >/dev/null 2>&1; then
+    die "cannot reach your systemd user manager (systemctl --user): log in as $user over ssh or at the
+  console (not with su or sudo), or set XDG_RUNTIME_DIR=/run/user/$(id -u) if $user already has one running"
+  fi
+}
+
+linger_state() { # -> yes | no (logind forgets a user with no session and no lingering)
+  local v
+  v=$(loginctl show-user "$user" -p Linger --value 2>/dev/null) || v=no
+  [ "$v" = yes ] && echo yes || echo no
+}
+
+# loginctl first: polkit lets a user set its own lingering on Debian and Raspberry Pi OS.
+# Where polkit refuses (no polkitd, a stricter policy), only root can, so sudo, saying why.
+set_linger() { # enable | disable
+  local verb=$1 err sudo_flags=()
+  if [ "$dry_run" = yes ]; then
+    echo "would run: loginctl $verb-linger (or: sudo loginctl $verb-linger $user)"
+    return 0
+  fi
+  if err=$(loginctl "$verb-linger" 2>&1); then
+    say "loginctl $verb-linger: done"
+    return 0
+  fi
+  say "loginctl $verb-linger was refused (${err:-no reason given}): polkit does not let $user change"
+  say "  its own lingering here, so this needs root: running sudo loginctl $verb-linger $user"
+  command -v sudo >/dev/null || die "no sudo: ask an administrator to run: loginctl $verb-linger $user"
+  [ -t 0 ] || sudo_flags=(-n) # no terminal to ask a password on: fail fast instead of hanging
+  sudo "${sudo_flags[@]}" loginctl "$verb-linger" "$user" ||
+    die "sudo loginctl $verb-linger $user failed: ask an administrator to run it"
+}
+
+wait_linger() { # WANT: logind applies it asynchronously
+  local i
+  for i in $(seq 1 20); do
+    [ "$(linger_state)" = "$1" ] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# ------------------------------------------------------------------ one daemon
+install_one() { # capture | pull
+  local c=$1 name="lingercam-$1" unit="$1.service" bin src changed=no was_active
+  say "$c: setting up $unit"
+
+  if [ "$use_installed" = yes ]; then
+    bin=$(installed_binary "$name")
+    say "$c: using the installed $bin"
+  else
+    src=$(source_binary "$name")
+    bin="$bindir/$name"
+    if [ "$src" = "$(readlink -f "$bin" 2>/dev/null)" ]; then
+      say "$c: $bin is already the binary to install"
+    elif put_file "$bin" 0755 <"$src"; then
+      say "$c: installed $bin"
+      changed=yes
+    else
+      say "$c: $bin unchanged"
+    fi
+    remember "$bin"
+    # The installer itself goes along, so --uninstall and re-runs work without the source.
+    local me
+    me=$(readlink -f "${BASH_SOURCE[0]}")
+    if [ "$me" != "$(readlink -f "$bindir/$PROG" 2>/dev/null)" ]; then
+      put_file "$bindir/$PROG" 0755 <"$me" && remember "$bindir/$PROG" || true
+      local t
+      for t in capture.service pull.service capture.toml pull.toml; do
+        [ -f "$(dirname "$me")/$t" ] || continue
+        put_file "$prefix/share/lingercam/$t" 0644 <"$(dirname "$me")/$t" &&
+          remember "$prefix/share/lingercam/$t" || true
+      done
+    fi
+  fi
+
+  # A config that is not valid would make the unit exit 78 and stay down: say so now.
+  local config="$config_dir/$c.toml"
+  if [ -e "$config" ]; then
+    say "$c: keeping your config $config"
+  else
+    put_file "$config" 0644 <"$(template "$c.toml")" >/dev/null || true
+    say "$c: wrote a commented default config $config (edit it, then: systemctl --user restart $c)"
+  fi
+  if [ "$dry_run" = no ] && [ -x "$bin" ]; then
+    local out
+    if ! out=$("$bin" check-config 2>&1); then
+      echo "$out" >&2
+      die "$c: $config is not valid (see above); fix it and run $PROG $c again"
+    fi
+  fi
+
+  if [ "$c" = capture ]; then check_camera_access "$bin"; fi
+
+  # ExecStart points at the binary this run chose; everything else is the shipped unit.
+  if sed "s|^ExecStart=.*|ExecStart=$bin run|" "$(template "$unit")" | put_file "$unit_dir/$unit" 0644; then
+    say "$c: wrote $unit_dir/$unit"
+    changed=yes
+  else
+    say "$c: $unit_dir/$unit unchanged"
+  fi
+
+  run systemctl --user daemon-reload
+  run systemctl --user enable --quiet "$unit"
+  was_active=$(userctl is-active "$unit" 2>/dev/null || true)
+  # Type=notify: start returns once the daemon said READY (or failed).
+  if [ "$was_active" = active ] && [ "$changed" = yes ]; then
+    say "$c: restarting $unit (binary or unit changed)"
+    run systemctl --user restart "$unit" || start_failed "$c"
+  elif [ "$was_active" = active ]; then
+    say "$c: $unit already running"
+  else
+    # A unit that hit its start limit earlier needs a reset before it may start again.
+    run systemctl --user reset-failed "$unit" 2>/dev/null || true
+    run systemctl --user start "$unit" || start_failed "$c"
+  fi
+}
+
+start_failed() { # component
+  echo "$PROG: $1.service did not start; its status and last log lines:" >&2
+  userctl status --no-pager --lines=0 "$1.service" >&2 || true
+  journalctl --user -u "$1.service" -n 20 --no-pager >&2 || true
+  die "$1.service failed to start (journalctl --user -u $1 for more)"
+}
+
+check_camera_access() { # binary
+  if id -nG "$user" | tr ' ' '\n' | grep -qx video; then
+    say "capture: $user is in group video (camera device nodes)"
+    return 0
+  fi
+  local source
+  source=$("$1" check-config 2>/dev/null | awk -F': ' '$1 == "source" {print $2}') || true
+  if [ "$source" = testpattern ]; then
+    say "capture: $user is not in group video, but the config uses the test pattern: no camera needed"
+  else
+    warn "capture: $user is not in group video, so libcamera cannot open the camera
+  (/dev/media*, /dev/video*). Fix: sudo usermod -aG video $user, then log out and in,
+  and systemctl --user restart capture. Until then capture runs and waits for the camera."
+  fi
+}
+
+verify_one() { # component -> 0 when active
+  local unit="$1.service" state
+  [ "$dry_run" = yes ] && return 0
+  state=$(userctl is-active "$unit" 2>/dev/null || true)
+  if [ "$state" != active ]; then
+    warn "$unit is $state"
+    return 1
+  fi
+  if [ "$(userctl is-enabled "$unit" 2>/dev/null || true)" != enabled ]; then
+    warn "$unit is not enabled"
+    return 1
+  fi
+  say "$1: $unit is enabled and active"
+}
+
+uninstall_one() { # capture | pull
+  local c=$1 unit="$1.service" f
+  say "$c: removing $unit"
+  if [ -f "$unit_dir/$unit" ] || userctl cat "$unit" >/dev/null 2>&1; then
+    run systemctl --user disable --now --quiet "$unit" 2>/dev/null || true
+  fi
+  if [ -f "$unit_dir/$unit" ]; then
+    run rm -f "$unit_dir/$unit"
+    say "$c: removed $unit_dir/$unit"
+  fi
+  run systemctl --user daemon-reload
+  run systemctl --user reset-failed "$unit" 2>/dev/null || true
+  f="$bindir/lingercam-$c"
+  if was_installed_by_us "$f"; then
+    run rm -f "$f"
+    forget "$f"
+    say "$c: removed $f"
+  elif [ -e "$f" ]; then
+    say "$c: left $f in place (this installer did not put it there)"
+  fi
+  say "$c: kept your config $config_dir/$c.toml and the frames (delete them yourself if you want)"
+}
+
+# ------------------------------------------------------------------ main
+check_user_manager
+failed=0
+
+if [ "$uninstall" = yes ]; then
+  for c in "${components[@]}"; do uninstall_one "$c"; done
+  if [ "$disable_linger" = yes ]; then
+    if [ "$(linger_state)" = yes ]; then set_linger disable; fi
+    say "lingering for $user is off: user services stop after $user's last session ends"
+  else
+    say "lingering left as it is ($(linger_state)); --disable-linger turns it off"
+  fi
+  # Once nothing of ours is left, the installer and its templates go too.
+  if [ -f "$manifest" ] && ! grep -q '/lingercam-\(capture\|pull\)$' "$manifest"; then
+    while read -r f; do run rm -f "$f"; done <"$manifest"
+    run rm -f "$manifest"
+  fi
+  exit 0
+fi
+
+for c in "${components[@]}"; do install_one "$c"; done
+
+if [ "$(linger_state)" = yes ]; then
+  say "$user already lingers"
+else
+  say "enabling lingering for $user: without it systemd stops these services about 10 s after"
+  say "  $user's last session ends, and they do not start at boot until someone logs in"
+  set_linger enable
+fi
+if [ "$dry_run" = no ]; then
+  if wait_linger yes; then
+    say "logind: Linger=yes for $user"
+  else
+    warn "logind still says Linger=$(linger_state) for $user"
+    failed=1
+  fi
+fi
+for c in "${components[@]}"; do verify_one "$c" || failed=1; done
+
+if [ "$failed" -ne 0 ]; then
+  die "not everything is in place (see above); lingercam-${components[0]} doctor says what to fix"
+fi
+case ":$PATH:" in
+  *":$bindir:"*) ;;
+  *) [ "$use_installed" = yes ] || say "note: $bindir is not on your PATH (Debian's ~/.profile adds ~/.local/bin at the next login)" ;;
+esac
+echo
+for c in "${components[@]}"; do
+  echo "$c is running and will start at boot with nobody logged in. Watch it:"
+  echo "  journalctl --user -u $c -f"
+  echo "  lingercam-$c status      (lingercam-$c doctor checks the whole setup)"
+  echo "  config: $config_dir/$c.toml   (then: systemctl --user restart $c)"
+done
