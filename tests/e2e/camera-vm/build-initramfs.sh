@@ -63,7 +63,9 @@ done
 grep -q 'not a dynamic executable' <<<"$(ldd "$busybox" 2>&1 || true)" \
   || die "$busybox is not static (install busybox-static, not busybox)"
 
-start=$(date +%s.%N)
+ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
+elapsed_s() { local ms=$(( $(ms_now) - start )); echo "$((ms / 1000)).$((ms % 1000 / 100))"; }
+start=$(ms_now)
 root="$(mktemp -d "${TMPDIR:-/tmp}/lingercam-initramfs.XXXXXX")"
 trap 'rm -rf "$root"' EXIT
 
@@ -179,5 +181,5 @@ mkdir -p "$(dirname "$output")"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -1) >"$output.tmp"
 mv "$output.tmp" "$output"
 
-log "wrote $output ($(du -h "$output" | cut -f1), $(find "$root" -mindepth 1 | wc -l) entries) in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
+log "wrote $output ($(du -h "$output" | cut -f1), $(find "$root" -mindepth 1 | wc -l) entries) in $(elapsed_s) s"
 echo "$output"

@@ -54,7 +54,7 @@ if [ -n "$guest_timeout" ]; then
   ) &
   watchdog=$!
 fi
-cd /out
+cd /out || exit 1
 ( sh /lingercam/test.sh; echo $? >/out/vm/exit-code ) 2>&1 | tee /out/vm/test.log
 [ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null || true
 rc=$(cat /out/vm/exit-code 2>/dev/null || echo 255)

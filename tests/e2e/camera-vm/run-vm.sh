@@ -41,14 +41,16 @@ while [ $# -gt 0 ]; do
     *) log "unknown argument '$1'"; usage ;;
   esac
 done
-[ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$out" ] || { log "--kernel, --initrd and --out are required"; usage; }
+if [ -z "$kernel" ] || [ -z "$initrd" ] || [ -z "$out" ]; then
+  log "--kernel, --initrd and --out are required"; usage
+fi
 [ -r "$kernel" ] || die "kernel '$kernel' not readable (build it with build-kernel.sh)"
 [ -r "$initrd" ] || die "initramfs '$initrd' not readable (build it with build-initramfs.sh)"
 case "$accel" in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
 for n in "$timeout_s" "$mem" "$disk_mb"; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "'$n' is not a whole number"
 done
-qemu=qemu-system-x86_64
+qemu="qemu-system-x86_64"
 command -v "$qemu" >/dev/null || die "missing $qemu (Debian package qemu-system-x86)"
 for tool in tar timeout truncate; do
   command -v "$tool" >/dev/null || die "missing tool '$tool'"
@@ -62,6 +64,7 @@ console="$out/vm/console.log"
 work="$(mktemp -d "${TMPDIR:-/tmp}/lingercam-vm.XXXXXX")"
 qemu_pid=""
 tail_pid=""
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
   [ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null || true
@@ -80,7 +83,7 @@ trap 'exit 130' INT TERM
 kvm_cpu="host,-arch-capabilities"
 probe_s="${LINGERCAM_KVM_PROBE_SECONDS:-10}"
 kvm_works() {
-  [ -r /dev/kvm ] && [ -w /dev/kvm ] || { log "no usable /dev/kvm"; return 1; }
+  if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then log "no usable /dev/kvm"; return 1; fi
   local probe_log="$work/kvm-probe.log" pid i
   timeout -k 2 "$probe_s" "$qemu" -accel kvm -cpu "$kvm_cpu" -m 256 \
     -nographic -nodefaults -no-user-config -no-reboot \
@@ -129,7 +132,7 @@ if [ "$timeout_s" -ge 60 ]; then
 fi
 
 log "booting $kernel + $initrd (accel=$accel, ${mem} MiB, timeout ${timeout_s} s)"
-start=$(date +%s.%N)
+start_ms=$(( $(date +%s%N) / 1000000 ))
 # -no-reboot: a guest reboot or panic (panic=-1) ends qemu instead of looping.
 timeout -k 10 "$timeout_s" "$qemu" \
   -accel "$accel" -cpu "$cpu" -m "$mem" \
@@ -149,7 +152,8 @@ qemu_rc=0
 wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=""
 if [ -n "$tail_pid" ]; then wait "$tail_pid" 2>/dev/null || true; tail_pid=""; fi
-elapsed="$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")"
+elapsed_ms=$(( $(date +%s%N) / 1000000 - start_ms ))
+elapsed="$((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100))"
 cat "$work/qemu.out" >&2
 
 if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then

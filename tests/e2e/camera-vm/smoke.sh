@@ -23,8 +23,8 @@ done
 
 log() { echo "smoke: $*" >&2; }
 fail() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
-now() { date +%s.%N; }
-since() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
+now() { echo $(( $(date +%s%N) / 1000000 )); }
+since() { local ms=$(( $(now) - $1 )); echo "$((ms / 1000)).$((ms % 1000 / 100))"; }
 
 rm -rf "$work"
 mkdir -p "$work"

@@ -22,7 +22,7 @@ rc=0
 cam -c 1 --capture=3 --file="$out/frames/frame-#.bin" >"$out/cam-capture.txt" 2>&1 || rc=$?
 cat "$out/cam-capture.txt"
 [ "$rc" = 0 ] || { echo "cam --capture failed (exit $rc)"; exit 1; }
-n=$(ls "$out/frames" | wc -l)
+n=$(find "$out/frames" -type f | wc -l)
 echo "captured $n file(s):"
 ls -l "$out/frames"
 [ "$n" -ge 3 ] || { echo "expected 3 frames, got $n"; exit 1; }
