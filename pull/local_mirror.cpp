@@ -1,0 +1,290 @@
+#include "local_mirror.h"
+
+#include <cerrno>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/store.h"
+
+namespace lingercam::pull {
+
+using common::FrameId;
+using common::SystemError;
+using common::throwErrnoIf;
+using common::UniqueFd;
+
+namespace {
+
+constexpr const char *kSourceXattr = "user.lingercam.remote";
+
+std::string partName(const FrameId &id)
+{
+	return "." + id.fileName() + ".part";
+}
+
+std::string remoteIdentity(const PlannedFrame &f)
+{
+	return std::to_string(f.size) + ":" + std::to_string(f.mtime);
+}
+
+bool readExact(int fd, std::uint8_t *buf, std::size_t n, off_t offset)
+{
+	ssize_t got = ::pread(fd, buf, n, offset);
+	return got == static_cast<ssize_t>(n);
+}
+
+} // namespace
+
+LocalMirror::LocalMirror(std::filesystem::path root, unsigned commitThreads)
+	: root_(std::move(root)), log_(common::logger("pull"))
+{
+	std::error_code ec;
+	std::filesystem::create_directories(root_, ec);
+	if (ec)
+		throw SystemError("create local store " + root_.string(), ec.value());
+	rootFd_ = common::openDir(AT_FDCWD, root_.string());
+	for (unsigned i = 0; i < std::max(1u, commitThreads); ++i)
+		workers_.emplace_back([this](std::stop_token stop) { commitWorker(stop); });
+}
+
+LocalMirror::~LocalMirror()
+{
+	{
+		std::lock_guard lock(mutex_);
+		for (auto &w : workers_)
+			w.request_stop();
+	}
+	cv_.notify_all();
+	workers_.clear(); // joins; queued commits finish first
+}
+
+void LocalMirror::commitWorker(std::stop_token stop)
+{
+	for (;;) {
+		std::function<void()> task;
+		{
+			std::unique_lock lock(mutex_);
+			cv_.wait(lock, [&] { return stop.stop_requested() || !queue_.empty(); });
+			if (queue_.empty())
+				return;
+			task = std::move(queue_.front());
+			queue_.pop_front();
+			++busy_;
+		}
+		try {
+			task();
+		} catch (...) {
+			std::lock_guard lock(mutex_);
+			if (!failure_)
+				failure_ = std::current_exception();
+		}
+		{
+			std::lock_guard lock(mutex_);
+			--busy_;
+		}
+		idle_.notify_all();
+	}
+}
+
+std::optional<FrameId> LocalMirror::watermark() const
+{
+	bool exists = false;
+	std::string content = common::readSmallFile(rootFd_.get(), common::kPulledName, exists);
+	if (!exists)
+		return std::nullopt;
+	while (!content.empty() && (content.back() == '\n' || content.back() == ' '))
+		content.pop_back();
+	auto id = common::parseFrameStem(content);
+	if (!id)
+		log_->warn("ignoring an unreadable watermark file={}/{}", root_.string(), common::kPulledName);
+	return id;
+}
+
+void LocalMirror::setWatermark(const FrameId &id)
+{
+	const std::string text = id.stem() + "\n";
+	common::writeFileAtomic(rootFd_.get(), common::kPulledName,
+				std::span(reinterpret_cast<const std::uint8_t *>(text.data()), text.size()),
+				root_.string() + "/" + common::kPulledName);
+}
+
+std::optional<FrameId> LocalMirror::latest() const
+{
+	char buf[256];
+	ssize_t n = ::readlinkat(rootFd_.get(), common::kLatestName, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return std::nullopt;
+	return common::parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+void LocalMirror::setLatest(const FrameId &id)
+{
+	common::replaceSymlink(rootFd_.get(), common::kLatestName, id.relativePath(),
+			       root_.string() + "/" + common::kLatestName);
+}
+
+LocalMirror::DayState LocalMirror::day(const std::string &dayPath) const
+{
+	DayState state;
+	int fd = ::openat(rootFd_.get(), dayPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return state;
+	DIR *dir = ::fdopendir(fd);
+	if (!dir) {
+		::close(fd);
+		return state;
+	}
+	while (dirent *e = ::readdir(dir)) {
+		std::string_view name(e->d_name);
+		if (name.starts_with(".") && name.ends_with(".jpg.part")) {
+			if (auto id = common::parseFrameFileName(name.substr(1, name.size() - 6)))
+				state.parts.insert(*id);
+		} else if (auto id = common::parseFrameFileName(name)) {
+			state.frames.insert(*id);
+		}
+	}
+	::closedir(dir);
+	return state;
+}
+
+bool LocalMirror::hasFrame(const FrameId &id) const
+{
+	struct stat st;
+	return ::fstatat(rootFd_.get(), id.relativePath().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+std::uint64_t LocalMirror::resumeOffset(const PlannedFrame &frame) const
+{
+	const std::string path = frame.id.dayPath() + "/" + partName(frame.id);
+	UniqueFd fd(::openat(rootFd_.get(), path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+	if (!fd)
+		return 0;
+	char buf[64];
+	ssize_t n = ::fgetxattr(fd.get(), kSourceXattr, buf, sizeof(buf));
+	struct stat st;
+	if (n <= 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (std::string_view(buf, static_cast<std::size_t>(n)) != remoteIdentity(frame))
+		return 0; // the remote file is not the one this part was started from
+	return std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), frame.size);
+}
+
+int LocalMirror::dayFolder(const std::string &dayPath)
+{
+	auto it = days_.find(dayPath);
+	if (it != days_.end())
+		return it->second.get();
+	UniqueFd fd = common::makeDirs(rootFd_.get(), dayPath);
+	int raw = fd.get();
+	days_.emplace(dayPath, std::move(fd));
+	return raw;
+}
+
+std::unique_ptr<PartFile> LocalMirror::openPart(const PlannedFrame &frame, std::uint64_t offset)
+{
+	auto part = std::make_unique<PartFile>();
+	part->frame = frame;
+	part->dayFd = dayFolder(frame.id.dayPath());
+	const std::string name = partName(frame.id);
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (offset == 0 ? O_TRUNC : 0);
+	part->fd = UniqueFd(::openat(part->dayFd, name.c_str(), flags, 0644));
+	throwErrnoIf(!part->fd, "create " + frame.id.dayPath() + "/" + name);
+	if (offset == 0) {
+		const std::string identity = remoteIdentity(frame);
+		// Without xattr support (some tmpfs) an interrupted frame restarts instead of resuming.
+		::fsetxattr(part->fd.get(), kSourceXattr, identity.data(), identity.size(), 0);
+	} else {
+		throwErrnoIf(::ftruncate(part->fd.get(), static_cast<off_t>(offset)) != 0, "truncate " + name);
+	}
+	part->written = offset;
+	return part;
+}
+
+void LocalMirror::write(PartFile &part, std::uint64_t offset, std::span<const std::uint8_t> bytes)
+{
+	const std::uint8_t *p = bytes.data();
+	std::size_t left = bytes.size();
+	off_t at = static_cast<off_t>(offset);
+	while (left > 0) {
+		ssize_t n = ::pwrite(part.fd.get(), p, left, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		throwErrnoIf(n < 0, "write " + part.frame.id.relativePath() + ".part");
+		p += n;
+		at += n;
+		left -= static_cast<std::size_t>(n);
+	}
+	part.written = std::max<std::uint64_t>(part.written, offset + bytes.size());
+}
+
+std::optional<std::string> LocalMirror::commit(std::unique_ptr<PartFile> part)
+{
+	const FrameId id = part->frame.id;
+	struct stat st;
+	throwErrnoIf(::fstat(part->fd.get(), &st) != 0, "stat " + id.relativePath() + ".part");
+	std::optional<std::string> problem;
+	std::uint8_t head[2] = {}, tail[2] = {};
+	if (static_cast<std::uint64_t>(st.st_size) != part->frame.size)
+		problem = "size " + std::to_string(st.st_size) + " differs from the listed " + std::to_string(part->frame.size);
+	else if (st.st_size < 4 || !readExact(part->fd.get(), head, 2, 0) || !readExact(part->fd.get(), tail, 2, st.st_size - 2))
+		problem = "too short to be a JPEG";
+	else if (head[0] != 0xFF || head[1] != 0xD8)
+		problem = "no JPEG start marker (SOI)";
+	else if (tail[0] != 0xFF || tail[1] != 0xD9)
+		problem = "no JPEG end marker (EOI): truncated";
+	if (problem) {
+		::unlinkat(part->dayFd, partName(id).c_str(), 0);
+		return problem;
+	}
+
+	std::shared_ptr<PartFile> shared(std::move(part));
+	{
+		std::lock_guard lock(mutex_);
+		dirtyDays_.insert(shared->dayFd);
+		queue_.push_back([shared] {
+			const FrameId &frame = shared->frame.id;
+			const struct timespec times[2] = { { frame.seconds, 0 }, { frame.seconds, 0 } };
+			throwErrnoIf(::futimens(shared->fd.get(), times) != 0, "set mtime of " + frame.relativePath());
+			throwErrnoIf(::fsync(shared->fd.get()) != 0, "fsync " + frame.relativePath());
+			shared->fd.reset();
+			throwErrnoIf(::renameat(shared->dayFd, partName(frame).c_str(), shared->dayFd,
+						frame.fileName().c_str()) != 0,
+				     "rename into place " + frame.relativePath());
+		});
+	}
+	cv_.notify_one();
+	return std::nullopt;
+}
+
+void LocalMirror::discardPart(const FrameId &id)
+{
+	const std::string path = id.dayPath() + "/" + partName(id);
+	::unlinkat(rootFd_.get(), path.c_str(), 0);
+}
+
+void LocalMirror::flush()
+{
+	std::set<int> dirty;
+	{
+		std::unique_lock lock(mutex_);
+		idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
+		if (failure_) {
+			auto failure = std::exchange(failure_, nullptr);
+			dirtyDays_.clear();
+			std::rethrow_exception(failure);
+		}
+		dirty.swap(dirtyDays_);
+	}
+	for (int fd : dirty)
+		common::fsyncDir(fd, "day folder in " + root_.string());
+}
+
+} // namespace lingercam::pull

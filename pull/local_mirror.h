@@ -1,0 +1,103 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/frame_name.h"
+#include "common/fs_util.h"
+#include "sync_planner.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace lingercam::pull {
+
+/// A frame being written: ".<name>.part" in its day folder.
+struct PartFile {
+	PlannedFrame frame;
+	common::UniqueFd fd;
+	int dayFd = -1;            ///< owned by the mirror's folder cache
+	std::uint64_t written = 0; ///< bytes in the file (resumed ones included)
+};
+
+/// The local copy of one camera's store, in the same layout (DESIGN.md): frames appear only
+/// complete (".<name>.part", size and JPEG markers checked, fsync, mtime set to the frame
+/// time, rename), latest.jpg is a relative symlink replaced atomically, and ".pulled" holds
+/// the watermark: the newest frame with nothing missing before it.
+///
+/// fsync costs about 3 ms a file on the disks measured, more than the transfer itself, so
+/// commits run on a few threads of their own (concurrent fsyncs share journal commits);
+/// flush() waits for them and fsyncs the folders before anything points at the frames.
+class LocalMirror {
+public:
+	explicit LocalMirror(std::filesystem::path root, unsigned commitThreads = 8);
+	~LocalMirror();
+	LocalMirror(const LocalMirror &) = delete;
+	LocalMirror &operator=(const LocalMirror &) = delete;
+
+	const std::filesystem::path &root() const { return root_; }
+
+	std::optional<common::FrameId> watermark() const;
+	/// Writes ".pulled" atomically. Call after flush().
+	void setWatermark(const common::FrameId &id);
+	std::optional<common::FrameId> latest() const;
+	/// Points latest.jpg at \a id. Call after flush().
+	void setLatest(const common::FrameId &id);
+
+	/// Complete frames and partial files in a day folder.
+	struct DayState {
+		std::set<common::FrameId> frames;
+		std::set<common::FrameId> parts;
+	};
+	DayState day(const std::string &dayPath) const;
+	bool hasFrame(const common::FrameId &id) const;
+
+	/// Where a fetch of \a frame can start: the length of its ".part" when that was started
+	/// from the same remote file (same size and mtime, recorded in an xattr), else 0.
+	std::uint64_t resumeOffset(const PlannedFrame &frame) const;
+	/// Opens (creating the day folder if needed) the frame's ".part" to continue at \a offset.
+	std::unique_ptr<PartFile> openPart(const PlannedFrame &frame, std::uint64_t offset);
+	void write(PartFile &part, std::uint64_t offset, std::span<const std::uint8_t> bytes);
+	/// Checks size and JPEG SOI/EOI markers now; queues fsync and rename. Returns why the
+	/// frame was refused (its ".part" is deleted then), or nullopt.
+	std::optional<std::string> commit(std::unique_ptr<PartFile> part);
+	/// Deletes the frame's ".part".
+	void discardPart(const common::FrameId &id);
+	/// Waits for queued commits and fsyncs the folders they renamed into; rethrows the first
+	/// failure (common::SystemError).
+	void flush();
+
+private:
+	int dayFolder(const std::string &dayPath);
+	void commitWorker(std::stop_token stop);
+
+	std::filesystem::path root_;
+	common::UniqueFd rootFd_;
+	std::map<std::string, common::UniqueFd> days_; ///< folders opened this round
+	std::set<int> dirtyDays_;
+	std::shared_ptr<spdlog::logger> log_;
+
+	std::mutex mutex_;
+	std::condition_variable cv_;
+	std::condition_variable idle_;
+	std::deque<std::function<void()>> queue_;
+	std::size_t busy_ = 0;
+	std::exception_ptr failure_;
+	std::vector<std::jthread> workers_;
+};
+
+} // namespace lingercam::pull

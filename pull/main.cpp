@@ -1,0 +1,126 @@
+// lingercam-pull: parses the command line, builds the service and runs it.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/notifier.h"
+#include "common/signal_watcher.h"
+#include "common/units.h"
+#include "pull/progress_line.h"
+#include "pull/pull_config.h"
+#include "pull/pull_service.h"
+#include "pull/pull_status.h"
+
+using namespace lingercam;
+
+namespace {
+
+pull::PullConfig loadConfig(const std::string &path, const std::vector<std::string> &only, const std::string &mode)
+{
+	pull::PullConfig config = pull::loadPullConfig(path);
+	if (!mode.empty())
+		config.mode = mode == "latest" ? pull::PullMode::Latest : pull::PullMode::Mirror;
+	if (!only.empty()) {
+		std::vector<pull::SourceConfig> kept;
+		for (const std::string &name : only) {
+			bool found = false;
+			for (const pull::SourceConfig &s : config.sources)
+				if (s.name == name) {
+					kept.push_back(s);
+					found = true;
+				}
+			if (!found)
+				throw common::ConfigError("--source " + name + ": no [[source]] of that name in " +
+							  (config.file.empty() ? pull::defaultConfigPath().string() : config.file));
+		}
+		config.sources = std::move(kept);
+	}
+	if (config.sources.empty())
+		throw common::ConfigError("no [[source]] configured in " +
+					  (config.file.empty() ? pull::defaultConfigPath().string() + " (missing)" : config.file));
+	return config;
+}
+
+void printConfig(const pull::PullConfig &c)
+{
+	std::printf("config: %s\n", c.file.empty() ? "(built-in defaults)" : c.file.c_str());
+	std::printf("interval=%s active_hours=%s mode=%s max_file_size=%s connect_timeout=%s io_timeout=%s retries=%u\n",
+		    common::formatDuration(c.interval).c_str(), c.activeHours.text().c_str(), pull::modeName(c.mode).c_str(),
+		    common::formatBytes(c.maxFileSize).c_str(), common::formatDuration(c.connectTimeout).c_str(),
+		    common::formatDuration(c.ioTimeout).c_str(), c.retries);
+	for (const pull::SourceConfig &s : c.sources)
+		std::printf("source %s: host=%s port=%s user=%s identity=%s known_hosts=%s host_key_policy=%s "
+			    "remote_store=%s local_store=%s\n",
+			    s.name.c_str(), s.ssh.host.c_str(), s.ssh.port ? std::to_string(s.ssh.port).c_str() : "(ssh config)",
+			    s.ssh.user.empty() ? "(ssh config)" : s.ssh.user.c_str(),
+			    s.ssh.identities.empty() ? "(ssh-agent, default keys)" : s.ssh.identities.front().c_str(),
+			    s.ssh.knownHosts.empty() ? "~/.ssh/known_hosts" : s.ssh.knownHosts.c_str(),
+			    s.ssh.hostKeyPolicy == pull::HostKeyPolicy::Strict ? "strict" : "accept-new",
+			    s.remoteStore.c_str(), s.localStore.c_str());
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	CLI::App app{ "lingercam-pull: fetches a camera host's frames over SFTP into a local mirror" };
+	app.require_subcommand(1);
+	std::string configPath;
+	std::vector<std::string> sources;
+	bool verbose = false;
+	app.add_option("--config", configPath, "config file (default $XDG_CONFIG_HOME/lingercam/pull.toml)");
+	app.add_option("--source", sources, "only this [[source]] (repeatable)");
+	app.add_flag("-v,--verbose", verbose, "debug logging");
+	std::string mode;
+	auto *run = app.add_subcommand("run", "the daemon: a round every interval within active hours");
+	auto *once = app.add_subcommand("once", "one round now, ignoring active hours");
+	once->add_option("--mode", mode, "mirror or latest (overrides the config)")->check(CLI::IsMember({ "mirror", "latest" }));
+	auto *check = app.add_subcommand("check-config", "read the config, print it and exit");
+	CLI11_PARSE(app, argc, argv);
+
+	common::setupLogging({ verbose, std::nullopt, "lingercam-pull" });
+	auto log = common::logger("pull");
+	try {
+		if (check->parsed()) {
+			pull::PullConfig config = loadConfig(configPath, sources, "");
+			printConfig(config);
+			std::printf("config ok\n");
+			return 0;
+		}
+		common::Interrupt interrupt;
+		common::SignalWatcher signals(interrupt); // before any other thread starts
+		pull::PullConfig config = loadConfig(configPath, sources, mode);
+		pull::PullStatus status;
+		pull::PullService service(std::move(config), interrupt, status);
+		if (run->parsed()) {
+			common::SystemClock clock;
+			common::Notifier notifier;
+			service.run(clock, notifier);
+			return 0;
+		}
+		std::unique_ptr<pull::ProgressLine> progress;
+		if (pull::ProgressLine::wanted(stdout)) {
+			progress = std::make_unique<pull::ProgressLine>(stdout);
+			service.setProgressCallback([&](const std::string &source, const pull::RoundProgress &p) {
+				progress->update(source, p);
+			});
+		}
+		auto results = service.runRound();
+		if (progress)
+			progress->finish();
+		bool ok = true;
+		for (const auto &r : results)
+			ok = ok && r.ok;
+		return ok ? 0 : 1;
+	} catch (const common::ConfigError &e) {
+		log->error("configuration error: {}", e.what());
+		return common::kExitConfig;
+	} catch (const std::exception &e) {
+		log->error("fatal: {}", e.what());
+		return 1;
+	}
+}

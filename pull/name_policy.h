@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/frame_name.h"
+#include "remote_store.h"
+
+namespace lingercam::pull {
+
+/// What pull makes of one entry a remote folder listing returned. The remote host is not
+/// trusted: only the store layout's folder and frame names, as real folders and regular
+/// files of bounded size, are accepted; local paths are always rebuilt from the parsed
+/// FrameId, never from a remote string.
+struct EntryVerdict {
+	enum class Kind {
+		Accept, ///< a folder to descend into, or a frame to fetch
+		Ignore, ///< ".", "..", dot files (work in progress and state by the layout's rules)
+		Refuse, ///< anything else: log it, never touch it
+	};
+	Kind kind = Kind::Refuse;
+	std::string reason;             ///< for Refuse
+	std::optional<common::FrameId> frame; ///< for an accepted frame
+};
+
+enum class FolderLevel { Root, Year, Month };
+
+/// Longest name accepted anywhere (a frame name is at most 24 characters).
+inline constexpr std::size_t kMaxRemoteName = 64;
+
+/// A remote name as it can be logged: control characters escaped, cut at 80 characters.
+std::string printableName(std::string_view name);
+
+/// Entries of the root (years), a year (months) or a month (days).
+EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry);
+/// Entries of the day folder \a dayPath ("YYYY/MM/DD").
+EntryVerdict checkDayEntry(const std::string &dayPath, const RemoteEntry &entry, std::uint64_t maxFileSize);
+/// The target of latest.jpg: must be "YYYY/MM/DD/<frame>.jpg", relative, inside the store.
+std::optional<common::FrameId> checkLatestTarget(std::string_view target, std::string &reason);
+
+} // namespace lingercam::pull

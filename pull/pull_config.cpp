@@ -1,0 +1,163 @@
+#include "pull_config.h"
+
+#include <cstdlib>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "common/config_reader.h"
+#include "common/error.h"
+
+namespace lingercam::pull {
+
+namespace {
+
+using common::ConfigError;
+using common::ConfigReader;
+using namespace std::chrono_literals;
+
+std::filesystem::path home()
+{
+	const char *h = std::getenv("HOME");
+	return h && *h ? std::filesystem::path(h) : std::filesystem::path("/");
+}
+
+std::filesystem::path xdg(const char *var, const char *fallback)
+{
+	const char *v = std::getenv(var);
+	if (v && *v == '/')
+		return v;
+	return home() / fallback;
+}
+
+/// "~/x" -> "$HOME/x"; the result must be absolute.
+std::string expandPath(ConfigReader &reader, std::string_view key, const std::string &value)
+{
+	std::string out = value;
+	if (out == "~" || out.starts_with("~/"))
+		out = (home() / out.substr(out.size() > 1 ? 2 : 1)).string();
+	if (!out.empty() && out.front() != '/')
+		reader.fail(key, "must be an absolute path or start with ~/, got \"" + value + "\"");
+	return out;
+}
+
+bool validSourceName(const std::string &name)
+{
+	if (name.empty() || name.size() > 64 || name.front() == '.' || name.front() == '-')
+		return false;
+	for (char c : name)
+		if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+			return false;
+	return true;
+}
+
+SourceConfig readSource(ConfigReader &r, const PullConfig &top, std::size_t index)
+{
+	SourceConfig s;
+	s.ssh.host = r.string("host").value_or("capturepi");
+	if (s.ssh.host.empty() || s.ssh.host.find_first_of(" \t\n") != std::string::npos)
+		r.fail("host", "must be a host name, address or ssh config alias");
+	s.name = r.string("name").value_or(index == 0 ? s.ssh.host : s.ssh.host + "-" + std::to_string(index + 1));
+	if (!validSourceName(s.name))
+		r.fail("name", "must be 1-64 letters, digits, '-', '_' or '.', not starting with '.' or '-'");
+	if (auto port = r.integer("port", 1, 65535))
+		s.ssh.port = static_cast<int>(*port);
+	s.ssh.user = r.string("user").value_or("");
+	if (auto identity = r.string("identity"); identity && !identity->empty())
+		s.ssh.identities.push_back(expandPath(r, "identity", *identity));
+	if (auto kh = r.string("known_hosts"); kh && !kh->empty())
+		s.ssh.knownHosts = expandPath(r, "known_hosts", *kh);
+	if (auto cfg = r.string("ssh_config"); cfg && !cfg->empty())
+		s.ssh.sshConfig = *cfg == "none" ? "none" : expandPath(r, "ssh_config", *cfg);
+	s.ssh.hostKeyPolicy = r.choice("host_key_policy", { "strict", "accept-new" }).value_or("strict") == "accept-new"
+				      ? HostKeyPolicy::AcceptNew
+				      : HostKeyPolicy::Strict;
+	s.remoteStore = r.string("remote_store").value_or(kDefaultRemoteStore);
+	if (s.remoteStore.empty())
+		r.fail("remote_store", "must not be empty");
+	if (auto local = r.string("local_store"); local && !local->empty())
+		s.localStore = expandPath(r, "local_store", *local);
+	else
+		s.localStore = defaultLocalStore(s.name);
+	s.ssh.ciphers = kDefaultCiphers;
+	s.ssh.connectTimeout = top.connectTimeout;
+	s.ssh.ioTimeout = top.ioTimeout;
+	r.finish();
+	return s;
+}
+
+PullConfig readConfig(const toml::table &table, const std::string &file)
+{
+	PullConfig c;
+	c.file = file;
+	ConfigReader r(table, file);
+	c.interval = r.duration("interval", 1s, std::chrono::hours(24)).value_or(c.interval);
+	if (auto hours = r.string("active_hours")) {
+		auto parsed = ActiveHours::parse(*hours);
+		if (!parsed)
+			r.fail("active_hours", "must be \"HH:MM-HH:MM\" in local time (e.g. \"06:00-22:00\"), or \"always\"");
+		c.activeHours = *parsed;
+	}
+	c.mode = r.choice("mode", { "mirror", "latest" }).value_or("mirror") == "latest" ? PullMode::Latest
+											  : PullMode::Mirror;
+	if (auto bytes = r.bytes("max_file_size")) {
+		if (*bytes < 1024)
+			r.fail("max_file_size", "must be at least 1K");
+		c.maxFileSize = *bytes;
+	}
+	c.connectTimeout = r.duration("connect_timeout", 1s, std::chrono::hours(1)).value_or(c.connectTimeout);
+	c.ioTimeout = r.duration("io_timeout", 1s, std::chrono::hours(1)).value_or(c.ioTimeout);
+	c.retries = static_cast<unsigned>(r.integer("retries", 0, 100).value_or(c.retries));
+	c.retryBackoff = r.duration("retry_backoff", 0ms, std::chrono::hours(1)).value_or(c.retryBackoff);
+	std::string ciphers = r.string("ciphers").value_or(kDefaultCiphers);
+
+	std::set<std::string> names;
+	std::size_t index = 0;
+	for (ConfigReader &source : r.tables("source")) {
+		SourceConfig s = readSource(source, c, index++);
+		s.ssh.ciphers = ciphers;
+		if (!names.insert(s.name).second)
+			source.fail("name", "another [[source]] is already called \"" + s.name + "\"");
+		c.sources.push_back(std::move(s));
+	}
+	r.finish();
+	return c;
+}
+
+} // namespace
+
+std::filesystem::path defaultConfigPath()
+{
+	return xdg("XDG_CONFIG_HOME", ".config") / "lingercam" / "pull.toml";
+}
+
+std::filesystem::path defaultLocalStore(const std::string &sourceName)
+{
+	return xdg("XDG_DATA_HOME", ".local/share") / "lingercam" / "mirror" / sourceName;
+}
+
+PullConfig loadPullConfig(const std::string &path)
+{
+	if (path.empty()) {
+		std::filesystem::path def = defaultConfigPath();
+		std::error_code ec;
+		if (!std::filesystem::exists(def, ec)) {
+			PullConfig c;
+			return c;
+		}
+		return readConfig(ConfigReader::parseFile(def.string()), def.string());
+	}
+	return readConfig(ConfigReader::parseFile(path), path);
+}
+
+PullConfig parsePullConfig(const std::string &text, const std::string &file)
+{
+	return readConfig(ConfigReader::parseString(text, file), file);
+}
+
+std::string modeName(PullMode mode)
+{
+	return mode == PullMode::Latest ? "latest" : "mirror";
+}
+
+} // namespace lingercam::pull

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/frame_name.h"
+#include "pull_config.h"
+#include "pull_status.h"
+#include "ssh_error.h"
+#include "sync_planner.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace lingercam::pull {
+
+class LocalMirror;
+class RemoteStore;
+
+/// How a round behaves (from PullConfig).
+struct RoundOptions {
+	PullMode mode = PullMode::Mirror;
+	std::uint64_t maxFileSize = 64ull << 20;
+	unsigned retries = 3;
+	std::chrono::milliseconds retryBackoff{ 2000 };
+	/// Frames per stretch: after each, the mirror is flushed and the watermark advanced
+	/// locally and in the remote ".pulled".
+	std::size_t stretchFrames = 256;
+};
+
+struct RoundProgress {
+	std::size_t framesDone = 0;
+	std::size_t framesTotal = 0;
+	std::uint64_t bytesDone = 0;
+	std::uint64_t bytesTotal = 0;
+};
+
+struct RoundResult {
+	bool ok = false;
+	std::string error;
+	std::optional<SshError::Kind> errorKind;
+	unsigned attempts = 0;
+	std::optional<common::FrameId> newest; ///< the remote latest.jpg
+	bool newestFetched = false;
+	std::size_t framesFetched = 0;
+	std::uint64_t bytesFetched = 0;
+	std::size_t refused = 0;       ///< remote entries or frames refused this round
+	std::size_t resumed = 0;       ///< frames continued from a ".part"
+	std::uint64_t resumedBytes = 0; ///< bytes not fetched again thanks to that
+	std::size_t backlog = 0;       ///< frames still missing at the end of the round
+	std::size_t foldersListed = 0;
+	std::optional<common::FrameId> watermark;
+	std::chrono::milliseconds took{ 0 };
+};
+
+/// Pulls one source: a round connects once, fetches the newest frame first, then (mode
+/// mirror) backfills every frame newer than the watermark in stretches, advancing the local
+/// watermark and the remote ".pulled" after each. Transient network errors are retried with
+/// exponential backoff inside the round; the next attempt or round continues where this one
+/// stopped (complete frames are skipped, ".part" files resumed).
+class Puller {
+public:
+	using Connector = std::function<std::unique_ptr<RemoteStore>()>;
+	using ProgressCallback = std::function<void(const std::string &source, const RoundProgress &)>;
+
+	Puller(std::string name, std::filesystem::path localStore, Connector connector, RoundOptions options,
+	       common::Interrupt &interrupt, PullStatus *status = nullptr);
+	~Puller();
+
+	/// One round; never throws for network or remote problems (they are in the result).
+	RoundResult runRound();
+	void setProgressCallback(ProgressCallback callback) { progress_ = std::move(callback); }
+
+	const std::string &name() const { return name_; }
+
+	/// The connector of a configured source: SftpRemoteStore over libssh.
+	static Connector sftpConnector(const SourceConfig &source);
+
+private:
+	enum class Outcome { Pending, Present, Committed, Refused, Gone, Failed };
+
+	void attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &result);
+	void fetchFrames(RemoteStore &remote, LocalMirror &mirror, const std::vector<PlannedFrame> &frames,
+			 std::vector<Outcome> &outcomes, std::span<const std::size_t> indices, RoundResult &result,
+			 RoundProgress &progress);
+	void reportProgress(const RoundProgress &progress, bool force);
+	void refuse(const std::string &path, const std::string &reason, RoundResult &result);
+	void setState(SourceStatus::State state);
+
+	std::string name_;
+	std::filesystem::path localStore_;
+	Connector connector_;
+	RoundOptions options_;
+	common::Interrupt &interrupt_;
+	PullStatus *status_;
+	ProgressCallback progress_;
+	std::set<std::string> warned_; ///< refusals already logged at warning level
+	std::optional<common::FrameId> remoteWatermark_; ///< last value written to the remote .pulled
+	std::chrono::steady_clock::time_point lastProgress_{};
+	std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace lingercam::pull

@@ -1,0 +1,447 @@
+#include "sftp_channel.h"
+
+#include <cstring>
+
+#include <libssh/libssh.h>
+#include <spdlog/spdlog.h>
+
+#include "common/logging.h"
+#include "ssh_error.h"
+
+namespace lingercam::pull {
+
+namespace {
+
+constexpr std::uint32_t kSftpVersion = 3;
+/// Largest reply accepted; OpenSSH's limit is 256 KiB, anything far beyond is hostile.
+constexpr std::size_t kMaxPacket = 4 << 20;
+/// What each channel read asks libssh for. libssh grows the SSH window to the size asked,
+/// so this is also how much the server may have in flight towards us.
+constexpr std::size_t kReadRequest = 4 << 20;
+
+constexpr std::uint32_t kOpenWrite = 0x02;
+constexpr std::uint32_t kOpenCreate = 0x08;
+constexpr std::uint32_t kOpenTruncate = 0x10;
+
+constexpr std::uint32_t kAttrSize = 0x01;
+constexpr std::uint32_t kAttrUidGid = 0x02;
+constexpr std::uint32_t kAttrPermissions = 0x04;
+constexpr std::uint32_t kAttrTimes = 0x08;
+constexpr std::uint32_t kAttrExtended = 0x80000000u;
+
+void putU32(std::vector<std::uint8_t> &out, std::uint32_t v)
+{
+	out.push_back(static_cast<std::uint8_t>(v >> 24));
+	out.push_back(static_cast<std::uint8_t>(v >> 16));
+	out.push_back(static_cast<std::uint8_t>(v >> 8));
+	out.push_back(static_cast<std::uint8_t>(v));
+}
+
+std::uint32_t getU32(const std::uint8_t *p)
+{
+	return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
+
+const char *statusName(std::uint32_t code)
+{
+	switch (code) {
+	case kSftpOk: return "ok";
+	case kSftpEof: return "end of file";
+	case kSftpNoSuchFile: return "no such file";
+	case kSftpPermissionDenied: return "permission denied";
+	case kSftpFailure: return "failure";
+	case 5: return "bad message";
+	case 6: return "no connection";
+	case 7: return "connection lost";
+	case kSftpOpUnsupported: return "operation unsupported";
+	default: return "unknown status";
+	}
+}
+
+} // namespace
+
+SftpPacket &SftpPacket::u32(std::uint32_t v)
+{
+	putU32(data_, v);
+	return *this;
+}
+
+SftpPacket &SftpPacket::u64(std::uint64_t v)
+{
+	putU32(data_, static_cast<std::uint32_t>(v >> 32));
+	putU32(data_, static_cast<std::uint32_t>(v));
+	return *this;
+}
+
+SftpPacket &SftpPacket::string(std::string_view s)
+{
+	putU32(data_, static_cast<std::uint32_t>(s.size()));
+	data_.insert(data_.end(), s.begin(), s.end());
+	return *this;
+}
+
+SftpPacket &SftpPacket::bytes(std::span<const std::uint8_t> s)
+{
+	putU32(data_, static_cast<std::uint32_t>(s.size()));
+	data_.insert(data_.end(), s.begin(), s.end());
+	return *this;
+}
+
+void SftpReader::need(std::size_t n) const
+{
+	if (data_.size() - pos_ < n)
+		throwSsh(SshError::Kind::Protocol, 0, "malformed SFTP reply", "truncated field");
+}
+
+std::uint32_t SftpReader::u32()
+{
+	need(4);
+	std::uint32_t v = getU32(data_.data() + pos_);
+	pos_ += 4;
+	return v;
+}
+
+std::uint64_t SftpReader::u64()
+{
+	std::uint64_t high = u32();
+	return high << 32 | u32();
+}
+
+std::span<const std::uint8_t> SftpReader::bytes()
+{
+	std::uint32_t n = u32();
+	need(n);
+	auto out = data_.subspan(pos_, n);
+	pos_ += n;
+	return out;
+}
+
+std::string_view SftpReader::string()
+{
+	auto b = bytes();
+	return { reinterpret_cast<const char *>(b.data()), b.size() };
+}
+
+SftpAttrs SftpReader::attrs()
+{
+	SftpAttrs a;
+	std::uint32_t flags = u32();
+	if (flags & kAttrSize) {
+		a.hasSize = true;
+		a.size = u64();
+	}
+	if (flags & kAttrUidGid) {
+		u32();
+		u32();
+	}
+	if (flags & kAttrPermissions) {
+		a.hasPermissions = true;
+		a.permissions = u32();
+	}
+	if (flags & kAttrTimes) {
+		a.hasTimes = true;
+		u32(); // atime
+		a.mtime = u32();
+	}
+	if (flags & kAttrExtended) {
+		std::uint32_t count = u32();
+		for (std::uint32_t i = 0; i < count; ++i) {
+			bytes();
+			bytes();
+		}
+	}
+	return a;
+}
+
+SftpChannel::SftpChannel(ssh_session session, ssh_channel channel, std::chrono::milliseconds ioTimeout)
+	: session_(session), channel_(channel), timeoutMs_(static_cast<int>(ioTimeout.count())),
+	  in_(kMaxPacket + kReadRequest), log_(common::logger("sftp"))
+{
+}
+
+SftpChannel::~SftpChannel()
+{
+	if (channel_) {
+		// Best effort: the connection may be gone already.
+		if (ssh_channel_is_open(channel_))
+			ssh_channel_close(channel_);
+		ssh_channel_free(channel_);
+	}
+}
+
+void SftpChannel::start()
+{
+	throwIfSshFailed(ssh_channel_request_subsystem(channel_, "sftp"), session_, SshError::Kind::Protocol,
+			 "start the sftp subsystem");
+	std::vector<std::uint8_t> init;
+	putU32(init, 5);
+	init.push_back(static_cast<std::uint8_t>(SftpType::Init));
+	putU32(init, kSftpVersion);
+	out_.insert(out_.end(), init.begin(), init.end());
+	flush();
+
+	// VERSION has no request id: read it before the id-based dispatch starts.
+	for (;;) {
+		if (inEnd_ - inStart_ >= 4) {
+			std::uint32_t len = getU32(in_.data() + inStart_);
+			if (len < 5 || len > kMaxPacket)
+				throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "bad VERSION packet");
+			if (inEnd_ - inStart_ >= 4 + len)
+				break;
+		}
+		int n = ssh_channel_read_timeout(channel_, in_.data() + inEnd_, static_cast<std::uint32_t>(in_.size() - inEnd_),
+						 0, timeoutMs_);
+		if (n <= 0)
+			throwSsh(SshError::Kind::Dropped, n, "start SFTP",
+				 n < 0 ? ssh_get_error(session_) : "the server closed the channel or did not answer");
+		inEnd_ += static_cast<std::size_t>(n);
+	}
+	std::uint32_t len = getU32(in_.data() + inStart_);
+	std::span<const std::uint8_t> typeAndRest = std::span(in_.data() + inStart_ + 4, len);
+	if (typeAndRest[0] != static_cast<std::uint8_t>(SftpType::Version))
+		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "the server did not answer INIT with VERSION");
+	SftpReader version(typeAndRest.subspan(1));
+	std::uint32_t serverVersion = version.u32();
+	if (serverVersion < kSftpVersion)
+		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "server speaks SFTP " + std::to_string(serverVersion));
+	while (!version.atEnd()) {
+		std::string name(version.string());
+		std::string data(version.string());
+		extensions_.emplace_back(std::move(name), std::move(data));
+	}
+	inStart_ += 4 + len;
+	started_ = true;
+
+	if (hasExtension("limits@openssh.com")) {
+		Reply reply = waitFor(SftpType::Extended, SftpPacket().string("limits@openssh.com"));
+		if (reply.type == SftpType::ExtendedReply) {
+			SftpReader limits(reply.body);
+			limits.u64(); // max packet
+			std::uint64_t maxRead = limits.u64();
+			limits.u64(); // max write
+			maxOpenHandles_ = limits.u64();
+			if (maxRead >= 4096)
+				maxRead_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(maxRead, kMaxPacket - 1024));
+		}
+	}
+	log_->debug("sftp started version={} extensions={} max_read={} max_handles={}", serverVersion,
+		    extensions_.size(), maxRead_, maxOpenHandles_);
+}
+
+bool SftpChannel::hasExtension(std::string_view name) const
+{
+	for (const auto &e : extensions_)
+		if (e.first == name)
+			return true;
+	return false;
+}
+
+std::uint32_t SftpChannel::send(SftpType type, const SftpPacket &body, Callback callback)
+{
+	std::uint32_t id = nextId_++;
+	if (nextId_ == 0)
+		nextId_ = 1;
+	putU32(out_, static_cast<std::uint32_t>(body.data().size() + 5));
+	out_.push_back(static_cast<std::uint8_t>(type));
+	putU32(out_, id);
+	out_.insert(out_.end(), body.data().begin(), body.data().end());
+	pending_.emplace(id, std::move(callback));
+	return id;
+}
+
+void SftpChannel::flush()
+{
+	std::size_t done = 0;
+	while (done < out_.size()) {
+		int n = ssh_channel_write(channel_, out_.data() + done, static_cast<std::uint32_t>(out_.size() - done));
+		if (n <= 0)
+			throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session_), "send SFTP requests",
+				 ssh_get_error(session_));
+		done += static_cast<std::size_t>(n);
+	}
+	out_.clear();
+}
+
+bool SftpChannel::dispatchBuffered()
+{
+	bool any = false;
+	while (inEnd_ - inStart_ >= 4) {
+		std::uint32_t len = getU32(in_.data() + inStart_);
+		if (len < 5 || len > kMaxPacket)
+			throwSsh(SshError::Kind::Protocol, 0, "read SFTP reply", "packet length " + std::to_string(len));
+		if (inEnd_ - inStart_ < 4 + std::size_t(len))
+			break;
+		const std::uint8_t *p = in_.data() + inStart_ + 4;
+		Reply reply{ static_cast<SftpType>(p[0]), getU32(p + 1), std::span(p + 5, len - 5) };
+		inStart_ += 4 + len;
+		auto it = pending_.find(reply.id);
+		if (it == pending_.end())
+			throwSsh(SshError::Kind::Protocol, 0, "read SFTP reply",
+				 "answer to a request never sent id=" + std::to_string(reply.id));
+		Callback callback = std::move(it->second);
+		pending_.erase(it);
+		if (callback)
+			callback(reply);
+		any = true;
+	}
+	if (inStart_ == inEnd_)
+		inStart_ = inEnd_ = 0;
+	return any;
+}
+
+void SftpChannel::pump()
+{
+	flush();
+	if (dispatchBuffered())
+		return;
+	for (;;) {
+		if (in_.size() - inEnd_ < kReadRequest) {
+			std::memmove(in_.data(), in_.data() + inStart_, inEnd_ - inStart_);
+			inEnd_ -= inStart_;
+			inStart_ = 0;
+		}
+		int n = ssh_channel_read_timeout(channel_, in_.data() + inEnd_, static_cast<std::uint32_t>(in_.size() - inEnd_),
+						 0, timeoutMs_);
+		if (n < 0)
+			throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session_), "read from the server",
+				 ssh_get_error(session_));
+		if (n == 0) {
+			if (ssh_channel_is_eof(channel_) || !ssh_channel_is_open(channel_) || !ssh_is_connected(session_))
+				throwSsh(SshError::Kind::Dropped, 0, "read from the server", "the connection was closed");
+			throwSsh(SshError::Kind::Dropped, 0, "read from the server",
+				 "no answer within io_timeout=" + std::to_string(timeoutMs_ / 1000) + "s");
+		}
+		inEnd_ += static_cast<std::size_t>(n);
+		if (dispatchBuffered())
+			return;
+	}
+}
+
+void SftpChannel::drain()
+{
+	while (!pending_.empty())
+		pump();
+}
+
+SftpChannel::Reply SftpChannel::waitFor(SftpType type, const SftpPacket &body)
+{
+	// The reply's body lives in the input buffer only during its callback: copy it out.
+	bool done = false;
+	SftpType replyType{};
+	std::vector<std::uint8_t> copy;
+	std::uint32_t id = send(type, body, [&](const Reply &r) {
+		done = true;
+		replyType = r.type;
+		copy.assign(r.body.begin(), r.body.end());
+	});
+	while (!done)
+		pump();
+	lastReply_ = std::move(copy);
+	return Reply{ replyType, id, lastReply_ };
+}
+
+std::uint32_t SftpChannel::statusCode(const Reply &reply)
+{
+	if (reply.type != SftpType::Status)
+		return kSftpFailure;
+	SftpReader r(reply.body);
+	return r.u32();
+}
+
+void SftpChannel::checkStatus(const Reply &reply, const std::string &what, bool eofOk)
+{
+	if (reply.type != SftpType::Status)
+		throwSsh(SshError::Kind::Protocol, 0, what, "unexpected reply type " + std::to_string(int(reply.type)));
+	SftpReader r(reply.body);
+	std::uint32_t code = r.u32();
+	if (code == kSftpOk || (eofOk && code == kSftpEof))
+		return;
+	std::string message(r.atEnd() ? std::string_view() : r.string());
+	throwSsh(SshError::Kind::Remote, static_cast<int>(code), what,
+		 std::string(statusName(code)) + (message.empty() ? "" : " (" + message + ")"));
+}
+
+std::optional<std::string> SftpChannel::readlink(const std::string &path)
+{
+	Reply reply = waitFor(SftpType::Readlink, SftpPacket().string(path));
+	if (reply.type == SftpType::Status && statusCode(reply) == kSftpNoSuchFile)
+		return std::nullopt;
+	if (reply.type != SftpType::Name)
+		checkStatus(reply, "readlink " + path);
+	SftpReader r(reply.body);
+	if (r.u32() < 1)
+		throwSsh(SshError::Kind::Protocol, 0, "readlink " + path, "empty answer");
+	return std::string(r.string());
+}
+
+std::optional<SftpAttrs> SftpChannel::lstat(const std::string &path)
+{
+	Reply reply = waitFor(SftpType::Lstat, SftpPacket().string(path));
+	if (reply.type == SftpType::Status && statusCode(reply) == kSftpNoSuchFile)
+		return std::nullopt;
+	if (reply.type != SftpType::Attrs)
+		checkStatus(reply, "lstat " + path);
+	SftpReader r(reply.body);
+	return r.attrs();
+}
+
+std::optional<std::vector<SftpName>> SftpChannel::listDir(const std::string &path)
+{
+	Reply opened = waitFor(SftpType::Opendir, SftpPacket().string(path));
+	if (opened.type == SftpType::Status && statusCode(opened) == kSftpNoSuchFile)
+		return std::nullopt;
+	if (opened.type != SftpType::Handle)
+		checkStatus(opened, "open folder " + path);
+	std::string handle(SftpReader(opened.body).string());
+
+	std::vector<SftpName> names;
+	for (;;) {
+		Reply reply = waitFor(SftpType::Readdir, SftpPacket().string(handle));
+		if (reply.type == SftpType::Status) {
+			if (statusCode(reply) == kSftpEof)
+				break;
+			checkStatus(reply, "list folder " + path);
+		}
+		if (reply.type != SftpType::Name)
+			throwSsh(SshError::Kind::Protocol, 0, "list folder " + path, "unexpected reply");
+		SftpReader r(reply.body);
+		std::uint32_t count = r.u32();
+		for (std::uint32_t i = 0; i < count; ++i) {
+			SftpName entry;
+			entry.name = std::string(r.string());
+			r.string(); // long name
+			entry.attrs = r.attrs();
+			names.push_back(std::move(entry));
+		}
+	}
+	send(SftpType::Close, SftpPacket().string(handle), {});
+	return names;
+}
+
+void SftpChannel::writeFileAtomic(const std::string &path, std::string_view content)
+{
+	if (!hasExtension("posix-rename@openssh.com"))
+		throwSsh(SshError::Kind::Remote, kSftpOpUnsupported, "replace " + path,
+			 "the server offers no posix-rename@openssh.com, so it cannot replace a file atomically");
+	const std::string tmp = path + ".tmp";
+	Reply opened = waitFor(SftpType::Open, SftpPacket()
+						       .string(tmp)
+						       .u32(kOpenWrite | kOpenCreate | kOpenTruncate)
+						       .u32(kAttrPermissions)
+						       .u32(0644));
+	if (opened.type != SftpType::Handle)
+		checkStatus(opened, "create " + tmp);
+	std::string handle(SftpReader(opened.body).string());
+	checkStatus(waitFor(SftpType::Write,
+			    SftpPacket().string(handle).u64(0).bytes(std::span(
+				    reinterpret_cast<const std::uint8_t *>(content.data()), content.size()))),
+		    "write " + tmp);
+	if (hasExtension("fsync@openssh.com"))
+		checkStatus(waitFor(SftpType::Extended, SftpPacket().string("fsync@openssh.com").string(handle)),
+			    "fsync " + tmp);
+	checkStatus(waitFor(SftpType::Close, SftpPacket().string(handle)), "close " + tmp);
+	checkStatus(waitFor(SftpType::Extended, SftpPacket().string("posix-rename@openssh.com").string(tmp).string(path)),
+		    "rename " + tmp + " over " + path);
+}
+
+} // namespace lingercam::pull

@@ -1,0 +1,177 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct ssh_session_struct;
+struct ssh_channel_struct;
+
+namespace spdlog {
+class logger;
+}
+
+namespace lingercam::pull {
+
+/// SFTP v3 packet types used here.
+enum class SftpType : std::uint8_t {
+	Init = 1,
+	Version = 2,
+	Open = 3,
+	Close = 4,
+	Read = 5,
+	Write = 6,
+	Lstat = 7,
+	Fstat = 8,
+	Opendir = 11,
+	Readdir = 12,
+	Remove = 13,
+	Stat = 17,
+	Rename = 18,
+	Readlink = 19,
+	Status = 101,
+	Handle = 102,
+	Data = 103,
+	Name = 104,
+	Attrs = 105,
+	Extended = 200,
+	ExtendedReply = 201,
+};
+
+/// SSH_FXP_OPEN flag: open for reading.
+inline constexpr std::uint32_t kSftpOpenRead = 0x01;
+
+/// File attributes as SFTP v3 sends them (only what pull uses).
+struct SftpAttrs {
+	bool hasSize = false;
+	bool hasPermissions = false;
+	bool hasTimes = false;
+	std::uint64_t size = 0;
+	std::uint32_t permissions = 0; ///< st_mode, file type bits included
+	std::uint32_t mtime = 0;
+
+	bool isRegular() const { return hasPermissions && (permissions & 0170000) == 0100000; }
+	bool isDirectory() const { return hasPermissions && (permissions & 0170000) == 0040000; }
+	bool isSymlink() const { return hasPermissions && (permissions & 0170000) == 0120000; }
+};
+
+struct SftpName {
+	std::string name;
+	SftpAttrs attrs;
+};
+
+/// Builds one request body (after type and id).
+class SftpPacket {
+public:
+	SftpPacket &u32(std::uint32_t v);
+	SftpPacket &u64(std::uint64_t v);
+	SftpPacket &string(std::string_view s);
+	SftpPacket &bytes(std::span<const std::uint8_t> s);
+	const std::vector<std::uint8_t> &data() const { return data_; }
+
+private:
+	std::vector<std::uint8_t> data_;
+};
+
+/// Reads one reply body; every read past the end throws SshError(Protocol).
+class SftpReader {
+public:
+	explicit SftpReader(std::span<const std::uint8_t> data) : data_(data) {}
+	std::uint32_t u32();
+	std::uint64_t u64();
+	std::span<const std::uint8_t> bytes();
+	std::string_view string();
+	SftpAttrs attrs();
+	bool atEnd() const { return pos_ == data_.size(); }
+
+private:
+	void need(std::size_t n) const;
+	std::span<const std::uint8_t> data_;
+	std::size_t pos_ = 0;
+};
+
+/// An SFTP v3 client spoken over one libssh channel, with any number of requests in flight.
+///
+/// libssh 0.10's own sftp_* calls wait for every open and close and read in small pieces
+/// (a day of frames took 12-16 s here, and several files in flight deadlocked), so this
+/// class frames the protocol itself: requests are queued with send(), written in batches,
+/// and answered through callbacks from pump(). One thread only; callbacks may send() but
+/// must not pump().
+class SftpChannel {
+public:
+	struct Reply {
+		SftpType type;
+		std::uint32_t id;
+		std::span<const std::uint8_t> body; ///< after type and id; valid during the callback only
+	};
+	using Callback = std::function<void(const Reply &)>;
+
+	/// Takes ownership of \a channel (an open session channel); \a ioTimeout bounds every wait.
+	SftpChannel(ssh_session_struct *session, ssh_channel_struct *channel, std::chrono::milliseconds ioTimeout);
+	~SftpChannel();
+	SftpChannel(const SftpChannel &) = delete;
+	SftpChannel &operator=(const SftpChannel &) = delete;
+
+	/// Starts the sftp subsystem and exchanges versions; reads limits@openssh.com if offered.
+	void start();
+
+	bool hasExtension(std::string_view name) const;
+	/// Largest read the server serves in one reply (limits@openssh.com, else 32 KiB).
+	std::uint32_t maxRead() const { return maxRead_; }
+	/// Most handles the server allows open at once, 0 if it did not say.
+	std::uint64_t maxOpenHandles() const { return maxOpenHandles_; }
+
+	/// Queues a request; the callback runs from pump() when its reply arrives.
+	std::uint32_t send(SftpType type, const SftpPacket &body, Callback callback);
+	/// Writes the queued requests to the channel.
+	void flush();
+	/// Flushes, then waits (at most the I/O timeout) until at least one reply was handled.
+	void pump();
+	/// Requests sent and not yet answered.
+	std::size_t outstanding() const { return pending_.size(); }
+	/// Pumps until nothing is outstanding.
+	void drain();
+
+	// Blocking helpers built on send()/pump(); they return nullopt for "no such file".
+	std::optional<std::string> readlink(const std::string &path);
+	std::optional<SftpAttrs> lstat(const std::string &path);
+	std::optional<std::vector<SftpName>> listDir(const std::string &path);
+	/// Writes \a path via "<path>.tmp": open, write, fsync@openssh.com if offered, close,
+	/// posix-rename@openssh.com over \a path. Throws SshError when the server cannot replace
+	/// a file atomically.
+	void writeFileAtomic(const std::string &path, std::string_view content);
+
+	/// Throws SshError(Remote) for a STATUS reply other than OK (and EOF when \a eofOk).
+	static void checkStatus(const Reply &reply, const std::string &what, bool eofOk = false);
+	/// The status code of a STATUS reply (kSftpFailure for any other type).
+	static std::uint32_t statusCode(const Reply &reply);
+
+private:
+	bool dispatchBuffered();
+	Reply waitFor(SftpType type, const SftpPacket &body);
+
+	ssh_session_struct *session_;
+	ssh_channel_struct *channel_;
+	int timeoutMs_;
+	std::vector<std::uint8_t> out_;
+	std::vector<std::uint8_t> in_;
+	std::size_t inStart_ = 0;
+	std::size_t inEnd_ = 0;
+	std::uint32_t nextId_ = 1;
+	std::unordered_map<std::uint32_t, Callback> pending_;
+	std::vector<std::uint8_t> lastReply_; ///< body of the last waitFor() reply
+	std::vector<std::pair<std::string, std::string>> extensions_;
+	std::uint32_t maxRead_ = 32768;
+	std::uint64_t maxOpenHandles_ = 0;
+	bool started_ = false;
+	std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace lingercam::pull

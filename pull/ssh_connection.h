@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct ssh_session_struct;
+
+namespace spdlog {
+class logger;
+}
+
+namespace lingercam::pull {
+
+class SftpChannel;
+
+/// What to do with a host key known_hosts does not vouch for.
+enum class HostKeyPolicy {
+	Strict,    ///< refuse unknown and changed keys (OpenSSH StrictHostKeyChecking=yes)
+	AcceptNew, ///< record an unknown key, refuse a changed one (StrictHostKeyChecking=accept-new)
+};
+
+/// Everything needed to reach one camera host. Empty strings and zero mean "ssh config or
+/// libssh's default".
+struct SshOptions {
+	std::string host;                  ///< host name, address or ~/.ssh/config alias
+	int port = 0;
+	std::string user;
+	std::vector<std::string> identities; ///< private key files; empty: ssh-agent and default keys
+	std::string knownHosts;            ///< empty: ~/.ssh/known_hosts
+	HostKeyPolicy hostKeyPolicy = HostKeyPolicy::Strict;
+	std::string sshConfig;             ///< empty: ~/.ssh/config and /etc/ssh/ssh_config; "none": neither
+	std::string ciphers;               ///< libssh cipher list, client-to-server and back
+	std::chrono::milliseconds connectTimeout{ 15000 };
+	std::chrono::milliseconds ioTimeout{ 60000 };
+};
+
+/// One authenticated SSH connection (libssh session): connect, host key check against
+/// known_hosts under the policy, public key authentication (key files or ssh-agent, never
+/// passwords). Throws SshError with the kind that tells transient from operator problems.
+class SshConnection {
+public:
+	explicit SshConnection(const SshOptions &options);
+	~SshConnection();
+	SshConnection(const SshConnection &) = delete;
+	SshConnection &operator=(const SshConnection &) = delete;
+
+	/// Opens a channel and starts the sftp subsystem on it.
+	std::unique_ptr<SftpChannel> openSftp();
+
+	/// "user@host:port" after ssh config was applied.
+	const std::string &peer() const { return peer_; }
+	/// Negotiated cipher (server to client).
+	std::string cipher() const;
+
+private:
+	void verifyHostKey(const SshOptions &options);
+	void authenticate(const SshOptions &options);
+
+	ssh_session_struct *session_ = nullptr;
+	std::string peer_;
+	std::string hostForKeys_; ///< "host" or "[host]:port" as known_hosts writes it
+	std::chrono::milliseconds ioTimeout_;
+	std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace lingercam::pull
