@@ -210,8 +210,8 @@ set_linger() { # enable | disable
 }
 
 wait_linger() { # WANT: logind applies it asynchronously
-  local i
-  for i in $(seq 1 20); do
+  local _
+  for _ in $(seq 1 20); do
     [ "$(linger_state)" = "$1" ] && return 0
     sleep 0.25
   done
@@ -242,12 +242,13 @@ install_one() { # capture | pull
     local me
     me=$(readlink -f "${BASH_SOURCE[0]}")
     if [ "$me" != "$(readlink -f "$bindir/$PROG" 2>/dev/null)" ]; then
-      put_file "$bindir/$PROG" 0755 <"$me" && remember "$bindir/$PROG" || true
+      if put_file "$bindir/$PROG" 0755 <"$me"; then :; fi
+      remember "$bindir/$PROG"
       local t
       for t in capture.service pull.service capture.toml pull.toml; do
         [ -f "$(dirname "$me")/$t" ] || continue
-        put_file "$prefix/share/lingercam/$t" 0644 <"$(dirname "$me")/$t" &&
-          remember "$prefix/share/lingercam/$t" || true
+        if put_file "$prefix/share/lingercam/$t" 0644 <"$(dirname "$me")/$t"; then :; fi
+        remember "$prefix/share/lingercam/$t"
       done
     fi
   fi

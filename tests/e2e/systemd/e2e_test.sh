@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# End-to-end: lingercam's daemons as lingering systemd user services on two real systemd
+# machines (capturepi, pullpi; see README.md), set up by lingercam-install as user pi over
+# ssh, exactly as on a pair of Raspberry Pis. Nothing is built inside the machines: the
+# host's build is staged with `cmake --install` and copied in.
+#
+#   sudo tests/e2e/systemd/e2e_test.sh --build-dir build
+#   sudo LAB_LOG_DIR=/tmp/e2e-logs tests/e2e/systemd/e2e_test.sh --build-dir build
+#
+# Scenarios (issue 4): 1 units active and ready, Linger=yes; 2 capture keeps capturing 20 s
+# after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled appears on
+# capturepi; 4 journals, `status` and busctl show it; 5 without lingering capture stops
+# after the last session and its journal holds the start-up warning; 6 after a power cycle
+# capture runs with nobody logged in; 7 a hung camera makes the watchdog restart capture.
+#
+# Ends with "e2e: N passed, M failed"; exits non-zero if anything failed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build_dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build-dir) build_dir=$2; shift ;;
+    --build-dir=*) build_dir=${1#*=} ;;
+    *) echo "usage: $0 --build-dir DIR" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$build_dir" ] || { echo "usage: $0 --build-dir DIR" >&2; exit 2; }
+build_dir=$(cd "$build_dir" && pwd)
+
+# shellcheck source=lab.sh
+source "$here/lab.sh"
+
+passed=0
+failed=0
+declare -a timings=()
+ok() { passed=$((passed + 1)); echo "PASS: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() { # DESCRIPTION cmd...
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+evidence() { sed 's/^/    | /' | tail -n "${1:-8}"; } # indent what proves a check
+now() { date +%s.%N; }
+waits() { wait_for "$@" >/dev/null; } # wait_for, quietly, for check
+timed() { timings+=("$(printf '%-50s %6s s' "$1" "$(lab_since "$2")")"); }
+
+readonly STORE=/home/pi/.local/share/lingercam/store
+readonly BIN=/home/pi/.local/bin
+
+# ------------------------------------------------------------------ helpers
+# pi's view without logging in (a login would itself start pi's user manager).
+unit_prop() { # MACHINE UNIT PROP -> value, "no-manager" when pi's manager is not running
+  if [ "$(lab_exec "$1" systemctl is-active user@1000.service 2>/dev/null)" != active ]; then
+    echo no-manager
+    return
+  fi
+  lab_as_pi "$1" systemctl --user show "$2" -p "$3" --value 2>/dev/null || echo unknown
+}
+
+wait_for() { # TIMEOUT cmd...: polls until cmd succeeds; prints seconds taken
+  local t0 timeout=$1
+  shift
+  t0=$(now)
+  until "$@"; do
+    if awk -v a="$t0" -v b="$(now)" -v t="$timeout" 'BEGIN { exit !(b - a > t) }'; then
+      echo "timeout"
+      return 1
+    fi
+    sleep 0.5
+  done
+  lab_since "$t0"
+}
+
+is_state() { [ "$(unit_prop "$1" "$2" ActiveState)" = "$3" ]; }
+not_active() { [ "$(unit_prop "$1" "$2" ActiveState)" != active ]; }
+
+pi_sessions() { lab_exec "$1" loginctl list-sessions --no-legend 2>/dev/null | awk '$3 == "pi"' | wc -l; }
+no_sessions() { [ "$(pi_sessions "$1")" -eq 0 ]; }
+
+frames_in() { # MACHINE DIR -> number of frames (latest.jpg and dot files are not frames)
+  lab_exec "$1" sh -c "find '$2' -name '*Z*.jpg' ! -name '.*' 2>/dev/null | wc -l"
+}
+frame_list() { # MACHINE DIR -> sorted store-relative frame paths
+  lab_exec "$1" sh -c "cd '$2' 2>/dev/null && find . -name '*Z*.jpg' ! -name '.*' | sed 's|^\./||' | sort"
+}
+newest_age() { # MACHINE: seconds since the newest frame (from latest.jpg's name)
+  local name t
+  name=$(lab_exec "$1" readlink "$STORE/latest.jpg" 2>/dev/null) || { echo 99999; return; }
+  name=$(basename "$name" .jpg)
+  name=${name%%-*}
+  t=$(date -u -d "${name:0:4}-${name:4:2}-${name:6:2} ${name:9:2}:${name:11:2}:${name:13:2}" +%s) ||
+    { echo 99999; return; }
+  echo $(($(date +%s) - t))
+}
+more_frames_than() { [ "$(frames_in capturepi "$STORE")" -gt "$1" ]; }
+
+user_journal() { # MACHINE UNIT [journalctl args]: as pi, no login
+  local m=$1 u=$2
+  shift 2
+  lab_as_pi "$m" journalctl --user -u "$u" --no-pager -o cat "$@" 2>&1 || true
+}
+
+# ------------------------------------------------------------------ stage the build
+t_all=$(now)
+t=$(now)
+stage=$(mktemp -d /tmp/lingercam-e2e-stage.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+cmake --install "$build_dir" --prefix "$stage/dist" --strip >/dev/null
+have_pull=no
+[ -x "$stage/dist/bin/lingercam-pull" ] && have_pull=yes
+check "the build installs lingercam-capture and lingercam-install" \
+  test -x "$stage/dist/bin/lingercam-capture" -a -x "$stage/dist/bin/lingercam-install"
+check "the build installs lingercam-pull" test "$have_pull" = yes
+
+# The test's configs: a 2 s interval on the test pattern (no camera in a container), small
+# frames; pull every 5 s all day long from capturepi over the lab network.
+cat >"$stage/capture.toml" <<'EOF'
+# lingercam e2e: test pattern every 2 s
+interval = "2s"
+source = "testpattern"
+
+[image]
+width = 320
+height = 240
+EOF
+cp "$stage/capture.toml" "$stage/capture-hang.toml"
+printf '\n[testpattern]\nhang_after = 2\n' >>"$stage/capture-hang.toml"
+cat >"$stage/pull.toml" <<'EOF'
+# lingercam e2e: pull from capturepi every 5 s, all day
+interval = "5s"
+active_hours = "00:00-24:00"
+
+[[source]]
+name = "capturepi"
+host = "capturepi"
+user = "pi"
+EOF
+timed "stage the build (cmake --install --strip)" "$t"
+
+t=$(now)
+lab_up
+trap 'lab_teardown; rm -rf "$stage"' EXIT
+timed "lab up (rootfs, 2 machines to multi-user)" "$t"
+
+t=$(now)
+for m in capturepi pullpi; do lab_copy_in "$m" "$stage/dist" /home/pi/lingercam-dist pi; done
+lab_copy_in capturepi "$stage/capture.toml" /home/pi/.config/lingercam/capture.toml pi
+lab_copy_in pullpi "$stage/pull.toml" /home/pi/.config/lingercam/pull.toml pi
+timed "copy the build and configs in" "$t"
+
+# ------------------------------------------------------------------ install as pi over ssh
+t=$(now)
+if out=$(lab_ssh capturepi 'lingercam-dist/bin/lingercam-install capture' 2>&1); then
+  ok "lingercam-install capture, as pi over ssh, exit 0"
+else
+  bad "lingercam-install capture, as pi over ssh, exit 0"
+fi
+evidence <<<"$out" 12
+check "... says how to watch it" grep -q 'journalctl --user -u capture -f' <<<"$out"
+check "... installed into ~/.local/bin" lab_exec capturepi test -x "$BIN/lingercam-capture"
+check "... kept the test's config" lab_exec capturepi grep -q 'interval = "2s"' /home/pi/.config/lingercam/capture.toml
+# Again: idempotent, nothing restarted.
+out2=$(lab_ssh capturepi 'lingercam-dist/bin/lingercam-install capture' 2>&1) || true
+check "a second install run changes nothing (idempotent)" \
+  grep -q 'capture.service already running' <<<"$out2"
+verify=$(lab_ssh capturepi 'systemd-analyze --user verify --man=no ~/.config/systemd/user/capture.service 2>&1; echo rc=$?')
+check "systemd-analyze --user verify capture.service is clean" test "$verify" = "rc=0"
+evidence <<<"$verify" 4
+if [ "$have_pull" = yes ]; then
+  if out=$(lab_ssh pullpi 'lingercam-dist/bin/lingercam-install pull' 2>&1); then
+    ok "lingercam-install pull, as pi over ssh, exit 0"
+  else
+    bad "lingercam-install pull, as pi over ssh, exit 0"
+  fi
+  evidence <<<"$out" 12
+  verify=$(lab_ssh pullpi 'systemd-analyze --user verify --man=no ~/.config/systemd/user/pull.service 2>&1; echo rc=$?')
+  check "systemd-analyze --user verify pull.service is clean" test "$verify" = "rc=0"
+  evidence <<<"$verify" 4
+fi
+timed "install on both machines" "$t"
+
+# ------------------------------------------------------------------ 1. active, ready, Linger=yes
+echo "--- scenario 1: units active and ready, Linger=yes"
+for m in capturepi pullpi; do
+  u=capture
+  [ "$m" = pullpi ] && u=pull
+  [ "$m" = pullpi ] && [ "$have_pull" = no ] && continue
+  show=$(lab_as_pi "$m" systemctl --user show "$u" -p ActiveState -p SubState -p Type -p StatusText \
+    -p UnitFileState -p WatchdogUSec 2>&1 || true)
+  evidence <<<"$show" 6
+  # Type=notify: "active (running)" is reached only after the daemon sent READY=1.
+  check "$m: $u.service is active (running), Type=notify, so READY was sent" \
+    grep -qx 'ActiveState=active' <<<"$show"
+  check "$m: $u.service is enabled" grep -qx UnitFileState=enabled <<<"$show"
+  check "$m: $u.service has a watchdog" grep -qE '^WatchdogUSec=[1-9]' <<<"$show"
+  check "$m: STATUS= text from the daemon" grep -q '^StatusText=.' <<<"$show"
+  check "$m: logind says Linger=yes for pi" \
+    test "$(lab_exec "$m" loginctl show-user pi -p Linger --value)" = yes
+done
+
+# ------------------------------------------------------------------ 2. survives logout
+echo "--- scenario 2: capture keeps capturing after logout"
+t=$(now)
+check "pi's ssh sessions on capturepi have all ended" waits 15 no_sessions capturepi
+before=$(frames_in capturepi "$STORE")
+held=yes
+for i in $(seq 1 20); do
+  sleep 1
+  s=$(unit_prop capturepi capture ActiveState)
+  if [ "$s" != active ]; then held="no: $s after $i s"; break; fi
+done
+after=$(frames_in capturepi "$STORE")
+echo "    | frames before $before, 20 s after logout $after; sessions: $(pi_sessions capturepi)"
+check "capture still active 20 s after logout with nobody logged in ($held)" test "$held" = yes
+check "... and it kept capturing: $((after - before)) new frames in 20 s at a 2 s interval" \
+  test $((after - before)) -ge 7
+check "... the newest frame is fresh ($(newest_age capturepi) s old)" test "$(newest_age capturepi)" -le 6
+timed "scenario 2 (logout, hold 20 s)" "$t"
+
+# ------------------------------------------------------------------ 3. pull over SFTP
+echo "--- scenario 3: pull fetches newest first and backfills over SFTP"
+t=$(now)
+if [ "$have_pull" = yes ]; then
+  MIRROR=/home/pi/.local/share/lingercam/mirror/capturepi
+  # Everything capturepi had when we looked must arrive on pullpi, the newest included.
+  snapshot=$(frame_list capturepi "$STORE")
+  want=$(wc -l <<<"$snapshot")
+  newest=$(tail -n 1 <<<"$snapshot")
+  has_all() { [ -z "$(comm -23 <(echo "$snapshot") <(frame_list pullpi "$MIRROR"))" ]; }
+  if took=$(wait_for 60 has_all); then
+    ok "pullpi mirrors all $want frames capturepi had (+${took} s), newest $newest included"
+  else
+    bad "pullpi mirrors all $want frames capturepi had (has $(frames_in pullpi "$MIRROR"))"
+  fi
+  check "pulled frames are byte-identical to the originals (newest)" \
+    test "$(lab_exec capturepi sha256sum "$STORE/$newest" | cut -d' ' -f1)" = \
+    "$(lab_exec pullpi sha256sum "$MIRROR/$newest" 2>/dev/null | cut -d' ' -f1)"
+  has_pulled() { lab_exec capturepi test -s "$STORE/.pulled"; }
+  check "capturepi has .pulled from pull" waits 30 has_pulled
+  echo "    | .pulled on capturepi: $(lab_exec capturepi cat "$STORE/.pulled" 2>/dev/null | head -c 200)"
+  pj=$(user_journal pullpi pull)
+  evidence <<<"$(grep -iE 'newest|round|pulled' <<<"$pj" | head -n 4)" 4
+else
+  bad "scenario 3 needs lingercam-pull, which the build does not have"
+fi
+timed "scenario 3 (pull)" "$t"
+
+# ------------------------------------------------------------------ 4. journal, status, busctl
+echo "--- scenario 4: journals, status, busctl"
+cj=$(user_journal capturepi capture)
+nframes=$(grep -c 'frame saved' <<<"$cj" || true)
+check "journalctl --user -u capture (as pi) shows the frames ($nframes lines)" test "$nframes" -ge 10
+evidence <<<"$(grep 'frame saved' <<<"$cj" | tail -n 2)" 2
+fields=$(lab_as_pi capturepi journalctl --user -u capture -o verbose -n 1 --no-pager 'LOGGER=capture' 2>&1 || true)
+check "... with journal fields per fact (FRAME=, LOGGER=)" grep -q '^ *FRAME=' <<<"$fields"
+if [ "$have_pull" = yes ]; then
+  pj=$(user_journal pullpi pull)
+  check "journalctl --user -u pull (as pi) shows rounds" grep -qiE 'round' <<<"$pj"
+  evidence <<<"$(grep -iE 'round' <<<"$pj" | tail -n 2)" 2
+  st=$(lab_as_pi pullpi "$BIN/lingercam-pull" status 2>&1 || true)
+  check "lingercam-pull status shows the API's state" grep -qi 'capturepi' <<<"$st"
+  evidence <<<"$st" 10
+  intro=$(lab_as_pi pullpi busctl --user introspect org.lingercam.Pull1 /org/lingercam/Pull1 2>&1 || true)
+  check "busctl --user introspect org.lingercam.Pull1 shows SyncNow" grep -q '^\.SyncNow' <<<"$intro"
+fi
+st=$(lab_as_pi capturepi "$BIN/lingercam-capture" status 2>&1 || true)
+check "lingercam-capture status shows the API's state" grep -q 'lingercam-capture: capturing (source testpattern)' <<<"$st"
+check "... and says pi lingers" grep -q 'lingering: *yes' <<<"$st"
+evidence <<<"$st" 10
+intro=$(lab_as_pi capturepi busctl --user introspect org.lingercam.Capture1 /org/lingercam/Capture1 2>&1 || true)
+check "busctl --user introspect shows org.lingercam.Capture1 with CaptureNow" grep -q '^\.CaptureNow' <<<"$intro"
+check "... and Lingering=true" grep -qE '^\.Lingering +property +b +true' <<<"$intro"
+evidence <<<"$(grep -E '^\.(CaptureNow|FramesStored|LastFramePath|Lingering|ClockSynchronized)' <<<"$intro")" 5
+n0=$(lab_as_pi capturepi busctl --user get-property org.lingercam.Capture1 /org/lingercam/Capture1 \
+  org.lingercam.Capture1 FramesCaptured | awk '{print $2}')
+lab_as_pi capturepi busctl --user call org.lingercam.Capture1 /org/lingercam/Capture1 \
+  org.lingercam.Capture1 CaptureNow >/dev/null 2>&1 || true
+cj=$(user_journal capturepi capture -n 20)
+check "busctl --user call ... CaptureNow reaches the daemon" grep -q 'capture requested over D-Bus' <<<"$cj"
+doc=$(lab_as_pi capturepi "$BIN/lingercam-capture" doctor 2>&1) && doc_rc=0 || doc_rc=$?
+evidence <<<"$doc" 12
+check "lingercam-capture doctor passes (lingering, unit, last frame, disk, camera)" test "$doc_rc" -eq 0
+check "... it found pi lingering" grep -q '^ok    lingering' <<<"$doc"
+check "... and the unit enabled and active" grep -q '^ok    unit' <<<"$doc"
+[ -n "$n0" ] || true
+
+# ------------------------------------------------------------------ 7. watchdog
+echo "--- scenario 7: a hung camera makes systemd's watchdog restart capture"
+t=$(now)
+restarts0=$(unit_prop capturepi capture NRestarts)
+since=$(date +%s)
+lab_copy_in capturepi "$stage/capture-hang.toml" /home/pi/.config/lingercam/capture.toml pi
+lab_as_pi capturepi systemctl --user restart capture
+restarted() { [ "$(unit_prop capturepi capture NRestarts)" -gt "$restarts0" ]; }
+if took=$(wait_for 90 restarted); then
+  ok "the watchdog restarted capture ${took} s after the hang was armed (NRestarts $restarts0 -> $(unit_prop capturepi capture NRestarts))"
+else
+  bad "the watchdog restarted capture (NRestarts still $restarts0 after 90 s)"
+fi
+wd=$(user_journal capturepi capture --since "@$since")
+check "the journal has systemd's watchdog timeout for capture" grep -q 'Watchdog timeout' <<<"$wd"
+evidence <<<"$(grep -E 'Watchdog timeout|Killing process|Scheduled restart|SIGABRT' <<<"$wd" | head -n 4)" 4
+lab_copy_in capturepi "$stage/capture.toml" /home/pi/.config/lingercam/capture.toml pi
+lab_as_pi capturepi systemctl --user restart capture || true
+check "capture is healthy again with the normal config" waits 20 is_state capturepi capture active
+timed "scenario 7 (watchdog)" "$t"
+
+# ------------------------------------------------------------------ 5. the bug, on purpose
+echo "--- scenario 5: without lingering capture stops after the last session"
+t=$(now)
+since=$(date +%s)
+# pi turns lingering off and restarts capture in the same session: the start-up linger
+# check then sees no lingering, as after a fresh install without it.
+lab_ssh capturepi 'loginctl disable-linger && systemctl --user restart capture && systemctl --user is-active capture' \
+  >/dev/null 2>&1 || true
+t_logout=$(now)
+check "linger is off for pi" test "$(lab_exec capturepi loginctl show-user pi -p Linger --value 2>/dev/null || echo no)" != yes
+if took=$(wait_for 40 not_active capturepi capture); then
+  stop_after=$(lab_since "$t_logout")
+  ok "capture stopped ${stop_after} s after the last session ended (state: $(unit_prop capturepi capture ActiveState))"
+else
+  bad "capture stopped after the last session ended (still active 40 s later)"
+fi
+lj=$(user_journal capturepi capture --since "@$since")
+check "its journal holds the linger warning from start-up" grep -q 'user pi does not linger' <<<"$lj"
+evidence <<<"$(grep -m1 'does not linger' <<<"$lj"; grep 'capture stopped' <<<"$lj" | tail -n 1)" 2
+n_stopped=$(frames_in capturepi "$STORE")
+sleep 5
+check "... and no frames are taken while it is stopped" test "$(frames_in capturepi "$STORE")" -eq "$n_stopped"
+# Back to the installed state: lingering on (root here, as the installer's sudo fallback would).
+lab_exec capturepi loginctl enable-linger pi
+check "lingering on again brings capture back with nobody logged in" waits 30 is_state capturepi capture active
+timed "scenario 5 (no lingering)" "$t"
+
+# ------------------------------------------------------------------ 6. power cycle
+echo "--- scenario 6: after a power cycle capture runs with nobody logged in"
+t=$(now)
+lab_poweroff capturepi
+boot_time=$(date +%s)
+lab_boot capturepi
+if took=$(wait_for 40 is_state capturepi capture active); then
+  ok "capture active after boot, nobody logged in (+${took} s after multi-user)"
+else
+  bad "capture active after boot (state: $(unit_prop capturepi capture ActiveState))"
+fi
+check "... and really nobody logged in" test "$(pi_sessions capturepi)" -eq 0
+new_after_boot() { [ "$(newest_age capturepi)" -le $(($(date +%s) - boot_time)) ]; }
+check "... capturing again: a frame taken since the boot" waits 20 new_after_boot
+bj=$(user_journal capturepi capture -b)
+check "the journal of this boot shows capture started by itself" grep -q 'capture started' <<<"$bj"
+evidence <<<"$(grep -E 'capture started|frame saved' <<<"$bj" | head -n 2)" 2
+if [ "$have_pull" = yes ]; then
+  fresh_on_pullpi() {
+    local n
+    n=$(lab_exec pullpi readlink "$MIRROR/latest.jpg" 2>/dev/null) || return 1
+    n=$(basename "$n" .jpg)
+    n=${n%%-*}
+    [ "$(date -u -d "${n:0:4}-${n:4:2}-${n:6:2} ${n:9:2}:${n:11:2}:${n:13:2}" +%s)" -ge "$boot_time" ]
+  }
+  check "pull on pullpi fetches frames taken after capturepi's reboot" waits 60 fresh_on_pullpi
+fi
+timed "scenario 6 (power cycle)" "$t"
+
+if [ -n "${LAB_LOG_DIR:-}" ]; then
+  mkdir -p "$LAB_LOG_DIR"
+  for m in capturepi pullpi; do
+    lab_as_pi "$m" journalctl --user --no-pager -o short-precise >"$LAB_LOG_DIR/$m.user-journal.txt" 2>&1 || true
+  done
+fi
+
+timed "whole e2e run" "$t_all"
+echo
+echo "timings:"
+printf '  %s\n' "${timings[@]}"
+echo
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
