@@ -1,0 +1,61 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace lingercam::test {
+
+/// A real OpenSSH sshd on a free 127.0.0.1 port, set up from scratch in a temporary folder:
+/// generated host and client keys, its own sshd_config, authorized_keys and known_hosts.
+/// Nothing of the user's ~/.ssh is read or written.
+class SshdHarness {
+public:
+	explicit SshdHarness(const std::filesystem::path &dir);
+	~SshdHarness();
+	SshdHarness(const SshdHarness &) = delete;
+	SshdHarness &operator=(const SshdHarness &) = delete;
+
+	void start();
+	/// SIGKILL to sshd and every process it forked: established connections drop at once.
+	void kill();
+	bool running() const { return pid_ > 0; }
+
+	int port() const { return port_; }
+	std::string user() const { return user_; }
+	std::filesystem::path clientKey() const { return dir_ / "client_key"; }
+	std::filesystem::path hostKeyPub() const { return dir_ / "host_key.pub"; }
+	/// A known_hosts file that trusts this server's host key.
+	std::filesystem::path knownHosts() const { return dir_ / "known_hosts"; }
+	/// "SHA256:..." of the host key, as ssh-keygen -l prints it.
+	std::string hostKeyFingerprint() const;
+	/// "[127.0.0.1]:port" as known_hosts names this server.
+	std::string knownHostsName() const;
+	std::string log() const;
+
+	/// Runs a program, returns its exit status; output goes to \a output when given.
+	static int run(const std::vector<std::string> &argv, std::string *output = nullptr);
+	/// A 127.0.0.1 TCP port nothing listens on right now.
+	static int freePort();
+
+private:
+	std::filesystem::path dir_;
+	int port_ = 0;
+	std::string user_;
+	pid_t pid_ = -1;
+};
+
+/// A fresh temporary folder, removed with everything in it on destruction.
+class TempDir {
+public:
+	TempDir();
+	~TempDir();
+	const std::filesystem::path &path() const { return path_; }
+
+private:
+	std::filesystem::path path_;
+};
+
+} // namespace lingercam::test
