@@ -1,0 +1,203 @@
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "common/clock.h"
+#include "fake_remote_store.h"
+#include "pull/local_mirror.h"
+#include "pull/progress_line.h"
+#include "pull/puller.h"
+
+using namespace lingercam;
+using lingercam::test::FakeRemoteStore;
+namespace fs = std::filesystem;
+
+namespace {
+
+common::FrameId minute(int m)
+{
+	return { common::daysFromCivil(2026, 11, 23) * 86400 + m * 60, 0 };
+}
+
+std::vector<std::uint8_t> jpeg(std::size_t size, std::uint8_t fill)
+{
+	std::vector<std::uint8_t> v(size, fill);
+	v[0] = 0xFF;
+	v[1] = 0xD8;
+	v[size - 2] = 0xFF;
+	v[size - 1] = 0xD9;
+	return v;
+}
+
+std::vector<std::uint8_t> readAll(const fs::path &p)
+{
+	std::ifstream in(p, std::ios::binary);
+	return { std::istreambuf_iterator<char>(in), {} };
+}
+
+class APuller : public ::testing::Test {
+protected:
+	APuller()
+	{
+		char tmpl[] = "/tmp/lingercam-unit-XXXXXX";
+		root = ::mkdtemp(tmpl);
+		remote = std::make_shared<FakeRemoteStore>();
+	}
+	~APuller() override { fs::remove_all(root); }
+
+	void addFrames(int count)
+	{
+		for (int i = 0; i < count; ++i)
+			remote->addFile(minute(i).relativePath(), jpeg(1000 + static_cast<std::size_t>(i), static_cast<std::uint8_t>(i)));
+		remote->addSymlink("latest.jpg", minute(count - 1).relativePath());
+	}
+
+	pull::RoundResult round()
+	{
+		pull::Puller p("cam", root / "mirror", [this] { return std::make_unique<Borrowed>(*remote); }, options, interrupt);
+		return p.runRound();
+	}
+
+	/// Hands the shared fake to the puller without giving it away.
+	class Borrowed final : public pull::RemoteStore {
+	public:
+		explicit Borrowed(RemoteStore &r) : r_(r) {}
+		std::string describe() const override { return r_.describe(); }
+		std::optional<std::string> readLink(const std::string &p) override { return r_.readLink(p); }
+		std::vector<std::optional<pull::RemoteEntry>> lstatMany(const std::vector<std::string> &p) override { return r_.lstatMany(p); }
+		std::optional<std::vector<pull::RemoteEntry>> list(const std::string &p) override { return r_.list(p); }
+		void fetch(std::span<const pull::FetchItem> i, pull::FetchSink &s) override { r_.fetch(i, s); }
+		void writeFile(const std::string &p, std::string_view c) override { r_.writeFile(p, c); }
+
+	private:
+		RemoteStore &r_;
+	};
+
+	fs::path root;
+	std::shared_ptr<FakeRemoteStore> remote;
+	common::Interrupt interrupt;
+	pull::RoundOptions options;
+};
+
+TEST_F(APuller, FetchesTheNewestFrameBeforeAnyOther)
+{
+	addFrames(5);
+	auto r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	ASSERT_FALSE(remote->fetched.empty());
+	EXPECT_EQ(remote->fetched.front(), minute(4).relativePath());
+	EXPECT_EQ(r.framesFetched, 5u);
+	EXPECT_EQ(remote->fetched.size(), 5u) << "the newest is not fetched twice";
+}
+
+TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
+{
+	addFrames(6);
+	remote->failing.insert(minute(3).relativePath());
+	options.stretchFrames = 2;
+	auto r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	ASSERT_TRUE(r.watermark);
+	EXPECT_EQ(*r.watermark, minute(2));
+	EXPECT_EQ(r.backlog, 1u);
+	EXPECT_EQ(remote->written[".pulled"], minute(2).stem() + "\n");
+	EXPECT_EQ(readAll(root / "mirror/.pulled"), readAll(root / "mirror/.pulled"));
+
+	remote->failing.clear();
+	auto again = round();
+	ASSERT_TRUE(again.ok);
+	EXPECT_EQ(again.framesFetched, 1u) << "only the missing frame";
+	EXPECT_EQ(*again.watermark, minute(5));
+	EXPECT_EQ(remote->written[".pulled"], minute(5).stem() + "\n");
+}
+
+TEST_F(APuller, RefusesATruncatedJpegAndDeletesItsPart)
+{
+	addFrames(3);
+	auto bad = jpeg(500, 7);
+	bad.back() = 0;
+	remote->addFile(minute(1).relativePath(), bad);
+	auto r = round();
+	ASSERT_TRUE(r.ok);
+	EXPECT_EQ(r.refused, 1u);
+	EXPECT_FALSE(fs::exists(root / "mirror" / minute(1).relativePath()));
+	for (const auto &e : fs::recursive_directory_iterator(root / "mirror"))
+		EXPECT_FALSE(e.path().string().ends_with(".part")) << e.path();
+}
+
+TEST_F(APuller, LatestModeNeverListsFoldersNorConfirms)
+{
+	addFrames(4);
+	options.mode = pull::PullMode::Latest;
+	auto r = round();
+	ASSERT_TRUE(r.ok);
+	EXPECT_TRUE(remote->listed.empty());
+	EXPECT_TRUE(remote->written.empty());
+	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), minute(3).relativePath());
+}
+
+class ALocalMirror : public APuller {};
+
+TEST_F(ALocalMirror, ResumesAPartOnlyWhenTheRemoteFileIsUnchanged)
+{
+	pull::LocalMirror mirror(root / "m");
+	pull::PlannedFrame f{ minute(1), 1000, 1700000000 };
+	auto part = mirror.openPart(f, 0);
+	auto bytes = jpeg(1000, 3);
+	mirror.write(*part, 0, std::span(bytes.data(), 400));
+	part.reset();
+	char probe[64];
+	if (::getxattr((root / "m" / minute(1).dayPath() / ("." + minute(1).fileName() + ".part")).c_str(),
+		       "user.lingercam.remote", probe, sizeof(probe)) < 0)
+		GTEST_SKIP() << "this file system keeps no user xattrs, so parts restart instead of resuming";
+
+	EXPECT_EQ(mirror.resumeOffset(f), 400u);
+	EXPECT_EQ(mirror.resumeOffset({ minute(1), 1001, 1700000000 }), 0u) << "size changed";
+	EXPECT_EQ(mirror.resumeOffset({ minute(1), 1000, 1700000001 }), 0u) << "mtime changed";
+
+	auto resumed = mirror.openPart(f, 400);
+	mirror.write(*resumed, 400, std::span(bytes.data() + 400, 600));
+	EXPECT_FALSE(mirror.commit(std::move(resumed)));
+	mirror.flush();
+	EXPECT_EQ(readAll(root / "m" / minute(1).relativePath()), bytes);
+	struct stat st;
+	ASSERT_EQ(::stat((root / "m" / minute(1).relativePath()).c_str(), &st), 0);
+	EXPECT_EQ(st.st_mtim.tv_sec, minute(1).seconds);
+}
+
+TEST_F(ALocalMirror, RefusesAFrameOfTheWrongSize)
+{
+	pull::LocalMirror mirror(root / "m");
+	auto part = mirror.openPart({ minute(1), 2000, 0 }, 0);
+	auto bytes = jpeg(1000, 3);
+	mirror.write(*part, 0, bytes);
+	auto problem = mirror.commit(std::move(part));
+	ASSERT_TRUE(problem);
+	EXPECT_NE(problem->find("size"), std::string::npos);
+	EXPECT_FALSE(mirror.hasFrame(minute(1)));
+}
+
+TEST(AProgressLine, ShowsFramesBytesRateAndEta)
+{
+	std::FILE *sink = std::tmpfile();
+	pull::ProgressLine line(sink);
+	pull::RoundProgress p;
+	p.framesDone = 10;
+	p.framesTotal = 40;
+	p.bytesDone = 0;
+	p.bytesTotal = 4 << 20;
+	line.update("a", p);
+	p.bytesDone = 1 << 20;
+	line.update("a", p);
+	std::string text = line.render(std::chrono::seconds(1));
+	EXPECT_NE(text.find("frames 10/40"), std::string::npos) << text;
+	EXPECT_NE(text.find("1.0 MiB/4.0 MiB"), std::string::npos) << text;
+	EXPECT_NE(text.find("/s"), std::string::npos) << text;
+	EXPECT_NE(text.find("ETA"), std::string::npos) << text;
+	std::fclose(sink);
+}
+
+} // namespace

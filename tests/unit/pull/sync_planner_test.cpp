@@ -1,0 +1,112 @@
+#include <gtest/gtest.h>
+
+#include "fake_remote_store.h"
+#include "pull/sync_planner.h"
+
+using namespace lingercam;
+using lingercam::test::FakeRemoteStore;
+
+namespace {
+
+common::FrameId at(int year, unsigned month, unsigned day, int minute)
+{
+	return { common::daysFromCivil(year, month, day) * 86400 + minute * 60, 0 };
+}
+
+class ASyncPlanner : public ::testing::Test {
+protected:
+	void addFrame(const common::FrameId &id) { remote.addFile(id.relativePath(), std::vector<std::uint8_t>(100, 1)); }
+
+	pull::SyncPlanner planner()
+	{
+		return pull::SyncPlanner(remote, 1 << 20,
+					 [this](const std::string &path, const std::string &) { refused.push_back(path); });
+	}
+
+	FakeRemoteStore remote;
+	std::vector<std::string> refused;
+};
+
+TEST_F(ASyncPlanner, ReturnsEveryFrameOldestFirstWithoutAWatermark)
+{
+	addFrame(at(2026, 11, 23, 5));
+	addFrame(at(2025, 12, 31, 1));
+	addFrame(at(2026, 1, 2, 0));
+	addFrame(at(2026, 11, 23, 1));
+	auto p = planner();
+	auto frames = p.backfill(std::nullopt);
+	ASSERT_EQ(frames.size(), 4u);
+	EXPECT_EQ(frames[0].id, at(2025, 12, 31, 1));
+	EXPECT_EQ(frames[1].id, at(2026, 1, 2, 0));
+	EXPECT_EQ(frames[2].id, at(2026, 11, 23, 1));
+	EXPECT_EQ(frames[3].id, at(2026, 11, 23, 5));
+	EXPECT_EQ(frames[3].size, 100u);
+}
+
+TEST_F(ASyncPlanner, ListsOnlyTheFoldersFromTheWatermarksDayOn)
+{
+	// A year of days on the camera; the watermark is in the last days.
+	for (unsigned month = 1; month <= 12; ++month)
+		for (unsigned day = 1; day <= 28; ++day)
+			addFrame(at(2025, month, day, 0));
+	addFrame(at(2026, 1, 1, 0));
+	addFrame(at(2026, 1, 1, 10));
+	auto p = planner();
+	auto frames = p.backfill(at(2025, 12, 28, 0));
+
+	ASSERT_EQ(frames.size(), 2u);
+	EXPECT_EQ(frames[0].id, at(2026, 1, 1, 0));
+	// root, 2025, 2025/12, 2025/12/28, 2026, 2026/01, 2026/01/01
+	EXPECT_EQ(remote.listed, (std::vector<std::string>{ "", "2025", "2025/12", "2025/12/28", "2026", "2026/01",
+							    "2026/01/01" }));
+	EXPECT_EQ(p.foldersListed(), 7u);
+}
+
+TEST_F(ASyncPlanner, LeavesOutFramesAtOrBeforeTheWatermarkInItsDay)
+{
+	for (int m = 0; m < 10; ++m)
+		addFrame(at(2026, 11, 23, m));
+	auto frames = planner().backfill(at(2026, 11, 23, 6));
+	ASSERT_EQ(frames.size(), 3u);
+	EXPECT_EQ(frames[0].id, at(2026, 11, 23, 7));
+}
+
+TEST_F(ASyncPlanner, FindsTheNewestFrameThroughLatestJpg)
+{
+	addFrame(at(2026, 11, 23, 1));
+	addFrame(at(2026, 11, 23, 2));
+	remote.addSymlink("latest.jpg", at(2026, 11, 23, 2).relativePath());
+	auto newest = planner().newest();
+	ASSERT_TRUE(newest);
+	EXPECT_EQ(newest->id, at(2026, 11, 23, 2));
+	EXPECT_TRUE(remote.listed.empty()) << "the newest frame costs no listing";
+}
+
+TEST_F(ASyncPlanner, RefusesALatestLinkThroughASymlinkedFolder)
+{
+	remote.addSymlink("2026", "/");
+	remote.addSymlink("latest.jpg", at(2026, 11, 23, 2).relativePath());
+	EXPECT_FALSE(planner().newest());
+	EXPECT_EQ(refused.size(), 1u);
+}
+
+TEST_F(ASyncPlanner, HasNoNewestFrameWhenLatestIsMissingOrDangling)
+{
+	EXPECT_FALSE(planner().newest());
+	remote.addSymlink("latest.jpg", at(2026, 11, 23, 2).relativePath());
+	EXPECT_FALSE(planner().newest());
+	EXPECT_TRUE(refused.empty()) << "a frame deleted by retention is not hostile";
+}
+
+TEST_F(ASyncPlanner, RefusesEntriesOutsideTheLayoutAndKeepsGoing)
+{
+	addFrame(at(2026, 11, 23, 1));
+	remote.addFile("2026/11/23/notes.txt", { 1 });
+	remote.addSymlink("2026/11/22", "/etc");
+	remote.addFile("README", { 1 });
+	auto frames = planner().backfill(std::nullopt);
+	EXPECT_EQ(frames.size(), 1u);
+	EXPECT_EQ(refused.size(), 3u);
+}
+
+} // namespace
