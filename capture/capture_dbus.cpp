@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "capture_status.h"
+#include "common/api_time.h"
 #include "common/bus_service.h"
 #include "common/clock.h"
 #include "common/dbus/capture1_adaptor.h"
@@ -14,16 +15,6 @@
 #include "common/logging.h"
 
 namespace lingercam::capture {
-
-namespace {
-
-std::uint64_t usecSinceEpoch(common::Clock::WallTime t)
-{
-	auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-	return us > 0 ? static_cast<std::uint64_t>(us) : 0;
-}
-
-} // namespace
 
 class CaptureDbus::Adaptor final : public sdbus::AdaptorInterfaces<org::lingercam::Capture1_adaptor> {
 public:
@@ -55,7 +46,7 @@ private:
 	uint64_t StoreBytes() override { return status_.snapshot().storeBytes; }
 	std::string StorePath() override { return storePath_; }
 	std::string LastError() override { return status_.snapshot().lastError; }
-	uint64_t NextRun() override { return usecSinceEpoch(status_.snapshot().nextRun); }
+	uint64_t NextRun() override { return common::apiTime(status_.snapshot().nextRun); }
 	// Asked of logind and timedated when read, so they are never stale; unknown reads false.
 	bool Lingering() override { return host_.linger().lingers(); }
 	bool ClockSynchronized() override { return host_.timeSync().synchronized.value_or(false); }

@@ -2,16 +2,25 @@
 #include <cstdio>
 #include <iostream>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "common/dbus_connection.h"
 #include "common/error.h"
+#include "common/host_probe.h"
+#include "common/linger_check.h"
 #include "common/logging.h"
 #include "common/notifier.h"
 #include "common/signal_watcher.h"
 #include "common/units.h"
 #include "pull/progress_line.h"
+#include "pull/pull_client.h"
 #include "pull/pull_config.h"
+#include "pull/pull_dbus.h"
+#include "pull/pull_doctor.h"
 #include "pull/pull_service.h"
 #include "pull/pull_status.h"
 
@@ -63,6 +72,49 @@ void printConfig(const pull::PullConfig &c)
 			    s.remoteStore.c_str(), s.localStore.c_str());
 }
 
+// `status`: the running daemon's API for a person; 3 (as systemctl status) when none runs.
+int showStatus(bool syncNow)
+{
+	std::string why;
+	auto bus = common::tryOpenBus(common::BusKind::Session, why);
+	if (!bus) {
+		std::cerr << "no session bus (" << why << "): run this as the service's user in a login session, "
+			  << "or with XDG_RUNTIME_DIR=/run/user/$(id -u)\n";
+		return 3;
+	}
+	try {
+		if (syncNow)
+			pull::requestSyncNow(*bus);
+		pull::printPullStatus(std::cout, pull::readPullApi(*bus), std::chrono::system_clock::now());
+	} catch (const sdbus::Error &e) {
+		if (e.getName() != "org.freedesktop.DBus.Error.ServiceUnknown" &&
+		    e.getName() != "org.freedesktop.DBus.Error.NameHasNoOwner")
+			throw;
+		std::cerr << "lingercam-pull is not running for this user (nobody serves " << pull::PullDbus::kBusName
+			  << " on the session bus): systemctl --user status pull; lingercam-pull doctor\n";
+		return 3;
+	}
+	return 0;
+}
+
+int runDoctor(const pull::PullConfig &config)
+{
+	common::BusHostProbe host;
+	std::optional<pull::PullApiState> api;
+	std::string why;
+	if (auto bus = common::tryOpenBus(common::BusKind::Session, why)) {
+		try {
+			api = pull::readPullApi(*bus);
+		} catch (const sdbus::Error &) {
+			// Not running: the last-round check says so.
+		}
+	}
+	common::DoctorReport report =
+		pull::runPullDoctor(config, host, api, pull::probeSshLogin, std::chrono::system_clock::now());
+	report.print(std::cout);
+	return report.exitStatus();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -80,6 +132,12 @@ int main(int argc, char **argv)
 	auto *once = app.add_subcommand("once", "one round now, ignoring active hours");
 	once->add_option("--mode", mode, "mirror or latest (overrides the config)")->check(CLI::IsMember({ "mirror", "latest" }));
 	auto *check = app.add_subcommand("check-config", "read the config, print it and exit");
+	bool syncNow = false;
+	auto *statusCmd = app.add_subcommand("status", "the running daemon's state (its D-Bus API, org.lingercam.Pull1 "
+						     "on the session bus); exit 3 if none runs");
+	statusCmd->add_flag("--sync-now", syncNow, "ask it for a round now first (SyncNow)");
+	auto *doctor = app.add_subcommand("doctor", "check lingering, the unit, the last round, disk space, clock sync "
+						    "and ssh to each source, and say what to fix (exit 1 if any fails)");
 	CLI11_PARSE(app, argc, argv);
 
 	common::setupLogging({ verbose, std::nullopt, "lingercam-pull" });
@@ -91,12 +149,22 @@ int main(int argc, char **argv)
 			std::printf("config ok\n");
 			return 0;
 		}
+		if (statusCmd->parsed())
+			return showStatus(syncNow);
+		if (doctor->parsed())
+			return runDoctor(loadConfig(configPath, sources, ""));
 		common::Interrupt interrupt;
 		common::SignalWatcher signals(interrupt); // before any other thread starts
 		pull::PullConfig config = loadConfig(configPath, sources, mode);
 		pull::PullStatus status;
 		pull::PullService service(std::move(config), interrupt, status);
 		if (run->parsed()) {
+			// Said once at start, so the journal explains a service that dies at every logout.
+			common::logLingerCheck(common::queryLinger(::getuid()), "pull.service");
+			common::BusHostProbe host;
+			auto api = pull::PullApi::startOnSessionBus(
+				status, pull::PullSchedule{ service.config().interval, service.config().activeHours }, interrupt,
+				host);
 			common::SystemClock clock;
 			common::Notifier notifier;
 			service.run(clock, notifier);

@@ -7,9 +7,9 @@
 #
 # Per daemon: installs the binary (into ~/.local/bin, or --prefix DIR, or --use-installed),
 # writes ~/.config/systemd/user/<name>.service with the right ExecStart, writes a commented
-# default config if there is none (never overwrites one), daemon-reload, enable --now;
-# then lingering (loginctl enable-linger, through sudo only if polkit refuses), and checks
-# Linger=yes and the unit active. Run again, it changes only what differs. Exit status 0
+# default config if there is none (never overwrites one), daemon-reload, enable; then
+# lingering (loginctl enable-linger, through sudo only if polkit refuses), starts the units,
+# and checks Linger=yes and each unit active. Run again, it changes only what differs. Exit status 0
 # when everything is in place, 1 when something failed, 2 for bad usage.
 set -euo pipefail
 
@@ -219,6 +219,9 @@ wait_linger() { # WANT: logind applies it asynchronously
 }
 
 # ------------------------------------------------------------------ one daemon
+declare -A unit_changed=()
+
+# Binary, config and unit in place, enabled; start_one starts it once lingering is on.
 install_one() { # capture | pull
   local c=$1 name="lingercam-$1" unit="$1.service" bin src changed=no was_active
   say "$c: setting up $unit"
@@ -281,6 +284,11 @@ install_one() { # capture | pull
 
   run systemctl --user daemon-reload
   run systemctl --user enable --quiet "$unit"
+  unit_changed[$c]=$changed
+}
+
+start_one() { # capture | pull
+  local c=$1 unit="$1.service" changed=${unit_changed[$1]} was_active
   was_active=$(userctl is-active "$unit" 2>/dev/null || true)
   # Type=notify: start returns once the daemon said READY (or failed).
   if [ "$was_active" = active ] && [ "$changed" = yes ]; then
@@ -378,6 +386,8 @@ fi
 
 for c in "${components[@]}"; do install_one "$c"; done
 
+# Lingering before the services start: each daemon checks it at start-up and would
+# otherwise warn in the journal on every fresh install.
 if [ "$(linger_state)" = yes ]; then
   say "$user already lingers"
 else
@@ -393,6 +403,7 @@ if [ "$dry_run" = no ]; then
     failed=1
   fi
 fi
+for c in "${components[@]}"; do start_one "$c"; done
 for c in "${components[@]}"; do verify_one "$c" || failed=1; done
 
 if [ "$failed" -ne 0 ]; then

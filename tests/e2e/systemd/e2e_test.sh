@@ -131,7 +131,7 @@ printf '\n[testpattern]\nhang_after = 2\n' >>"$stage/capture-hang.toml"
 cat >"$stage/pull.toml" <<'EOF'
 # lingercam e2e: pull from capturepi every 5 s, all day
 interval = "5s"
-active_hours = "00:00-24:00"
+active_hours = "always"
 
 [[source]]
 name = "capturepi"

@@ -151,6 +151,8 @@ TEST_F(TheInstaller, InstallsBinaryUnitAndConfigEnablesLingeringAndSaysHowToWatc
 	EXPECT_NE(c.find("systemctl --user start capture.service"), std::string::npos) << c;
 	EXPECT_NE(c.find("loginctl enable-linger sudo=no"), std::string::npos) << "the user itself, through polkit: " << c;
 	EXPECT_EQ(c.find("sudo "), std::string::npos) << c;
+	EXPECT_LT(c.find("enable-linger"), c.find("start capture.service"))
+		<< "lingering first, so the daemon's start-up check finds it on: " << c;
 	EXPECT_NE(output.find("Linger=yes"), std::string::npos) << output;
 	EXPECT_NE(output.find("capture.service is enabled and active"), std::string::npos) << output;
 	EXPECT_NE(output.find("journalctl --user -u capture -f"), std::string::npos) << output;

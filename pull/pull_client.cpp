@@ -1,0 +1,62 @@
+#include "pull_client.h"
+
+#include <ostream>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "common/api_time.h"
+#include "common/dbus/pull1_proxy.h"
+#include "pull_dbus.h"
+
+namespace lingercam::pull {
+
+namespace {
+
+class Proxy final : public sdbus::ProxyInterfaces<org::lingercam::Pull1_proxy> {
+public:
+	explicit Proxy(sdbus::IConnection &bus) : ProxyInterfaces(bus, PullDbus::kBusName, PullDbus::kObjectPath)
+	{
+		registerProxy();
+	}
+	~Proxy() { unregisterProxy(); }
+};
+
+} // namespace
+
+PullApiState readPullApi(sdbus::IConnection &bus)
+{
+	Proxy p(bus);
+	PullApiState s;
+	s.state = p.State();
+	s.lastRound = p.LastRound();
+	s.lastRoundResult = p.LastRoundResult();
+	s.framesPulled = p.FramesPulled();
+	s.backlog = p.Backlog();
+	s.lastError = p.LastError();
+	s.nextRun = p.NextRun();
+	s.sources = p.Sources();
+	s.lingering = p.Lingering();
+	s.clockSynchronized = p.ClockSynchronized();
+	return s;
+}
+
+void requestSyncNow(sdbus::IConnection &bus)
+{
+	Proxy(bus).SyncNow();
+}
+
+void printPullStatus(std::ostream &out, const PullApiState &s, std::chrono::system_clock::time_point now)
+{
+	out << "lingercam-pull: " << s.state << '\n'
+	    << "  last round:   " << common::describeApiTime(s.lastRound, now) << '\n'
+	    << "  next round:   " << common::describeApiTime(s.nextRun, now) << '\n'
+	    << "  pulled:       " << s.framesPulled << " frames since start, backlog " << s.backlog << '\n'
+	    << "  last error:   " << (s.lastError.empty() ? "-" : s.lastError) << '\n';
+	for (const auto &[name, state] : s.sources)
+		out << "  source " << name << ": " << state << '\n';
+	out << "  lingering:    "
+	    << (s.lingering ? "yes" : "NO: stops after the last logout; fix: loginctl enable-linger") << '\n'
+	    << "  clock synced: " << (s.clockSynchronized ? "yes" : "no (timedatectl status)") << '\n';
+}
+
+} // namespace lingercam::pull

@@ -1,0 +1,94 @@
+#include "pull_doctor.h"
+
+#include "common/host_probe.h"
+#include "ssh_connection.h"
+#include "ssh_error.h"
+
+namespace lingercam::pull {
+
+namespace {
+
+constexpr const char *kUnit = "pull.service";
+
+/// The mirror, or the nearest folder above it that exists (before the first round).
+std::filesystem::path existingFolder(std::filesystem::path p)
+{
+	std::error_code ec;
+	while (!p.empty() && !std::filesystem::is_directory(p, ec) && p != p.parent_path())
+		p = p.parent_path();
+	return p.empty() ? std::filesystem::path("/") : p;
+}
+
+common::Finding checkLastRound(const PullConfig &config, const std::optional<PullApiState> &api,
+			       std::chrono::system_clock::time_point now)
+{
+	using Level = common::Finding::Level;
+	if (!api)
+		return { Level::Fail, "last round", "no lingercam-pull serves org.lingercam.Pull1 on this user's session bus",
+			 "systemctl --user status pull; journalctl --user -u pull -n 50" };
+	if (api->state == "failed")
+		return { Level::Fail, "last round", "the last round failed: " + api->lastRoundResult,
+			 "lingercam-pull once -v   shows the whole exchange; see also the ssh check below" };
+	if (api->lastRound == 0 && !config.activeHours.contains(now))
+		return { Level::Ok, "last round", "none yet: outside active hours (" + config.activeHours.text() + ")", "" };
+	std::optional<std::chrono::system_clock::time_point> last;
+	if (api->lastRound)
+		last = std::chrono::system_clock::time_point(std::chrono::microseconds(api->lastRound));
+	common::Finding f = common::checkAge("last round", "last round", last, now, config.interval,
+					     "journalctl --user -u pull -n 50   says why; lingercam-pull status");
+	// Rounds pause outside active hours: an old last round is expected then.
+	if (f.level == Level::Fail && last && !config.activeHours.contains(now)) {
+		f.level = Level::Ok;
+		f.detail += ", as expected outside active hours (" + config.activeHours.text() + ")";
+		f.fix.clear();
+	}
+	return f;
+}
+
+} // namespace
+
+std::string probeSshLogin(const SourceConfig &source, std::string &detail)
+{
+	try {
+		SshConnection connection(source.ssh);
+		detail = connection.peer() + ", cipher " + connection.cipher();
+		return "";
+	} catch (const SshError &e) {
+		return e.what();
+	} catch (const std::exception &e) {
+		return e.what();
+	}
+}
+
+common::DoctorReport runPullDoctor(const PullConfig &config, common::HostProbe &host,
+				   const std::optional<PullApiState> &api, const SshProbe &ssh,
+				   std::chrono::system_clock::time_point now)
+{
+	using Level = common::Finding::Level;
+	common::DoctorReport report;
+	report.add(common::checkLinger(host.linger(), kUnit));
+	report.add(common::checkUnit(host.userUnit(kUnit), kUnit));
+	report.add(checkLastRound(config, api, now));
+	for (const SourceConfig &source : config.sources) {
+		const std::filesystem::path folder = existingFolder(source.localStore);
+		common::Finding space = common::checkDiskSpace(common::diskSpaceOf(folder), folder, 0);
+		space.check = "disk space (" + source.name + ")";
+		report.add(space);
+	}
+	report.add(common::checkClock(host.timeSync()));
+	for (const SourceConfig &source : config.sources) {
+		std::string detail;
+		const std::string error = ssh(source, detail);
+		const std::string target = (source.ssh.user.empty() ? "" : source.ssh.user + "@") + source.ssh.host;
+		if (error.empty())
+			report.add({ Level::Ok, "ssh (" + source.name + ")", "logged in to " + detail, "" });
+		else
+			report.add({ Level::Fail, "ssh (" + source.name + ")", "cannot log in to " + target + ": " + error,
+				     "ssh " + target + " true   must work without a password or prompt: put this user's "
+				     "public key in the camera host's ~/.ssh/authorized_keys and its host key in "
+				     "~/.ssh/known_hosts (ssh once by hand and accept it)" });
+	}
+	return report;
+}
+
+} // namespace lingercam::pull
