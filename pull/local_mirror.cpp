@@ -194,7 +194,7 @@ std::unique_ptr<PartFile> LocalMirror::openPart(const PlannedFrame &frame, std::
 	part->frame = frame;
 	part->dayFd = dayFolder(frame.id.dayPath());
 	const std::string name = partName(frame.id);
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (offset == 0 ? O_TRUNC : 0);
+	int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (offset == 0 ? O_TRUNC : 0);
 	part->fd = UniqueFd(::openat(part->dayFd, name.c_str(), flags, 0644));
 	throwErrnoIf(!part->fd, "create " + frame.id.dayPath() + "/" + name);
 	if (offset == 0) {
