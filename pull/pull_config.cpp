@@ -112,12 +112,18 @@ PullConfig readConfig(const toml::table &table, const std::string &file)
 	std::string ciphers = r.string("ciphers").value_or(kDefaultCiphers);
 
 	std::set<std::string> names;
+	std::set<std::string> locals;
 	std::size_t index = 0;
 	for (ConfigReader &source : r.tables("source")) {
 		SourceConfig s = readSource(source, c, index++);
 		s.ssh.ciphers = ciphers;
 		if (!names.insert(s.name).second)
 			source.fail("name", "another [[source]] is already called \"" + s.name + "\"");
+		std::string normal = s.localStore.lexically_normal().string();
+		while (normal.size() > 1 && normal.back() == '/')
+			normal.pop_back();
+		if (!locals.insert(normal).second)
+			source.fail("local_store", "another [[source]] already mirrors into " + s.localStore.string());
 		c.sources.push_back(std::move(s));
 	}
 	r.finish();

@@ -58,7 +58,7 @@ void Puller::reportProgress(const RoundProgress &progress, bool force)
 	if (!progress_)
 		return;
 	auto now = std::chrono::steady_clock::now();
-	if (!force && now - lastProgress_ < milliseconds(100))
+	if (!force && now - lastProgress_ < progressInterval_)
 		return;
 	lastProgress_ = now;
 	progress_(name_, progress);

@@ -79,7 +79,13 @@ public:
 
 	/// One round; never throws for network or remote problems (they are in the result).
 	RoundResult runRound();
-	void setProgressCallback(ProgressCallback callback) { progress_ = std::move(callback); }
+	/// Progress of the fetches, at most once per \a minInterval (and at the end of each stretch).
+	void setProgressCallback(ProgressCallback callback,
+				 std::chrono::milliseconds minInterval = std::chrono::milliseconds(100))
+	{
+		progress_ = std::move(callback);
+		progressInterval_ = minInterval;
+	}
 
 	const std::string &name() const { return name_; }
 
@@ -107,6 +113,7 @@ private:
 	std::set<std::string> warned_; ///< refusals already logged at warning level
 	std::optional<common::FrameId> remoteWatermark_; ///< last value written to the remote .pulled
 	std::chrono::steady_clock::time_point lastProgress_{};
+	std::chrono::milliseconds progressInterval_{ 100 };
 	std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -181,8 +181,8 @@ TEST_F(ASftpPuller, BackfillsWhatItMissedDuringAnOutageListingOnlyFromTheWaterma
 
 TEST_F(ASftpPuller, ResumesThePartialFrameWhenSshdIsKilledMidTransfer)
 {
-	// The newest frame is fetched first and alone: cut while it is in flight, it is always
-	// the partial one (at most 8 MiB of requests are in flight, the frame is 24 MiB).
+	// The newest frame is fetched first and alone: cut while it is in flight, it is the
+	// partial one (reads of at most 8 MiB are in flight, the frame is 24 MiB).
 	std::vector<common::FrameId> ids;
 	for (int i = 0; i < 3; ++i)
 		ids.push_back(frameAt(i));
@@ -193,12 +193,14 @@ TEST_F(ASftpPuller, ResumesThePartialFrameWhenSshdIsKilledMidTransfer)
 	options.retries = 0; // the camera stays away for the rest of this round
 	auto p = puller(source());
 	bool killed = false;
-	p->setProgressCallback([&](const std::string &, const pull::RoundProgress &progress) {
-		if (!killed && progress.bytesDone >= (4u << 20)) {
-			killed = true;
-			sshd.kill();
-		}
-	});
+	p->setProgressCallback(
+		[&](const std::string &, const pull::RoundProgress &progress) {
+			if (!killed && progress.bytesDone >= (4u << 20)) {
+				killed = true;
+				sshd.kill();
+			}
+		},
+		0ms);
 	pull::RoundResult cut = p->runRound();
 	ASSERT_TRUE(killed);
 	EXPECT_FALSE(cut.ok);
@@ -229,8 +231,8 @@ TEST_F(ASftpPuller, ResumesThePartialFrameWhenSshdIsKilledMidTransfer)
 
 TEST_F(ASftpPuller, RetriesWithinTheRoundAndResumesWhenTheLinkComesBack)
 {
-	// The newest frame is fetched first and alone: cut while it is in flight, it is always
-	// the partial one (at most 8 MiB of requests are in flight, the frame is 24 MiB).
+	// The newest frame is fetched first and alone: cut while it is in flight, it is the
+	// partial one (reads of at most 8 MiB are in flight, the frame is 24 MiB).
 	std::vector<common::FrameId> ids;
 	for (int i = 0; i < 3; ++i)
 		ids.push_back(frameAt(i));
@@ -252,7 +254,7 @@ TEST_F(ASftpPuller, RetriesWithinTheRoundAndResumesWhenTheLinkComesBack)
 				sshd.start();
 			});
 		}
-	});
+	}, 0ms);
 	pull::RoundResult r = p->runRound();
 	restarter = {};
 
@@ -287,6 +289,26 @@ TEST_F(ASftpPuller, RefusesAChangedHostKeyWithTheFingerprintAndHowToFixIt)
 	EXPECT_NE(r.error.find(sshd.hostKeyFingerprint()), std::string::npos) << r.error;
 	EXPECT_NE(r.error.find("ssh-keygen -R"), std::string::npos) << r.error;
 	EXPECT_EQ(readBytes(sshd.knownHosts()), before);
+	EXPECT_EQ(localFrameCount(), 0u);
+}
+
+TEST_F(ASftpPuller, ReportsAnAuthenticationFailureOnceWithoutRetrying)
+{
+	writeFrame(remote, frameAt(0), 5000);
+	pointLatest(remote, frameAt(0).relativePath());
+	TempDir other;
+	std::string out;
+	ASSERT_EQ(SshdHarness::run({ "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (other.path() / "k").string() }, &out), 0);
+	pull::SourceConfig s = source();
+	s.ssh.identities = { (other.path() / "k").string() };
+
+	pull::RoundResult r = puller(s)->runRound();
+
+	EXPECT_FALSE(r.ok);
+	ASSERT_TRUE(r.errorKind);
+	EXPECT_EQ(*r.errorKind, pull::SshError::Kind::Auth);
+	EXPECT_EQ(r.attempts, 1u);
+	EXPECT_NE(r.error.find("authorized_keys"), std::string::npos) << r.error;
 	EXPECT_EQ(localFrameCount(), 0u);
 }
 

@@ -101,7 +101,8 @@ TEST_F(APullConfig, RejectsBadValues)
 	for (const char *text : { "active_hours = \"6-22\"\n", "mode = \"fast\"\n", "[[source]]\nport = 70000\n",
 				  "[[source]]\nhost_key_policy = \"no\"\n", "[[source]]\nname = \"../x\"\n",
 				  "[[source]]\nidentity = \"relative/key\"\n", "[[source]]\nname = \"a\"\n[[source]]\nname = \"a\"\n",
-				  "interval = \"0s\"\n" })
+				  "interval = \"0s\"\n",
+				  "[[source]]\nname = \"a\"\nlocal_store = \"/m\"\n[[source]]\nname = \"b\"\nlocal_store = \"/m/\"\n" })
 		EXPECT_THROW(pull::parsePullConfig(text, "pull.toml"), common::ConfigError) << text;
 }
 
