@@ -265,6 +265,10 @@ if [ "$have_pull" = yes ]; then
   evidence <<<"$st" 10
   intro=$(lab_as_pi pullpi busctl --user introspect org.lingercam.Pull1 /org/lingercam/Pull1 2>&1 || true)
   check "busctl --user introspect org.lingercam.Pull1 shows SyncNow" grep -q '^\.SyncNow' <<<"$intro"
+  doc=$(lab_as_pi pullpi "$BIN/lingercam-pull" doctor 2>&1) && doc_rc=0 || doc_rc=$?
+  evidence <<<"$doc" 10
+  check "lingercam-pull doctor passes (lingering, unit, last round, disk, ssh)" test "$doc_rc" -eq 0
+  check "... it logged in to capturepi over ssh" grep -q '^ok    ssh (capturepi): logged in' <<<"$doc"
 fi
 st=$(lab_as_pi capturepi "$BIN/lingercam-capture" status 2>&1 || true)
 check "lingercam-capture status shows the API's state" grep -q 'lingercam-capture: capturing (source testpattern)' <<<"$st"
