@@ -91,6 +91,7 @@ void LocalMirror::commitWorker(std::stop_token stop)
 			--busy_;
 		}
 		idle_.notify_all();
+		drained_.notify_all();
 	}
 }
 
@@ -179,6 +180,7 @@ std::uint64_t LocalMirror::resumeOffset(const PlannedFrame &frame) const
 
 int LocalMirror::dayFolder(const std::string &dayPath)
 {
+	std::lock_guard lock(daysMutex_);
 	auto it = days_.find(dayPath);
 	if (it != days_.end())
 		return it->second.get();
@@ -225,43 +227,103 @@ void LocalMirror::write(PartFile &part, std::uint64_t offset, std::span<const st
 	part.written = std::max<std::uint64_t>(part.written, offset + bytes.size());
 }
 
-std::optional<std::string> LocalMirror::commit(std::unique_ptr<PartFile> part)
+std::optional<std::string> LocalMirror::check(PartFile &part)
 {
-	const FrameId id = part->frame.id;
+	const FrameId id = part.frame.id;
 	struct stat st;
-	throwErrnoIf(::fstat(part->fd.get(), &st) != 0, "stat " + id.relativePath() + ".part");
+	throwErrnoIf(::fstat(part.fd.get(), &st) != 0, "stat " + id.relativePath() + ".part");
 	std::optional<std::string> problem;
 	std::uint8_t head[2] = {}, tail[2] = {};
-	if (static_cast<std::uint64_t>(st.st_size) != part->frame.size)
-		problem = "size " + std::to_string(st.st_size) + " differs from the listed " + std::to_string(part->frame.size);
-	else if (st.st_size < 4 || !readExact(part->fd.get(), head, 2, 0) || !readExact(part->fd.get(), tail, 2, st.st_size - 2))
+	if (static_cast<std::uint64_t>(st.st_size) != part.frame.size)
+		problem = "size " + std::to_string(st.st_size) + " differs from the listed " + std::to_string(part.frame.size);
+	else if (st.st_size < 4 || !readExact(part.fd.get(), head, 2, 0) || !readExact(part.fd.get(), tail, 2, st.st_size - 2))
 		problem = "too short to be a JPEG";
 	else if (head[0] != 0xFF || head[1] != 0xD8)
 		problem = "no JPEG start marker (SOI)";
 	else if (tail[0] != 0xFF || tail[1] != 0xD9)
 		problem = "no JPEG end marker (EOI): truncated";
-	if (problem) {
-		::unlinkat(part->dayFd, partName(id).c_str(), 0);
-		return problem;
-	}
+	if (problem)
+		::unlinkat(part.dayFd, partName(id).c_str(), 0);
+	return problem;
+}
 
+namespace {
+
+/// mtime = the frame's time, fsync, rename into place (on a commit thread).
+void finishPart(PartFile &part)
+{
+	const FrameId &frame = part.frame.id;
+	const struct timespec times[2] = { { frame.seconds, 0 }, { frame.seconds, 0 } };
+	throwErrnoIf(::futimens(part.fd.get(), times) != 0, "set mtime of " + frame.relativePath());
+	throwErrnoIf(::fsync(part.fd.get()) != 0, "fsync " + frame.relativePath());
+	part.fd.reset();
+	throwErrnoIf(::renameat(part.dayFd, partName(frame).c_str(), part.dayFd, frame.fileName().c_str()) != 0,
+		     "rename into place " + frame.relativePath());
+}
+
+} // namespace
+
+void LocalMirror::enqueue(std::function<void()> task, std::uint64_t bytes)
+{
+	{
+		std::unique_lock lock(mutex_);
+		// Backpressure: a disk slower than the network must not fill memory.
+		drained_.wait(lock, [&] { return queuedBytes_ == 0 || queuedBytes_ + bytes <= (64u << 20); });
+		queuedBytes_ += bytes;
+		queue_.push_back([this, task = std::move(task), bytes] {
+			try {
+				task();
+			} catch (...) {
+				std::lock_guard inner(mutex_);
+				queuedBytes_ -= bytes;
+				throw;
+			}
+			std::lock_guard inner(mutex_);
+			queuedBytes_ -= bytes;
+		});
+	}
+	cv_.notify_one();
+}
+
+std::optional<std::string> LocalMirror::commit(std::unique_ptr<PartFile> part)
+{
+	if (auto problem = check(*part))
+		return problem;
 	std::shared_ptr<PartFile> shared(std::move(part));
 	{
 		std::lock_guard lock(mutex_);
 		dirtyDays_.insert(shared->dayFd);
-		queue_.push_back([shared] {
-			const FrameId &frame = shared->frame.id;
-			const struct timespec times[2] = { { frame.seconds, 0 }, { frame.seconds, 0 } };
-			throwErrnoIf(::futimens(shared->fd.get(), times) != 0, "set mtime of " + frame.relativePath());
-			throwErrnoIf(::fsync(shared->fd.get()) != 0, "fsync " + frame.relativePath());
-			shared->fd.reset();
-			throwErrnoIf(::renameat(shared->dayFd, partName(frame).c_str(), shared->dayFd,
-						frame.fileName().c_str()) != 0,
-				     "rename into place " + frame.relativePath());
-		});
 	}
-	cv_.notify_one();
+	enqueue([shared] { finishPart(*shared); }, 0);
 	return std::nullopt;
+}
+
+void LocalMirror::commitData(const PlannedFrame &frame, std::uint64_t offset, std::vector<std::uint8_t> data)
+{
+	const std::uint64_t bytes = data.size();
+	auto shared = std::make_shared<std::vector<std::uint8_t>>(std::move(data));
+	enqueue(
+		[this, frame, offset, shared] {
+			std::unique_ptr<PartFile> part = openPart(frame, offset);
+			write(*part, offset, *shared);
+			if (auto problem = check(*part)) {
+				std::lock_guard lock(mutex_);
+				refusals_.push_back({ frame.id, *problem });
+				return;
+			}
+			{
+				std::lock_guard lock(mutex_);
+				dirtyDays_.insert(part->dayFd);
+			}
+			finishPart(*part);
+		},
+		bytes);
+}
+
+void LocalMirror::savePart(const PlannedFrame &frame, std::uint64_t offset, std::span<const std::uint8_t> data)
+{
+	std::unique_ptr<PartFile> part = openPart(frame, offset);
+	write(*part, offset, data);
 }
 
 void LocalMirror::discardPart(const FrameId &id)
@@ -270,12 +332,14 @@ void LocalMirror::discardPart(const FrameId &id)
 	::unlinkat(rootFd_.get(), path.c_str(), 0);
 }
 
-void LocalMirror::flush()
+std::vector<Refusal> LocalMirror::flush()
 {
 	std::set<int> dirty;
+	std::vector<Refusal> refused;
 	{
 		std::unique_lock lock(mutex_);
 		idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
+		refused.swap(refusals_);
 		if (failure_) {
 			auto failure = std::exchange(failure_, nullptr);
 			dirtyDays_.clear();
@@ -285,6 +349,7 @@ void LocalMirror::flush()
 	}
 	for (int fd : dirty)
 		common::fsyncDir(fd, "day folder in " + root_.string());
+	return refused;
 }
 
 } // namespace lingercam::pull

@@ -26,6 +26,12 @@ class logger;
 
 namespace lingercam::pull {
 
+/// A frame a commit thread refused (size or JPEG markers wrong); its ".part" is gone.
+struct Refusal {
+	common::FrameId id;
+	std::string reason;
+};
+
 /// A frame being written: ".<name>.part" in its day folder.
 struct PartFile {
 	PlannedFrame frame;
@@ -42,6 +48,8 @@ struct PartFile {
 /// fsync costs about 3 ms a file on the disks measured, more than the transfer itself, so
 /// commits run on a few threads of their own (concurrent fsyncs share journal commits);
 /// flush() waits for them and fsyncs the folders before anything points at the frames.
+/// Small frames arrive whole in memory (commitData): the commit threads also create and
+/// write their files, so the thread reading the network does nothing but read it.
 class LocalMirror {
 public:
 	explicit LocalMirror(std::filesystem::path root, unsigned commitThreads = 8);
@@ -75,20 +83,33 @@ public:
 	/// Checks size and JPEG SOI/EOI markers now; queues fsync and rename. Returns why the
 	/// frame was refused (its ".part" is deleted then), or nullopt.
 	std::optional<std::string> commit(std::unique_ptr<PartFile> part);
+	/// Queues a frame held whole in memory (\a data continues a part of \a offset bytes):
+	/// a commit thread writes its ".part", checks, fsyncs and renames it. Waits while more
+	/// than 64 MiB are queued.
+	void commitData(const PlannedFrame &frame, std::uint64_t offset, std::vector<std::uint8_t> data);
+	/// Writes what arrived of an interrupted frame as its ".part", for a later resume.
+	void savePart(const PlannedFrame &frame, std::uint64_t offset, std::span<const std::uint8_t> data);
 	/// Deletes the frame's ".part".
 	void discardPart(const common::FrameId &id);
-	/// Waits for queued commits and fsyncs the folders they renamed into; rethrows the first
-	/// failure (common::SystemError).
-	void flush();
+	/// Waits for queued commits and fsyncs the folders they renamed into; returns the frames
+	/// the commit threads refused since the last flush. Rethrows the first failure
+	/// (common::SystemError).
+	std::vector<Refusal> flush();
 
 private:
 	int dayFolder(const std::string &dayPath);
+	std::optional<std::string> check(PartFile &part);
+	void enqueue(std::function<void()> task, std::uint64_t bytes);
 	void commitWorker(std::stop_token stop);
 
 	std::filesystem::path root_;
 	common::UniqueFd rootFd_;
+	std::mutex daysMutex_;
 	std::map<std::string, common::UniqueFd> days_; ///< folders opened this round
 	std::set<int> dirtyDays_;
+	std::vector<Refusal> refusals_;
+	std::uint64_t queuedBytes_ = 0;
+	std::condition_variable drained_;
 	std::shared_ptr<spdlog::logger> log_;
 
 	std::mutex mutex_;

@@ -142,6 +142,23 @@ void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &resu
 	SyncPlanner planner(remote, options_.maxFileSize,
 			    [&](const std::string &path, const std::string &reason) { refuse(path, reason, result); });
 	RoundProgress progress;
+	// Waits for the commit threads; frames they refused (size, JPEG markers) stop counting
+	// as fetched.
+	auto settle = [&](const std::vector<PlannedFrame> &list, std::vector<Outcome> &outs) {
+		for (const Refusal &refusal : mirror.flush()) {
+			auto it = std::lower_bound(list.begin(), list.end(), refusal.id,
+						   [](const PlannedFrame &f, const FrameId &id) { return f.id < id; });
+			if (it != list.end() && it->id == refusal.id) {
+				auto &outcome = outs[static_cast<std::size_t>(it - list.begin())];
+				if (outcome == Outcome::Committed) {
+					outcome = Outcome::Refused;
+					--result.framesFetched;
+					result.bytesFetched -= std::min(result.bytesFetched, it->size);
+				}
+			}
+			refuse(refusal.id.relativePath(), "refused frame: " + refusal.reason, result);
+		}
+	};
 
 	// 1. The newest frame, at once.
 	if (auto newest = planner.newest()) {
@@ -153,7 +170,7 @@ void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &resu
 			progress.framesTotal = 1;
 			progress.bytesTotal = newest->size;
 			fetchFrames(remote, mirror, one, outcome, std::span(&index, 1), result, progress);
-			mirror.flush();
+			settle(one, outcome);
 			result.newestFetched = outcome[0] == Outcome::Committed;
 			if (result.newestFetched)
 				log_->info("fetched the newest frame source={} frame={}", name_, newest->id.relativePath());
@@ -233,14 +250,14 @@ void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &resu
 			std::size_t count = std::min(options_.stretchFrames, pending.size() - start);
 			fetchFrames(remote, mirror, frames, outcomes, std::span(pending).subspan(start, count), result,
 				    progress);
-			mirror.flush();
+			settle(frames, outcomes);
 			advance(true);
 		}
 		advance(true);
 	} catch (const SshError &) {
 		// Keep what arrived: commit it and advance the local watermark; the remote .pulled
 		// follows on the next connection.
-		mirror.flush();
+		settle(frames, outcomes);
 		advance(false);
 		result.backlog = static_cast<std::size_t>(
 			std::count_if(outcomes.begin(), outcomes.end(), [&](Outcome o) { return !resolved(o); }));
@@ -280,15 +297,33 @@ public:
 
 	void data(std::size_t i, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
 	{
-		if (!parts_[i])
-			parts_[i] = mirror_.openPart(*frames_[i], items_[i].offset);
-		mirror_.write(*parts_[i], offset, bytes);
+		if (inMemory(i)) {
+			// Files of this size arrive whole within a few replies: keep them in memory and
+			// let a commit thread create, write and fsync the file.
+			if (buffers_[i].empty())
+				buffers_[i].reserve(frames_[i]->size - items_[i].offset);
+			buffers_[i].insert(buffers_[i].end(), bytes.begin(), bytes.end());
+		} else {
+			if (!parts_[i])
+				parts_[i] = mirror_.openPart(*frames_[i], items_[i].offset);
+			mirror_.write(*parts_[i], offset, bytes);
+		}
 		progress_.bytesDone += bytes.size();
 		onProgress_();
 	}
 
 	void done(std::size_t i) override
 	{
+		if (inMemory(i)) {
+			mirror_.commitData(*frames_[i], items_[i].offset, std::move(buffers_[i]));
+			buffers_[i] = {};
+			++progress_.framesDone;
+			states_[i] = kCommitted; // until flush() reports a refusal
+			++result_.framesFetched;
+			result_.bytesFetched += frames_[i]->size - items_[i].offset;
+			onProgress_();
+			return;
+		}
 		if (!parts_[i])
 			parts_[i] = mirror_.openPart(*frames_[i], items_[i].offset);
 		auto problem = mirror_.commit(std::move(parts_[i]));
@@ -307,6 +342,7 @@ public:
 	void failed(std::size_t i, const std::string &reason, bool gone) override
 	{
 		parts_[i].reset(); // a partial file stays for the next attempt to resume
+		buffers_[i] = {};
 		++progress_.framesDone;
 		if (gone) {
 			mirror_.discardPart(frames_[i]->id);
@@ -322,7 +358,19 @@ public:
 
 	bool keepGoing() override { return !interrupt_.stopRequested(); }
 
+	/// The connection broke: what arrived of frames held in memory becomes their ".part".
+	void savePartials()
+	{
+		for (std::size_t i = 0; i < buffers_.size(); ++i)
+			if (!buffers_[i].empty() && states_[i] == kPending)
+				mirror_.savePart(*frames_[i], items_[i].offset, buffers_[i]);
+	}
+
 private:
+	/// Frames up to this size are assembled in memory (at most a few are in flight at once).
+	static constexpr std::uint64_t kInMemory = 4u << 20;
+	bool inMemory(std::size_t i) const { return frames_[i]->size - items_[i].offset <= kInMemory; }
+
 	LocalMirror &mirror_;
 	std::vector<const PlannedFrame *> frames_;
 	std::vector<FetchItem> &items_;
@@ -335,6 +383,7 @@ private:
 	spdlog::logger &log_;
 	const std::string &source_;
 	std::vector<std::unique_ptr<PartFile>> parts_;
+	std::vector<std::vector<std::uint8_t>> buffers_ = std::vector<std::vector<std::uint8_t>>(parts_.size());
 };
 
 } // namespace
@@ -377,6 +426,7 @@ void Puller::fetchFrames(RemoteStore &remote, LocalMirror &mirror, const std::ve
 		remote.fetch(items, sink);
 	} catch (...) {
 		copyBack();
+		sink.savePartials();
 		throw;
 	}
 	copyBack();
