@@ -1,12 +1,14 @@
 #include "libcamera_source.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include <sys/mman.h>
 
 #include <libcamera/libcamera.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
@@ -19,7 +21,105 @@ using libcamera::Request;
 using libcamera::StreamRole;
 namespace formats = libcamera::formats;
 
+// libcamera API changes this file follows (checked by tests/compat/libcamera-compat.sh
+// against Debian's 0.4 and 0.7 headers; 0.0.3 is built and run in the camera VM):
+// - 0.2: CameraConfiguration::transform gave way to ::orientation (libcamera::Orientation),
+//   which also folds in how the sensor is mounted.
+// - 0.5: ExposureTime and AnalogueGain apply only with ExposureTimeMode and
+//   AnalogueGainMode set to Manual (AeEnable became a wrapper around the two).
+// - 0.7: string properties (Model) are std::string_view controls: copy before use.
+#define LINGERCAM_LIBCAMERA_AT_LEAST(major, minor) \
+	(LIBCAMERA_VERSION_MAJOR > (major) || (LIBCAMERA_VERSION_MAJOR == (major) && LIBCAMERA_VERSION_MINOR >= (minor)))
+
 namespace {
+
+// Flips as libcamera::Transform spells them: bit 0 horizontal, bit 1 vertical; both is
+// a 180 degree rotation.
+constexpr unsigned kHFlip = 1;
+constexpr unsigned kVFlip = 2;
+
+std::string flipsName(unsigned flips)
+{
+	switch (flips & (kHFlip | kVFlip)) {
+	case 0:
+		return "none";
+	case kHFlip:
+		return "hflip";
+	case kVFlip:
+		return "vflip";
+	default:
+		return "rotate180";
+	}
+}
+
+// Copies \a in into \a out with \a flips applied, rows packed tight; returns the copy's view.
+ImageView flipCopy(const ImageView &in, unsigned flips, std::vector<std::uint8_t> &out)
+{
+	struct Geometry {
+		std::size_t unit = 0;  // bytes that move together: a pixel, or a YUYV pixel pair
+		std::size_t units = 0; // per row
+		std::size_t rows = 0;
+	};
+	const std::size_t w = in.width, h = in.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+	std::array<Geometry, 3> g{};
+	unsigned planes = 1;
+	switch (in.layout) {
+	case PixelLayout::Rgb24:
+	case PixelLayout::Bgr24:
+		g[0] = { 3, w, h };
+		break;
+	case PixelLayout::Xbgr32:
+	case PixelLayout::Xrgb32:
+		g[0] = { 4, w, h };
+		break;
+	case PixelLayout::Yuyv:
+		g[0] = { 4, cw, h };
+		break;
+	case PixelLayout::Yuv420:
+		g = { Geometry{ 1, w, h }, Geometry{ 1, cw, ch }, Geometry{ 1, cw, ch } };
+		planes = 3;
+		break;
+	case PixelLayout::Nv12:
+	case PixelLayout::Nv21:
+		g[0] = { 1, w, h };
+		g[1] = { 2, cw, ch };
+		planes = 2;
+		break;
+	}
+	if (in.planeCount < planes)
+		throw CameraError(CameraError::Kind::Failed, "camera buffer has fewer planes than its format needs");
+	std::size_t total = 0;
+	for (unsigned p = 0; p < planes; ++p) {
+		const std::size_t rowBytes = g[p].unit * g[p].units;
+		if (in.planes[p].stride < rowBytes || in.planes[p].size < in.planes[p].stride * (g[p].rows - 1) + rowBytes)
+			throw CameraError(CameraError::Kind::Failed, "camera buffer is smaller than its format and size need");
+		total += rowBytes * g[p].rows;
+	}
+	out.resize(total);
+	ImageView view = in;
+	view.planeCount = planes;
+	std::uint8_t *dst = out.data();
+	for (unsigned p = 0; p < planes; ++p) {
+		const auto [unit, units, rows] = g[p];
+		const std::size_t rowBytes = unit * units;
+		for (std::size_t y = 0; y < rows; ++y) {
+			const std::uint8_t *src = in.planes[p].data + in.planes[p].stride * ((flips & kVFlip) ? rows - 1 - y : y);
+			std::uint8_t *row = dst + rowBytes * y;
+			if (!(flips & kHFlip)) {
+				std::memcpy(row, src, rowBytes);
+				continue;
+			}
+			for (std::size_t x = 0; x < units; ++x)
+				std::memcpy(row + unit * x, src + unit * (units - 1 - x), unit);
+			if (in.layout == PixelLayout::Yuyv) // Y0 U Y1 V: the pair's two lumas swap too
+				for (std::size_t x = 0; x < units; ++x)
+					std::swap(row[4 * x], row[4 * x + 2]);
+		}
+		view.planes[p] = { dst, rowBytes, rowBytes * rows };
+		dst += rowBytes * rows;
+	}
+	return view;
+}
 
 struct FormatChoice {
 	PixelFormat format;
@@ -71,7 +171,7 @@ std::vector<std::string> LibcameraSource::listCameras()
 	std::vector<std::string> lines;
 	for (const auto &camera : manager.cameras()) {
 		auto model = camera->properties().get(libcamera::properties::Model);
-		lines.push_back(camera->id() + " (" + (model ? *model : std::string("unknown model")) + ")");
+		lines.push_back(camera->id() + " (" + (model ? std::string(*model) : std::string("unknown model")) + ")");
 	}
 	manager.stop();
 	return lines;
@@ -111,13 +211,21 @@ void LibcameraSource::start()
 	}
 	acquired_ = true;
 	if (auto model = camera_->properties().get(libcamera::properties::Model))
-		model_ = *model;
-
-	std::unique_ptr<CameraConfiguration> config = camera_->generateConfiguration({ StreamRole::StillCapture });
-	if (!config || config->empty()) {
+		model_ = std::string(*model);
+	try {
+		configure();
+	} catch (...) {
 		stop();
-		throw CameraError(CameraError::Kind::Failed, "camera offers no still-capture configuration");
+		throw;
 	}
+}
+
+void LibcameraSource::configure()
+{
+	auto log = common::logger("camera");
+	std::unique_ptr<CameraConfiguration> config = camera_->generateConfiguration({ StreamRole::StillCapture });
+	if (!config || config->empty())
+		throw CameraError(CameraError::Kind::Failed, "camera offers no still-capture configuration");
 	libcamera::StreamConfiguration &sc = config->at(0);
 	std::vector<PixelFormat> offered = sc.formats().pixelformats();
 	const FormatChoice *choice = nullptr;
@@ -126,57 +234,77 @@ void LibcameraSource::start()
 			choice = &f;
 			break;
 		}
-	if (!choice) {
-		std::string list;
-		for (const PixelFormat &f : offered)
-			list += (list.empty() ? "" : ", ") + f.toString();
-		stop();
+	std::string offeredList;
+	for (const PixelFormat &f : offered)
+		offeredList += (offeredList.empty() ? "" : ",") + f.toString();
+	if (!choice)
 		throw CameraError(CameraError::Kind::Failed,
-				  "camera offers no pixel format the JPEG encoder takes (offered: " + list + ")");
-	}
+				  "camera offers no pixel format the JPEG encoder takes (offered: " + offeredList + ")");
+	const libcamera::Size requestedSize(options_.width, options_.height);
 	sc.pixelFormat = choice->format;
-	sc.size = libcamera::Size(options_.width, options_.height);
+	sc.size = requestedSize;
 	sc.bufferCount = std::max(sc.bufferCount, 2u);
 
-	libcamera::Transform transform = libcamera::Transform::Identity;
-	if (options_.hflip)
-		transform = transform * libcamera::Transform::HFlip;
-	if (options_.vflip)
-		transform = transform * libcamera::Transform::VFlip;
-	if (options_.rotation == 180)
-		transform = transform * libcamera::Transform::Rot180;
-#if LIBCAMERA_VERSION_MAJOR == 0 && LIBCAMERA_VERSION_MINOR < 2
-	config->transform = transform;
+	const unsigned requestedFlips = (options_.hflip ? kHFlip : 0) ^ (options_.vflip ? kVFlip : 0) ^
+					(options_.rotation == 180 ? kHFlip | kVFlip : 0);
+	const auto requestedTransform = static_cast<libcamera::Transform>(requestedFlips);
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
+	config->orientation = libcamera::Orientation::Rotate0 * requestedTransform;
 #else
-	config->orientation = libcamera::Orientation::Rotate0 * transform;
+	config->transform = requestedTransform;
 #endif
 
 	CameraConfiguration::Status status = config->validate();
-	if (status == CameraConfiguration::Invalid) {
-		stop();
+	if (status == CameraConfiguration::Invalid)
 		throw CameraError(CameraError::Kind::Failed, "camera rejected the configuration " + sc.toString());
-	}
+
+	// What validate() changed: each said on its own line, so the journal says why a frame
+	// is not what capture.toml asks for.
+	if (sc.size != requestedSize)
+		log->warn("camera adjusted the image size requested={} using={} (the nearest the camera can deliver)",
+			  requestedSize.toString(), sc.size.toString());
+	const FormatChoice *used = nullptr;
+	for (const FormatChoice &f : supportedFormats())
+		if (f.format == sc.pixelFormat)
+			used = &f;
+	if (!used)
+		throw CameraError(CameraError::Kind::Failed, "camera adjusted the pixel format to " +
+								     sc.pixelFormat.toString() +
+								     ", which the JPEG encoder does not take");
+	if (sc.pixelFormat != choice->format)
+		log->warn("camera adjusted the pixel format requested={} using={}", choice->format.toString(),
+			  sc.pixelFormat.toString());
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
+	const auto cameraFlips = static_cast<unsigned>(config->orientation / libcamera::Orientation::Rotate0);
+#else
+	const auto cameraFlips = static_cast<unsigned>(config->transform);
+#endif
+	if (cameraFlips & ~(kHFlip | kVFlip))
+		throw CameraError(CameraError::Kind::Failed,
+				  "camera adjusted the orientation to one that transposes the image (transform " +
+					  std::to_string(cameraFlips) + "); only flips and 180 degree rotation are supported");
+	softwareFlips_ = requestedFlips ^ cameraFlips;
+	if (softwareFlips_)
+		log->warn("camera cannot flip or rotate as configured requested={} camera_applies={} software_applies={}: "
+			  "each still is flipped in software (a copy of every frame)",
+			  flipsName(requestedFlips), flipsName(cameraFlips), flipsName(softwareFlips_));
 	if (status == CameraConfiguration::Adjusted)
-		log->warn("camera adjusted the requested configuration requested={}x{} got={}", options_.width,
-			  options_.height, sc.toString());
-	if (int ret = camera_->configure(config.get()); ret < 0) {
-		stop();
-		throw CameraError(CameraError::Kind::Failed, std::string("cannot configure camera: ") + std::strerror(-ret));
-	}
+		log->info("camera adjusted the configuration requested={}x{}-{} flip={} got={} flip={}", options_.width,
+			  options_.height, choice->format.toString(), flipsName(requestedFlips), sc.toString(),
+			  flipsName(cameraFlips));
+
+	if (int ret = camera_->configure(config.get()); ret < 0)
+		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
+				  std::string("cannot configure camera: ") + std::strerror(-ret));
 	stream_ = sc.stream();
 	width_ = sc.size.width;
 	height_ = sc.size.height;
 	stride_ = sc.stride;
-	layout_ = choice->layout;
-	for (const FormatChoice &f : supportedFormats())
-		if (f.format == sc.pixelFormat)
-			layout_ = f.layout;
+	layout_ = used->layout;
 
 	allocator_ = std::make_unique<libcamera::FrameBufferAllocator>(camera_);
-	if (allocator_->allocate(stream_) < 0) {
-		stop();
+	if (allocator_->allocate(stream_) < 0)
 		throw CameraError(CameraError::Kind::Failed, "cannot allocate camera buffers");
-	}
 	for (const std::unique_ptr<libcamera::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
 		// Planes of one buffer often share a dmabuf: map each dmabuf once, whole.
 		std::map<int, std::size_t> extent;
@@ -189,27 +317,72 @@ void LibcameraSource::start()
 			void *address = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
 			if (address == MAP_FAILED) {
 				int err = errno;
-				stop();
 				throw CameraError(CameraError::Kind::Failed,
 						  std::string("cannot map camera buffer: ") + std::strerror(err));
 			}
 			mappings_[fd] = { address, length };
 		}
 		std::unique_ptr<Request> request = camera_->createRequest();
-		if (!request || request->addBuffer(stream_, buffer.get()) < 0) {
-			stop();
+		if (!request || request->addBuffer(stream_, buffer.get()) < 0)
 			throw CameraError(CameraError::Kind::Failed, "cannot create a capture request");
-		}
 		requests_.push_back(std::move(request));
 	}
+	chooseControls();
 	camera_->requestCompleted.connect(this, &LibcameraSource::onRequestCompleted);
 	camera_->disconnected.connect(this, &LibcameraSource::onDisconnected);
 	{
 		std::lock_guard lock(mutex_);
 		lost_ = false;
 	}
-	log->info("camera ready camera={} model=\"{}\" config={} layout={} buffers={}", camera_->id(), model_,
-		  sc.toString(), layoutName(layout_), requests_.size());
+	log->info("camera ready camera=\"{}\" model=\"{}\" format={} size={} stride={} frame_bytes={} layout={} "
+		  "buffers={} settle_frames={} flip={} offered_formats={}",
+		  camera_->id(), model_, sc.pixelFormat.toString(), sc.size.toString(), sc.stride, sc.frameSize,
+		  layoutName(layout_), requests_.size(), options_.settleFrames,
+		  softwareFlips_ ? flipsName(softwareFlips_) + "(software)" : flipsName(cameraFlips), offeredList);
+}
+
+void LibcameraSource::chooseControls()
+{
+	namespace controls = libcamera::controls;
+	auto log = common::logger("camera");
+	const libcamera::ControlInfoMap &info = camera_->controls();
+	controls_ = std::make_unique<libcamera::ControlList>(controls::controls);
+	std::string applied, ignored;
+	auto offer = [&](const char *key, const auto &control, const auto &value) {
+		if (!value)
+			return;
+		if (!info.count(&control)) {
+			ignored += (ignored.empty() ? "" : ",") + std::string(key);
+			return;
+		}
+		controls_->set(control, *value);
+		applied += (applied.empty() ? "" : " ") + fmt::format("{}={}", key, *value);
+	};
+	offer("exposure_time", controls::ExposureTime, options_.exposureTimeUs);
+	offer("analogue_gain", controls::AnalogueGain, options_.analogueGain);
+	offer("awb", controls::AwbMode, options_.awbMode);
+	offer("brightness", controls::Brightness, options_.brightness);
+	offer("contrast", controls::Contrast, options_.contrast);
+	if (options_.awbMode && info.count(&controls::AwbMode) && info.count(&controls::AwbEnable))
+		controls_->set(controls::AwbEnable, true); // AwbMode only steers a running AWB
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 5)
+	// Since 0.5 a fixed value counts only in manual mode; before, setting it was enough.
+	if (options_.exposureTimeUs && controls_->contains(controls::ExposureTime.id()) &&
+	    info.count(&controls::ExposureTimeMode))
+		controls_->set(controls::ExposureTimeMode, static_cast<std::int32_t>(controls::ExposureTimeModeManual));
+	if (options_.analogueGain && controls_->contains(controls::AnalogueGain.id()) &&
+	    info.count(&controls::AnalogueGainMode))
+		controls_->set(controls::AnalogueGainMode, static_cast<std::int32_t>(controls::AnalogueGainModeManual));
+#endif
+	if (!applied.empty())
+		log->info("camera controls from config applied {}", applied);
+	if (!ignored.empty()) {
+		std::string has;
+		for (const auto &[id, range] : info)
+			has += (has.empty() ? "" : ",") + std::string(id->name());
+		log->warn("camera controls from config ignored={}: the camera has no such control (it has: {})", ignored,
+			  has.empty() ? "none" : has);
+	}
 }
 
 void LibcameraSource::onRequestCompleted(Request *request)
@@ -224,6 +397,9 @@ void LibcameraSource::onRequestCompleted(Request *request)
 
 void LibcameraSource::onDisconnected()
 {
+	// libcamera's thread. The next (or current) capture() reports it as Lost, and the
+	// capture loop releases the camera and looks for it again.
+	common::logger("camera")->warn("camera disconnected camera=\"{}\"", camera_ ? camera_->id() : std::string());
 	{
 		std::lock_guard lock(mutex_);
 		lost_ = true;
@@ -240,6 +416,17 @@ void LibcameraSource::stopStreaming()
 	done_.clear();
 }
 
+void LibcameraSource::queue(Request *request)
+{
+	request->reuse(Request::ReuseBuffers);
+	request->controls().merge(*controls_);
+	if (int ret = camera_->queueRequest(request); ret < 0) {
+		stopStreaming();
+		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
+				  std::string("cannot queue a capture request: ") + std::strerror(-ret));
+	}
+}
+
 ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 {
 	if (!acquired_)
@@ -251,34 +438,17 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 		done_.clear();
 	}
 
-	libcamera::ControlList controls(libcamera::controls::controls);
-	const libcamera::ControlInfoMap &info = camera_->controls();
-	if (options_.exposureTimeUs && info.count(&libcamera::controls::ExposureTime))
-		controls.set(libcamera::controls::ExposureTime, *options_.exposureTimeUs);
-	if (options_.analogueGain && info.count(&libcamera::controls::AnalogueGain))
-		controls.set(libcamera::controls::AnalogueGain, *options_.analogueGain);
-	if (options_.awbMode && info.count(&libcamera::controls::AwbMode))
-		controls.set(libcamera::controls::AwbMode, *options_.awbMode);
-	if (options_.brightness && info.count(&libcamera::controls::Brightness))
-		controls.set(libcamera::controls::Brightness, *options_.brightness);
-	if (options_.contrast && info.count(&libcamera::controls::Contrast))
-		controls.set(libcamera::controls::Contrast, *options_.contrast);
-
-	if (int ret = camera_->start(&controls); ret < 0)
+	const auto started = std::chrono::steady_clock::now();
+	const auto deadline = started + timeout;
+	if (int ret = camera_->start(controls_.get()); ret < 0)
 		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
 				  std::string("cannot start camera: ") + std::strerror(-ret));
 	streaming_ = true;
-	for (auto &request : requests_) {
-		request->reuse(Request::ReuseBuffers);
-		if (int ret = camera_->queueRequest(request.get()); ret < 0) {
-			stopStreaming();
-			throw CameraError(CameraError::Kind::Failed,
-					  std::string("cannot queue a capture request: ") + std::strerror(-ret));
-		}
-	}
+	// Every request carries the controls: some pipelines (vimc) apply only per-request ones.
+	for (auto &request : requests_)
+		queue(request.get());
 
-	const auto deadline = std::chrono::steady_clock::now() + timeout;
-	unsigned wanted = options_.settleFrames + 1;
+	unsigned dropped = 0;
 	Request *still = nullptr;
 	while (!still) {
 		Request *request = nullptr;
@@ -288,7 +458,9 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 				lock.unlock();
 				stopStreaming();
 				throw CameraError(CameraError::Kind::Timeout,
-						  "camera gave no frame within " + std::to_string(timeout.count()) + " ms");
+						  "camera gave no frame within " + std::to_string(timeout.count()) +
+							  " ms (settle frames dropped so far: " + std::to_string(dropped) + " of " +
+							  std::to_string(options_.settleFrames) + ")");
 			}
 			if (lost_) {
 				lock.unlock();
@@ -299,15 +471,16 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 			done_.pop_front();
 		}
 		if (request->status() != Request::RequestComplete)
-			continue;
-		if (--wanted == 0) {
+			continue; // cancelled: its buffer holds nothing
+		if (dropped == options_.settleFrames) {
 			still = request;
 			break;
 		}
 		// A settle frame: AE/AWB adjust over these; hand the buffer back.
-		request->reuse(Request::ReuseBuffers);
-		camera_->queueRequest(request);
+		++dropped;
+		queue(request);
 	}
+	const unsigned sequence = still->buffers().begin()->second->metadata().sequence;
 	// The still's buffer stays mapped and untouched after stop(); the view lives until
 	// the next capture().
 	camera_->stop();
@@ -316,7 +489,11 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 		std::lock_guard lock(mutex_);
 		done_.clear();
 	}
-	return viewOf(still);
+	common::logger("camera")->debug(
+		"still taken sequence={} settle_frames_dropped={} capture_ms={}", sequence, dropped,
+		std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+	ImageView view = viewOf(still);
+	return softwareFlips_ ? flipCopy(view, softwareFlips_, flipped_) : view;
 }
 
 ImageView LibcameraSource::viewOf(Request *request)
@@ -340,6 +517,7 @@ ImageView LibcameraSource::viewOf(Request *request)
 	if ((layout_ == PixelLayout::Yuv420 || layout_ == PixelLayout::Nv12 || layout_ == PixelLayout::Nv21) &&
 	    view.planeCount == 1) {
 		const std::uint8_t *base = view.planes[0].data;
+		view.planes[0].size = ySize;
 		if (layout_ == PixelLayout::Yuv420) {
 			const std::size_t cSize = ySize / 4;
 			view.planes[1] = { base + ySize, stride_ / 2, cSize };
@@ -367,6 +545,7 @@ void LibcameraSource::stop()
 		::munmap(m.address, m.length);
 	mappings_.clear();
 	allocator_.reset();
+	controls_.reset();
 	if (camera_ && acquired_)
 		camera_->release();
 	acquired_ = false;
@@ -375,6 +554,7 @@ void LibcameraSource::stop()
 		manager_->stop();
 	manager_.reset();
 	stream_ = nullptr;
+	softwareFlips_ = 0;
 }
 
 } // namespace lingercam::capture

@@ -15,6 +15,7 @@
 namespace libcamera {
 class Camera;
 class CameraManager;
+class ControlList;
 class FrameBufferAllocator;
 class Request;
 class Stream;
@@ -26,6 +27,10 @@ namespace lingercam::capture {
 /// configure, allocate and map buffers, create requests); each capture() starts the
 /// stream, drops settle frames for AE/AWB, keeps one still, and stops the stream again so
 /// the sensor idles between stills. Nothing is re-opened per frame.
+///
+/// What the camera cannot do is said once in the log at start(): a size or format the
+/// pipeline adjusted (the adjusted one is used), controls it lacks (ignored), flips it
+/// cannot apply (then done in software on each still).
 class LibcameraSource final : public FrameSource {
 public:
 	struct Options {
@@ -61,6 +66,9 @@ private:
 		std::size_t length = 0;
 	};
 
+	void configure();
+	void chooseControls();
+	void queue(libcamera::Request *request);
 	void onRequestCompleted(libcamera::Request *request);
 	void onDisconnected();
 	ImageView viewOf(libcamera::Request *request);
@@ -74,8 +82,15 @@ private:
 	std::vector<std::unique_ptr<libcamera::Request>> requests_;
 	std::map<int, Mapping> mappings_; // by dmabuf fd: each mapped once at start()
 	libcamera::Stream *stream_ = nullptr;
+	// Set on every request of a capture (some pipelines, vimc among them, ignore the
+	// list given to Camera::start()). Built once in start().
+	std::unique_ptr<libcamera::ControlList> controls_;
 	PixelLayout layout_ = PixelLayout::Rgb24;
 	unsigned width_ = 0, height_ = 0, stride_ = 0;
+	// Flips the camera could not apply (bit 0 horizontal, bit 1 vertical): done on the
+	// still in software, into flipped_.
+	unsigned softwareFlips_ = 0;
+	std::vector<std::uint8_t> flipped_;
 	bool acquired_ = false;
 	bool streaming_ = false;
 
