@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -97,7 +98,14 @@ RoundResult Puller::runRound()
 			log_->warn("connection problem, retrying source={} attempt={}/{} in={} error=\"{}\"", name_,
 				   result.attempts, options_.retries + 1, common::formatDuration(backoff), e.what());
 			setState(SourceStatus::State::Waiting);
-			interrupt_.waitFor(backoff);
+			// Not Interrupt::waitFor: a pending trigger (SyncNow) would end every wait at
+			// once and spend the retries in a burst. Only a stop cuts the backoff short.
+			for (auto until = std::chrono::steady_clock::now() + backoff;
+			     std::chrono::steady_clock::now() < until && !interrupt_.stopRequested();)
+				std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+					until - std::chrono::steady_clock::now(), milliseconds(50)));
+			if (interrupt_.stopRequested())
+				break;
 			backoff = std::min(backoff * 2, kMaxBackoff);
 		} catch (const std::exception &e) {
 			// Local problems (disk full, permissions) are not fixed by retrying now.
@@ -161,7 +169,11 @@ void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &resu
 	};
 
 	// 1. The newest frame, at once.
-	if (auto newest = planner.newest()) {
+	auto newest = planner.newest();
+	if (!newest && !remote.lstatMany({ "" }).front())
+		throwSsh(SshError::Kind::Remote, static_cast<int>(kSftpNoSuchFile), "remote store " + remote.describe(),
+			 "does not exist on the camera host: check remote_store, and that lingercam-capture runs there");
+	if (newest) {
 		result.newest = newest->id;
 		if (!mirror.hasFrame(newest->id)) {
 			std::vector<PlannedFrame> one{ *newest };

@@ -312,6 +312,20 @@ TEST_F(ASftpPuller, ReportsAnAuthenticationFailureOnceWithoutRetrying)
 	EXPECT_EQ(localFrameCount(), 0u);
 }
 
+TEST_F(ASftpPuller, SaysSoWhenTheRemoteStoreDoesNotExist)
+{
+	pull::SourceConfig s = source();
+	s.remoteStore = (tmp.path() / "no-such-store").string();
+
+	pull::RoundResult r = puller(s)->runRound();
+
+	EXPECT_FALSE(r.ok);
+	ASSERT_TRUE(r.errorKind);
+	EXPECT_EQ(*r.errorKind, pull::SshError::Kind::Remote);
+	EXPECT_NE(r.error.find("remote_store"), std::string::npos) << r.error;
+	EXPECT_EQ(r.attempts, 1u);
+}
+
 TEST_F(ASftpPuller, RefusesAnUnknownHostKeyUnderStrict)
 {
 	writeFrame(remote, frameAt(0), 5000);
