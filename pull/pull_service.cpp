@@ -1,5 +1,7 @@
 #include "pull_service.h"
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -71,8 +73,11 @@ void PullService::run(common::Clock &clock, common::Notifier &notifier)
 				std::mutex m;
 				std::condition_variable_any cv;
 				std::unique_lock lock(m);
-				while (!cv.wait_for(lock, stop, period, [] { return false; }))
-					notifier.watchdog();
+				while (!stop.stop_requested()) {
+					cv.wait_for(lock, stop, period, [] { return false; });
+					if (!stop.stop_requested())
+						notifier.watchdog();
+				}
 			});
 		log_->debug("round starting triggered={}", slot.triggered);
 		runRound();
