@@ -33,34 +33,10 @@ echo "  latest.jpg -> $(readlink "$demo/store/latest.jpg")"
 echo
 echo "== pull: loopback sshd of its own, then lingercam-pull once =="
 ssh_dir=$demo/sshd
-mkdir -p "$ssh_dir"
-ssh-keygen -q -t ed25519 -N '' -C demo-host -f "$ssh_dir/host_key"
-ssh-keygen -q -t ed25519 -N '' -C demo-client -f "$ssh_dir/client_key"
-cp "$ssh_dir/client_key.pub" "$ssh_dir/authorized_keys"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$ssh_dir/sshd_config" <<CFG
-Port $port
-ListenAddress 127.0.0.1
-HostKey $ssh_dir/host_key
-PidFile $ssh_dir/sshd.pid
-AuthorizedKeysFile $ssh_dir/authorized_keys
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AllowUsers $(id -un)
-Subsystem sftp internal-sftp
-CFG
-echo "[127.0.0.1]:$port $(cat "$ssh_dir/host_key.pub")" > "$ssh_dir/known_hosts"
-[ "$(id -u)" = 0 ] && mkdir -p /run/sshd
-/usr/sbin/sshd -D -e -f "$ssh_dir/sshd_config" 2>"$ssh_dir/sshd.log" &
-sshd=$!
-trap 'kill $sshd 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
-	sleep 0.05
-done
+. ./scripts/loopback-sshd.sh
+start_loopback_sshd "$ssh_dir"
+port=$SSHD_PORT
+trap stop_loopback_sshd EXIT
 cat > "$demo/pull.toml" <<TOML
 [[source]]
 name = "demo"
@@ -74,8 +50,7 @@ remote_store = "$demo/store"
 local_store = "$demo/mirror"
 TOML
 ./build/pull/lingercam-pull --config "$demo/pull.toml" once
-kill "$sshd"
-wait "$sshd" 2>/dev/null || true
+stop_loopback_sshd
 trap - EXIT
 
 echo

@@ -16,42 +16,17 @@ for tool in /usr/sbin/sshd ssh scp sftp rsync tar python3 ssh-keygen; do
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lingercam-bench-XXXXXX")
-SSHD_PID=
+. "$(dirname "$0")/../../scripts/loopback-sshd.sh"
 cleanup() {
-	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
+	stop_loopback_sshd
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 # --- a loopback sshd of our own -------------------------------------------------------
-ssh-keygen -q -t ed25519 -N '' -C bench-host -f "$WORK/host_key"
-ssh-keygen -q -t ed25519 -N '' -C bench-client -f "$WORK/client_key"
-cp "$WORK/client_key.pub" "$WORK/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_loopback_sshd "$WORK"
+PORT=$SSHD_PORT
 USER_NAME=$(id -un)
-cat > "$WORK/sshd_config" <<CFG
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/host_key
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AllowUsers $USER_NAME
-Subsystem sftp internal-sftp
-MaxStartups 100
-CFG
-echo "[127.0.0.1]:$PORT $(cat "$WORK/host_key.pub")" > "$WORK/known_hosts"
-[ "$(id -u)" = 0 ] && mkdir -p /run/sshd
-/usr/sbin/sshd -D -e -f "$WORK/sshd_config" 2>"$WORK/sshd.log" &
-SSHD_PID=$!
-for _ in $(seq 100); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),0.2)" 2>/dev/null && break
-	sleep 0.05
-done
 
 # --- one day of frames ------------------------------------------------------------------
 STORE="$WORK/camera/store"
@@ -61,7 +36,8 @@ store, frames, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 day = os.path.join(store, "2026", "11", "23")
 os.makedirs(day, exist_ok=True)
 for i in range(frames):
-    name = "20261123T%02d%02d00Z.jpg" % divmod(i % 1440, 60) if i < 1440 else "20261123T%02d%02d%02dZ.jpg" % (i // 3600 % 24, i // 60 % 60, i % 60)
+    t = i * 86400 // frames  # spread over the day: one a minute for 1,440 frames
+    name = "20261123T%02d%02d%02dZ.jpg" % (t // 3600, t // 60 % 60, t % 60)
     with open(os.path.join(day, name), "wb") as f:
         f.write(b"\xff\xd8" + os.urandom(size - 4) + b"\xff\xd9")
 last = sorted(os.listdir(day))[-1]

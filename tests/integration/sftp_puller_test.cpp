@@ -52,6 +52,18 @@ protected:
 		}
 	}
 
+	/// Two small frames and a large newest one. The newest is fetched first and alone: a
+	/// cut while it is in flight leaves it partial (reads of at most 8 MiB are in flight,
+	/// the frame is 24 MiB).
+	std::vector<common::FrameId> writeFramesWithALargeNewest()
+	{
+		std::vector<common::FrameId> ids{ frameAt(0), frameAt(1), frameAt(2) };
+		for (const auto &id : ids)
+			writeFrame(remote, id, id == ids.back() ? 24u << 20 : 100000u);
+		pointLatest(remote, ids.back().relativePath());
+		return ids;
+	}
+
 	std::size_t localFrameCount()
 	{
 		std::size_t n = 0;
@@ -181,14 +193,7 @@ TEST_F(ASftpPuller, BackfillsWhatItMissedDuringAnOutageListingOnlyFromTheWaterma
 
 TEST_F(ASftpPuller, ResumesThePartialFrameWhenSshdIsKilledMidTransfer)
 {
-	// The newest frame is fetched first and alone: cut while it is in flight, it is the
-	// partial one (reads of at most 8 MiB are in flight, the frame is 24 MiB).
-	std::vector<common::FrameId> ids;
-	for (int i = 0; i < 3; ++i)
-		ids.push_back(frameAt(i));
-	for (const auto &id : ids)
-		writeFrame(remote, id, id == ids.back() ? 24u << 20 : 100000u);
-	pointLatest(remote, ids.back().relativePath());
+	std::vector<common::FrameId> ids = writeFramesWithALargeNewest();
 
 	options.retries = 0; // the camera stays away for the rest of this round
 	auto p = puller(source());
@@ -231,14 +236,7 @@ TEST_F(ASftpPuller, ResumesThePartialFrameWhenSshdIsKilledMidTransfer)
 
 TEST_F(ASftpPuller, RetriesWithinTheRoundAndResumesWhenTheLinkComesBack)
 {
-	// The newest frame is fetched first and alone: cut while it is in flight, it is the
-	// partial one (reads of at most 8 MiB are in flight, the frame is 24 MiB).
-	std::vector<common::FrameId> ids;
-	for (int i = 0; i < 3; ++i)
-		ids.push_back(frameAt(i));
-	for (const auto &id : ids)
-		writeFrame(remote, id, id == ids.back() ? 24u << 20 : 100000u);
-	pointLatest(remote, ids.back().relativePath());
+	std::vector<common::FrameId> ids = writeFramesWithALargeNewest();
 
 	options.retries = 4;
 	options.retryBackoff = 400ms;
@@ -249,13 +247,17 @@ TEST_F(ASftpPuller, RetriesWithinTheRoundAndResumesWhenTheLinkComesBack)
 		if (!killed && progress.bytesDone >= (4u << 20)) {
 			killed = true;
 			sshd.kill();
-			restarter = std::jthread([this] {
+			// The thread that starts sshd must outlive it (the harness sets PDEATHSIG).
+			restarter = std::jthread([this](std::stop_token stop) {
 				std::this_thread::sleep_for(150ms);
 				sshd.start();
+				while (!stop.stop_requested())
+					std::this_thread::sleep_for(10ms);
 			});
 		}
 	}, 0ms);
 	pull::RoundResult r = p->runRound();
+	sshd.kill();
 	restarter = {};
 
 	ASSERT_TRUE(killed);

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -199,6 +200,8 @@ void SshdHarness::start()
 		::mkdir("/run/sshd", 0755); // sshd's privilege separation folder (Debian)
 	pid_ = ::fork();
 	if (pid_ == 0) {
+		// A test that dies (crash, timeout) takes its sshd with it.
+		::prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int log = ::open((dir_ / "sshd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		::dup2(log, 2);
 		int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);

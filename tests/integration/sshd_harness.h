@@ -18,6 +18,9 @@ public:
 	SshdHarness(const SshdHarness &) = delete;
 	SshdHarness &operator=(const SshdHarness &) = delete;
 
+	/// Starts sshd and waits until it accepts connections. sshd dies with the calling thread
+	/// (PR_SET_PDEATHSIG), so a crashed test leaves none behind: start it from a thread that
+	/// outlives it.
 	void start();
 	/// SIGKILL to sshd and every process it forked: established connections drop at once.
 	void kill();

@@ -1,0 +1,46 @@
+# Sourced by the pull demo and benchmark: a throwaway OpenSSH sshd on a free 127.0.0.1 port
+# with generated host and client keys; nothing of ~/.ssh is read or written.
+#   start_loopback_sshd DIR   sets SSHD_PORT, SSHD_PID; writes DIR/client_key and DIR/known_hosts
+#   stop_loopback_sshd
+start_loopback_sshd() {
+	local dir=$1
+	mkdir -p "$dir"
+	ssh-keygen -q -t ed25519 -N '' -C loopback-host -f "$dir/host_key"
+	ssh-keygen -q -t ed25519 -N '' -C loopback-client -f "$dir/client_key"
+	cp "$dir/client_key.pub" "$dir/authorized_keys"
+	SSHD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	cat > "$dir/sshd_config" <<CFG
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $dir/host_key
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AllowUsers $(id -un)
+Subsystem sftp internal-sftp
+MaxStartups 100
+CFG
+	echo "[127.0.0.1]:$SSHD_PORT $(cat "$dir/host_key.pub")" > "$dir/known_hosts"
+	if [ "$(id -u)" = 0 ]; then mkdir -p /run/sshd; fi # privilege separation folder
+	/usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/sshd.log" &
+	SSHD_PID=$!
+	local _
+	for _ in $(seq 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1',$SSHD_PORT),0.2)" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "loopback sshd did not start: $(cat "$dir/sshd.log")" >&2
+	return 1
+}
+
+stop_loopback_sshd() {
+	if [ -n "${SSHD_PID:-}" ]; then
+		kill "$SSHD_PID" 2>/dev/null || true
+		wait "$SSHD_PID" 2>/dev/null || true
+		SSHD_PID=
+	fi
+}
