@@ -52,9 +52,11 @@ std::string flipsName(unsigned flips)
 	}
 }
 
-// Copies \a in into \a out with \a flips applied, rows packed tight; returns the copy's view.
-ImageView flipCopy(const ImageView &in, unsigned flips, std::vector<std::uint8_t> &out)
+} // namespace
+
+ImageView flipImage(const ImageView &in, bool hflip, bool vflip, std::vector<std::uint8_t> &out)
 {
+	const unsigned flips = (hflip ? kHFlip : 0) | (vflip ? kVFlip : 0);
 	struct Geometry {
 		std::size_t unit = 0;  // bytes that move together: a pixel, or a YUYV pixel pair
 		std::size_t units = 0; // per row
@@ -120,6 +122,8 @@ ImageView flipCopy(const ImageView &in, unsigned flips, std::vector<std::uint8_t
 	}
 	return view;
 }
+
+namespace {
 
 struct FormatChoice {
 	PixelFormat format;
@@ -493,7 +497,7 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 		"still taken sequence={} settle_frames_dropped={} capture_ms={}", sequence, dropped,
 		std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 	ImageView view = viewOf(still);
-	return softwareFlips_ ? flipCopy(view, softwareFlips_, flipped_) : view;
+	return softwareFlips_ ? flipImage(view, softwareFlips_ & kHFlip, softwareFlips_ & kVFlip, flipped_) : view;
 }
 
 ImageView LibcameraSource::viewOf(Request *request)
