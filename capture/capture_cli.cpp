@@ -34,7 +34,6 @@ namespace lingercam::capture {
 namespace {
 
 constexpr int kExitUnavailable = 69; // EX_UNAVAILABLE: no camera
-constexpr int kExitNotRunning = 3;   // as `systemctl status` for a unit that is not running
 
 struct Overrides {
 	std::string configPath;
@@ -91,26 +90,13 @@ int cmdRun(const Overrides &o)
 
 int cmdStatus(bool captureNow)
 {
-	std::string why;
-	auto bus = common::tryOpenBus(common::BusKind::Session, why);
-	if (!bus) {
-		std::cerr << "no session bus (" << why << "): run this as the service's user in a login session, "
-			  << "or with XDG_RUNTIME_DIR=/run/user/$(id -u)\n";
-		return kExitNotRunning;
-	}
-	try {
-		if (captureNow)
-			requestCaptureNow(*bus);
-		printCaptureStatus(std::cout, readCaptureApi(*bus), std::chrono::system_clock::now());
-	} catch (const sdbus::Error &e) {
-		if (e.getName() != "org.freedesktop.DBus.Error.ServiceUnknown" &&
-		    e.getName() != "org.freedesktop.DBus.Error.NameHasNoOwner")
-			throw;
-		std::cerr << "lingercam-capture is not running for this user (nobody serves " << CaptureDbus::kBusName
-			  << " on the session bus): systemctl --user status capture; lingercam-capture doctor\n";
-		return kExitNotRunning;
-	}
-	return 0;
+	return common::runSessionBusClient("lingercam-capture", CaptureDbus::kBusName, "capture",
+					   [&](sdbus::IConnection &bus) {
+						   if (captureNow)
+							   requestCaptureNow(bus);
+						   printCaptureStatus(std::cout, readCaptureApi(bus),
+								      std::chrono::system_clock::now());
+					   });
 }
 
 int cmdDoctor(const Overrides &o)

@@ -1,5 +1,7 @@
 #include "dbus_connection.h"
 
+#include <iostream>
+
 #include <sdbus-c++/sdbus-c++.h>
 
 namespace lingercam::common {
@@ -32,6 +34,29 @@ sdbus::Variant getPropertyOf(sdbus::IConnection &connection, const std::string &
 		.withArguments(interface, property)
 		.storeResultsTo(value);
 	return value;
+}
+
+int runSessionBusClient(const std::string &program, const std::string &busName, const std::string &unit,
+			const std::function<void(sdbus::IConnection &)> &use)
+{
+	std::string why;
+	auto bus = tryOpenBus(BusKind::Session, why);
+	if (!bus) {
+		std::cerr << "no session bus (" << why << "): run this as the service's user in a login session, "
+			  << "or with XDG_RUNTIME_DIR=/run/user/$(id -u)\n";
+		return kExitNotRunning;
+	}
+	try {
+		use(*bus);
+	} catch (const sdbus::Error &e) {
+		if (e.getName() != "org.freedesktop.DBus.Error.ServiceUnknown" &&
+		    e.getName() != "org.freedesktop.DBus.Error.NameHasNoOwner")
+			throw;
+		std::cerr << program << " is not running for this user (nobody serves " << busName
+			  << " on the session bus): systemctl --user status " << unit << "; " << program << " doctor\n";
+		return kExitNotRunning;
+	}
+	return 0;
 }
 
 } // namespace lingercam::common

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,5 +33,15 @@ inline constexpr std::chrono::milliseconds kQueryTimeout{ 5000 };
 sdbus::Variant getPropertyOf(sdbus::IConnection &connection, const std::string &destination,
 			     const std::string &objectPath, const std::string &interface, const std::string &property,
 			     std::chrono::milliseconds timeout = kQueryTimeout);
+
+/// Exit status of `status` when no daemon serves the API (as `systemctl status` uses).
+inline constexpr int kExitNotRunning = 3;
+
+/// The client side of `lingercam-capture status` / `lingercam-pull status`: opens the
+/// session bus and runs \a use on it. No bus, or nobody serving \a busName, is said on
+/// stderr with what to try (naming \a program and \a unit) and gives kExitNotRunning;
+/// other sdbus::Error escape.
+int runSessionBusClient(const std::string &program, const std::string &busName, const std::string &unit,
+			const std::function<void(sdbus::IConnection &)> &use);
 
 } // namespace lingercam::common

@@ -75,26 +75,11 @@ void printConfig(const PullConfig &c)
 // `status`: the running daemon's API for a person; 3 (as systemctl status) when none runs.
 int showStatus(bool syncNow)
 {
-	std::string why;
-	auto bus = common::tryOpenBus(common::BusKind::Session, why);
-	if (!bus) {
-		std::cerr << "no session bus (" << why << "): run this as the service's user in a login session, "
-			  << "or with XDG_RUNTIME_DIR=/run/user/$(id -u)\n";
-		return 3;
-	}
-	try {
+	return common::runSessionBusClient("lingercam-pull", PullDbus::kBusName, "pull", [&](sdbus::IConnection &bus) {
 		if (syncNow)
-			requestSyncNow(*bus);
-		printPullStatus(std::cout, readPullApi(*bus), std::chrono::system_clock::now());
-	} catch (const sdbus::Error &e) {
-		if (e.getName() != "org.freedesktop.DBus.Error.ServiceUnknown" &&
-		    e.getName() != "org.freedesktop.DBus.Error.NameHasNoOwner")
-			throw;
-		std::cerr << "lingercam-pull is not running for this user (nobody serves " << PullDbus::kBusName
-			  << " on the session bus): systemctl --user status pull; lingercam-pull doctor\n";
-		return 3;
-	}
-	return 0;
+			requestSyncNow(bus);
+		printPullStatus(std::cout, readPullApi(bus), std::chrono::system_clock::now());
+	});
 }
 
 int runDoctor(const PullConfig &config)
