@@ -12,8 +12,12 @@
 #   timeout   `run` with [camera] timeout 100 ms and 20 settle frames (vimc makes
 #             at most 60 frames a second, so no capture can finish): errors,
 #             retries, and still exit 0 on SIGTERM
-#   unplug    `run`, then the vimc device unbound from its driver (the camera
-#             disappears, as a USB camera pulled out), then bound again
+#   unplug    `run` at a 10 s interval; right after its first frame the vimc
+#             device is unbound from its driver (the camera disappears, as a USB
+#             camera pulled out) while the daemon is idle between stills; once
+#             the daemon has said so, bound again.
+#             Not while a still is being taken, nor bound again before the daemon
+#             noticed: libcamera 0.0.3 aborts the process then (README.md here).
 set -u
 out="${LINGERCAM_OUT:-/out}"
 bin=lingercam-capture
@@ -81,10 +85,13 @@ grep -v '^\[' "$d/run.log"
 echo "== unplug"
 d="$out/unplug"
 mkdir -p "$d/store"
-"$bin" -v --source libcamera --interval 2 --store "$d/store" run >"$d/run.log" 2>&1 &
+"$bin" -v --source libcamera --interval 10 --store "$d/store" run >"$d/run.log" 2>&1 &
 pid=$!
+# Polled often: the unbind must land in the idle time after the first frame.
 has_frame() { [ "$(count "$d/store")" -ge 1 ]; }
-wait_for 60 has_frame || echo "unplug: no first frame within 60 s"
+limit=$(( $(uptime_s) + 60 ))
+while ! has_frame && [ "$(uptime_s)" -lt "$limit" ]; do sleep 0.1; done
+has_frame || echo "unplug: no first frame within 60 s"
 echo vimc.0 >/sys/bus/platform/drivers/vimc/unbind && echo "unplug: vimc.0 unbound"
 ls /dev/media* /dev/video* 2>&1 | sed 's/^/unplug: /'
 noticed() { grep -q 'camera unavailable' "$d/run.log"; }
