@@ -48,10 +48,10 @@ bool CaptureService::ensureSource()
 	try {
 		source_->start();
 		sourceStarted_ = true;
+		// The backoff is reset by the first good frame, not by an open: a camera that
+		// opens but never delivers must not be re-opened at full rate forever.
 		if (failures_)
-			cameraLog_->info("camera found after {} failed attempts source=\"{}\"", failures_, source_->name());
-		failures_ = 0;
-		retryDelay_ = kFirstRetry;
+			cameraLog_->debug("camera opened again attempts={} source=\"{}\"", failures_, source_->name());
 		status_.update([&](CaptureState &s) {
 			s.state = "capturing";
 			s.source = source_->name();
@@ -138,12 +138,16 @@ void CaptureService::onSlot(bool triggered)
 	try {
 		captureOne();
 		lastStoreError_.clear();
+		if (failures_)
+			cameraLog_->info("camera working again after {} failed attempts source=\"{}\"", failures_,
+					 source_->name());
+		failures_ = 0;
+		retryDelay_ = kFirstRetry;
 	} catch (const CameraError &e) {
-		// Release it whole and start over, as for a camera that was never there.
+		// Release it whole and open it again after the backoff, as for a camera that was
+		// never there.
 		source_->stop();
 		sourceStarted_ = false;
-		retryDelay_ = kFirstRetry;
-		failures_ = 0;
 		onCameraFailure(e);
 	} catch (const std::exception &e) {
 		// Store or encoder: keep running, try again next slot; say it once per new error.

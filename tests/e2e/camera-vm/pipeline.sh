@@ -117,7 +117,7 @@ u="$o/unplug"
 check "unplug: frames before the unplug" bash -c "[ \"\$(cat '$u/frames-before-replug')\" -ge 1 ]"
 check "unplug: the daemon says the camera is gone" has "$u/run.log" "camera unavailable: .*(No such device|disconnected|no camera found)"
 check "unplug: daemon still running while the camera is gone" is "$u/alive-while-unplugged" yes
-check "unplug: camera found again after the replug" has "$u/run.log" "camera found after [0-9]+ failed attempts"
+check "unplug: camera working again after the replug" has "$u/run.log" "camera working again after [0-9]+ failed attempts"
 check "unplug: frames written after the replug" \
   bash -c "[ \"\$(find '$u/store' -name '*.jpg' ! -name latest.jpg -type f | wc -l)\" -gt \"\$(cat '$u/frames-before-replug')\" ]"
 check "unplug: all frames are whole 1920x1080 colour bars" frames_ok "$u/store" 1920 1080 upright

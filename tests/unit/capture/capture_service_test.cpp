@@ -33,12 +33,15 @@ public:
 	{
 		if (unplugged)
 			throw CameraError(CameraError::Kind::Lost, "camera was disconnected");
+		if (neverDelivers)
+			throw CameraError(CameraError::Kind::Timeout, "camera gave no frame within 10000 ms");
 		return pattern_.capture(timeout);
 	}
 	void stop() override { ++stops; }
 
 	int attempts = 0, stops = 0;
 	bool unplugged = false;
+	bool neverDelivers = false;
 	std::vector<int> startTimes;
 
 private:
@@ -125,4 +128,24 @@ TEST_F(ACaptureService, ReacquiresACameraThatWasUnplugged)
 	EXPECT_EQ(store.frameCount(), 2u);
 	EXPECT_GE(cam->attempts, 2) << "released and started again";
 	EXPECT_GE(cam->stops, 1);
+}
+
+TEST_F(ACaptureService, BacksOffFromACameraThatOpensButNeverDeliversAFrame)
+{
+	common::Store store(dir / "store");
+	auto camera = std::make_unique<FlakyCamera>(clock, 0);
+	FlakyCamera *cam = camera.get();
+	cam->neverDelivers = true;
+	CaptureService service(config, std::move(camera), store, clock, interrupt);
+	const auto start = clock.monotonicNow();
+	clock.onSleep = [&] {
+		if (clock.monotonicNow() - start > std::chrono::minutes(60))
+			interrupt.requestStop();
+	};
+	service.run();
+	EXPECT_EQ(store.frameCount(), 0u);
+	// One open per minute without backoff would be 60; with it the delay doubles up to 5 min.
+	EXPECT_GE(cam->attempts, 6);
+	EXPECT_LE(cam->attempts, 20) << "re-opened at full rate";
+	EXPECT_EQ(service.status().snapshot().state, "waiting for camera");
 }
