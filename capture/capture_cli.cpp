@@ -78,8 +78,17 @@ int cmdRun(const Overrides &o)
 	// Said once at start, so the journal explains a service that dies at every logout.
 	common::logLingerCheck(common::queryLinger(::getuid()), "capture.service");
 	common::SystemClock clock;
-	common::Store store(config.store);
 	common::Notifier notifier;
+	// A year of frames on an SD card can take longer to index than TimeoutStartSec=:
+	// say every few seconds that start-up is progressing.
+	auto lastExtend = clock.monotonicNow();
+	common::Store store(config.store, {}, [&](std::size_t frames) {
+		if (clock.monotonicNow() - lastExtend < std::chrono::seconds(5))
+			return;
+		lastExtend = clock.monotonicNow();
+		notifier.extendStartTimeout(std::chrono::seconds(30));
+		notifier.status("indexing the store: " + std::to_string(frames) + " frames so far");
+	});
 	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt, &notifier);
 	common::BusHostProbe host;
 	// Up before READY (sent by run()), so an active unit always has its API.

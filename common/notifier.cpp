@@ -26,6 +26,11 @@ void Notifier::stopping()
 	sd_notify(0, "STOPPING=1");
 }
 
+void Notifier::extendStartTimeout(std::chrono::microseconds more)
+{
+	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", static_cast<unsigned long long>(more.count()));
+}
+
 void Notifier::watchdog()
 {
 	if (watchdog_.count() > 0)

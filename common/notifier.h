@@ -14,6 +14,9 @@ public:
 	void ready();
 	void status(const std::string &text);
 	void stopping();
+	/// Start-up is still making progress: give it \a more from now (EXTEND_TIMEOUT_USEC),
+	/// so a long first scan is not mistaken for a hang by TimeoutStartSec=.
+	void extendStartTimeout(std::chrono::microseconds more);
 	/// Keep-alive ping; call only from a loop that is making progress.
 	void watchdog();
 

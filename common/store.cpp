@@ -62,7 +62,7 @@ DiskSpace statDiskSpace(int dirFd)
 	return space;
 }
 
-Store::Store(std::filesystem::path root, DiskSpaceProbe probe)
+Store::Store(std::filesystem::path root, DiskSpaceProbe probe, const ScanProgress &progress)
 	: root_(std::move(root)), probe_(std::move(probe)), log_(logger("store"))
 {
 	std::error_code ec;
@@ -72,15 +72,21 @@ Store::Store(std::filesystem::path root, DiskSpaceProbe probe)
 	rootFd_ = openDir(AT_FDCWD, root_.string());
 	if (!probe_)
 		probe_ = statDiskSpace;
-	frames_ = scan(rootFd_.get(), &leftoversRemoved_, log_.get());
+	const auto started = std::chrono::steady_clock::now();
+	frames_ = scan(rootFd_.get(), &leftoversRemoved_, log_.get(), progress);
 	for (const StoredFrame &f : frames_)
 		totalBytes_ += f.bytes;
+	const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+	if (took > std::chrono::seconds(1))
+		log_->info("store indexed store={} frames={} bytes={} took={}", root_.string(), frames_.size(),
+			   formatBytes(totalBytes_), formatDuration(took));
 	::unlinkat(rootFd_.get(), ".latest.jpg.tmp", 0);
 	if (leftoversRemoved_)
 		log_->warn("removed unfinished files left by an earlier crash count={}", leftoversRemoved_);
 }
 
-std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::logger *log)
+std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::logger *log,
+				    const ScanProgress &progress)
 {
 	std::deque<StoredFrame> frames;
 	std::size_t removed = 0;
@@ -123,6 +129,8 @@ std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::
 				std::sort(dayFrames.begin(), dayFrames.end(),
 					  [](const StoredFrame &a, const StoredFrame &b) { return a.id < b.id; });
 				frames.insert(frames.end(), dayFrames.begin(), dayFrames.end());
+				if (progress)
+					progress(frames.size());
 			}
 		}
 	}

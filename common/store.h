@@ -57,10 +57,13 @@ struct StoredFrame {
 class Store {
 public:
 	using DiskSpaceProbe = std::function<DiskSpace(int dirFd)>;
+	/// Called after each day folder of the start-up scan with the frames indexed so far
+	/// (a year is 365 calls), e.g. to tell systemd that start-up is still progressing.
+	using ScanProgress = std::function<void(std::size_t framesSoFar)>;
 
 	/// Opens (creating if needed) the store at \a root, indexes its frames and removes
 	/// work-in-progress files a crash left behind. Throws SystemError.
-	explicit Store(std::filesystem::path root, DiskSpaceProbe probe = {});
+	explicit Store(std::filesystem::path root, DiskSpaceProbe probe = {}, const ScanProgress &progress = {});
 
 	/// Publishes one complete JPEG for \a time: temp file, fsync, rename (never over an
 	/// existing frame: a second frame in the same second gets a -N suffix), folder fsync,
@@ -86,7 +89,8 @@ public:
 	std::size_t leftoversRemoved() const { return leftoversRemoved_; }
 
 	/// Scans \a root the way the constructor does and returns the index (for benchmarks).
-	static std::deque<StoredFrame> scan(int rootFd, std::size_t *leftovers, spdlog::logger *log);
+	static std::deque<StoredFrame> scan(int rootFd, std::size_t *leftovers, spdlog::logger *log,
+					    const ScanProgress &progress = {});
 
 private:
 	void removeFrame(const StoredFrame &frame);

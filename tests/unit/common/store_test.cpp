@@ -169,7 +169,9 @@ TEST_F(AStore, RemovesLeftoversOfACrashAndIndexesFramesAtStart)
 	std::ofstream(root / "2026/11/23/notes.txt") << "not a frame";
 	std::ofstream(root / "2026/11/22/20261123T110000Z.jpg") << "wrong day folder";
 
-	Store store(root);
+	std::vector<std::size_t> progress;
+	Store store(root, {}, [&](std::size_t frames) { progress.push_back(frames); });
+	EXPECT_EQ(progress, (std::vector<std::size_t>{ 1, 2 })) << "one report per day folder";
 	EXPECT_EQ(store.leftoversRemoved(), 1u);
 	EXPECT_FALSE(fs::exists(root / "2026/11/23/.20261123T193800Z.jpg.tmp"));
 	ASSERT_EQ(store.frameCount(), 2u);
