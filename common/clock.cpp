@@ -40,4 +40,10 @@ void Interrupt::waitFor(std::chrono::nanoseconds timeout)
 	cv_.wait_for(lock, timeout, [this] { return stop_ || triggered_; });
 }
 
+bool Interrupt::waitForStop(std::chrono::nanoseconds timeout)
+{
+	std::unique_lock lock(mutex_);
+	return cv_.wait_for(lock, timeout, [this] { return stop_; });
+}
+
 } // namespace lingercam::common

@@ -16,6 +16,9 @@ public:
 	bool consumeTrigger();
 	/// Waits up to \a timeout on the monotonic clock; returns early on stop or trigger.
 	void waitFor(std::chrono::nanoseconds timeout);
+	/// Same, but only a stop ends it early: for backoffs, which a pending trigger must not
+	/// cut short. Returns true if stopped.
+	bool waitForStop(std::chrono::nanoseconds timeout);
 
 private:
 	mutable std::mutex mutex_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -98,13 +97,9 @@ RoundResult Puller::runRound()
 			log_->warn("connection problem, retrying source={} attempt={}/{} in={} error=\"{}\"", name_,
 				   result.attempts, options_.retries + 1, common::formatDuration(backoff), e.what());
 			setState(SourceStatus::State::Waiting);
-			// Not Interrupt::waitFor: a pending trigger (SyncNow) would end every wait at
-			// once and spend the retries in a burst. Only a stop cuts the backoff short.
-			for (auto until = std::chrono::steady_clock::now() + backoff;
-			     std::chrono::steady_clock::now() < until && !interrupt_.stopRequested();)
-				std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-					until - std::chrono::steady_clock::now(), milliseconds(50)));
-			if (interrupt_.stopRequested())
+			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
+			// stop cuts the backoff short.
+			if (interrupt_.waitForStop(backoff))
 				break;
 			backoff = std::min(backoff * 2, kMaxBackoff);
 		} catch (const std::exception &e) {

@@ -1,3 +1,5 @@
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "common/frame_name.h"
@@ -131,4 +133,23 @@ TEST_F(AScheduler, PassesOverSlotsOutsideTheFilter)
 	});
 	ASSERT_EQ(runs.size(), 1u);
 	EXPECT_EQ(hms(runs[0].wall), "19:41:00");
+}
+
+TEST(AnInterrupt, CutsABackoffShortOnStopButNotOnATrigger)
+{
+	common::Interrupt interrupt;
+	interrupt.trigger();
+	auto start = std::chrono::steady_clock::now();
+	EXPECT_FALSE(interrupt.waitForStop(200ms));
+	EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms) << "a trigger does not end a backoff";
+	EXPECT_TRUE(interrupt.consumeTrigger()) << "and stays pending for the scheduler";
+
+	std::thread stopper([&] {
+		std::this_thread::sleep_for(50ms);
+		interrupt.requestStop();
+	});
+	start = std::chrono::steady_clock::now();
+	EXPECT_TRUE(interrupt.waitForStop(10s));
+	EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+	stopper.join();
 }
