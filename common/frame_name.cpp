@@ -74,14 +74,10 @@ void civilFromDays(std::int64_t days, int &year, unsigned &month, unsigned &day)
 std::string FrameId::stem() const
 {
 	Civil c = toCivil(seconds);
-	char buf[48];
-	if (seq)
-		std::snprintf(buf, sizeof(buf), "%04d%02u%02uT%02u%02u%02uZ-%u", c.year, c.month, c.day, c.hour, c.minute,
-			      c.second, seq);
-	else
-		std::snprintf(buf, sizeof(buf), "%04d%02u%02uT%02u%02u%02uZ", c.year, c.month, c.day, c.hour, c.minute,
-			      c.second);
-	return buf;
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "%04d%02u%02uT%02u%02u%02uZ", c.year, c.month, c.day, c.hour, c.minute,
+		      c.second);
+	return seq ? buf + ("-" + std::to_string(seq)) : std::string(buf);
 }
 
 std::string FrameId::fileName() const

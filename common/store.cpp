@@ -45,7 +45,7 @@ std::vector<std::string> listDir(int dirFd)
 	return names;
 }
 
-std::optional<std::int64_t> toSeconds(Clock::WallTime t)
+std::int64_t toSeconds(Clock::WallTime t)
 {
 	return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -141,7 +141,7 @@ std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::
 
 FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time)
 {
-	FrameId id{ *toSeconds(time), 0 };
+	FrameId id{ toSeconds(time), 0 };
 	// Same second as a frame we know of: start past its sequence number.
 	auto sameSecond = std::lower_bound(frames_.begin(), frames_.end(), FrameId{ id.seconds + 1, 0 },
 					   [](const StoredFrame &f, const FrameId &v) { return f.id < v; });
@@ -259,7 +259,7 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 	// Age: with pull running (.pulled exists) only confirmed frames age out; frames pull has
 	// not fetched yet stay until a space limit needs their room.
 	if (policy.maxAge.count() > 0) {
-		std::int64_t cutoff = *toSeconds(now) - policy.maxAge.count();
+		std::int64_t cutoff = toSeconds(now) - policy.maxAge.count();
 		while (frames_.size() > 1 && frames_.front().id.seconds < cutoff) {
 			if (watermark && !isPulled(frames_.front())) {
 				if (!warnedAgeKept_)

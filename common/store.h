@@ -88,11 +88,11 @@ public:
 	/// Work-in-progress files removed by the start-up scan.
 	std::size_t leftoversRemoved() const { return leftoversRemoved_; }
 
-	/// Scans \a root the way the constructor does and returns the index (for benchmarks).
-	static std::deque<StoredFrame> scan(int rootFd, std::size_t *leftovers, spdlog::logger *log,
-					    const ScanProgress &progress = {});
-
 private:
+	/// Indexes every frame below \a rootFd, removing work-in-progress files.
+	static std::deque<StoredFrame> scan(int rootFd, std::size_t *leftovers, spdlog::logger *log,
+					    const ScanProgress &progress);
+
 	void removeFrame(const StoredFrame &frame);
 	void pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next);
 
