@@ -2,20 +2,20 @@
 
 #include <ostream>
 
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "capture_dbus.h"
 #include "common/api_time.h"
 #include "common/dbus/capture1_proxy.h"
+#include "common/sdbus_compat.h"
 #include "common/units.h"
 
 namespace lingercam::capture {
 
 namespace {
 
-class Proxy final : public sdbus::ProxyInterfaces<org::lingercam::Capture1_proxy> {
+class Proxy final : public common::dbus::Proxy<org::lingercam::Capture1_proxy> {
 public:
-	explicit Proxy(sdbus::IConnection &bus) : ProxyInterfaces(bus, CaptureDbus::kBusName, CaptureDbus::kObjectPath)
+	explicit Proxy(sdbus::IConnection &bus) : common::dbus::Proxy<org::lingercam::Capture1_proxy>(bus, CaptureDbus::kBusName, CaptureDbus::kObjectPath)
 	{
 		registerProxy();
 	}

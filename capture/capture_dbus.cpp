@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
 #include "capture_status.h"
@@ -10,17 +9,18 @@
 #include "common/bus_service.h"
 #include "common/clock.h"
 #include "common/dbus/capture1_adaptor.h"
+#include "common/sdbus_compat.h"
 #include "common/dbus_connection.h"
 #include "common/host_probe.h"
 #include "common/logging.h"
 
 namespace lingercam::capture {
 
-class CaptureDbus::Adaptor final : public sdbus::AdaptorInterfaces<org::lingercam::Capture1_adaptor> {
+class CaptureDbus::Adaptor final : public common::dbus::Adaptor<org::lingercam::Capture1_adaptor> {
 public:
 	Adaptor(sdbus::IConnection &connection, const CaptureStatus &status, std::string storePath,
 		common::Interrupt &interrupt, common::HostProbe &host)
-		: AdaptorInterfaces(connection, kObjectPath), status_(status), storePath_(std::move(storePath)),
+		: common::dbus::Adaptor<org::lingercam::Capture1_adaptor>(connection, kObjectPath), status_(status), storePath_(std::move(storePath)),
 		  interrupt_(interrupt), host_(host), log_(common::logger("dbus"))
 	{
 		registerAdaptor();

@@ -1,6 +1,6 @@
 #include "bus_service.h"
 
-#include <sdbus-c++/sdbus-c++.h>
+#include "sdbus_compat.h"
 
 namespace lingercam::common {
 
@@ -13,7 +13,7 @@ BusService::~BusService()
 
 void BusService::start(const std::string &name)
 {
-	connection_->requestName(name);
+	dbus::requestName(*connection_, name);
 	name_ = name;
 	connection_->enterEventLoopAsync();
 	running_ = true;
@@ -27,7 +27,7 @@ void BusService::stop()
 	connection_->leaveEventLoop();
 	running_ = false;
 	try {
-		connection_->releaseName(name_);
+		dbus::releaseName(*connection_, name_);
 	} catch (const sdbus::Error &) {
 		// The bus may be gone already (logout, shutdown); the name goes with the connection.
 	}

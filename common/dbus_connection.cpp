@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include <sdbus-c++/sdbus-c++.h>
+#include "sdbus_compat.h"
 
 namespace lingercam::common {
 
@@ -26,7 +26,7 @@ sdbus::Variant getPropertyOf(sdbus::IConnection &connection, const std::string &
 			     std::chrono::milliseconds timeout)
 {
 	// A proxy on a borrowed connection: no event loop thread of its own, the call blocks.
-	auto proxy = sdbus::createProxy(connection, destination, objectPath);
+	auto proxy = dbus::createProxy(connection, destination, objectPath);
 	sdbus::Variant value;
 	proxy->callMethod("Get")
 		.onInterface("org.freedesktop.DBus.Properties")

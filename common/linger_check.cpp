@@ -2,7 +2,7 @@
 
 #include <pwd.h>
 
-#include <sdbus-c++/sdbus-c++.h>
+#include "sdbus_compat.h"
 #include <spdlog/spdlog.h>
 
 #include "dbus_connection.h"
@@ -31,7 +31,7 @@ LingerStatus queryLinger(sdbus::IConnection &systemBus, uid_t uid)
 	LingerStatus status;
 	status.user = userName(uid);
 	try {
-		auto manager = sdbus::createProxy(systemBus, kLogind, "/org/freedesktop/login1");
+		auto manager = dbus::createProxy(systemBus, kLogind, "/org/freedesktop/login1");
 		sdbus::ObjectPath path;
 		try {
 			manager->callMethod("GetUser")

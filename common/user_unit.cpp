@@ -1,6 +1,6 @@
 #include "user_unit.h"
 
-#include <sdbus-c++/sdbus-c++.h>
+#include "sdbus_compat.h"
 
 #include "dbus_connection.h"
 
@@ -16,7 +16,7 @@ UserUnitState queryUserUnit(sdbus::IConnection &sessionBus, const std::string &u
 {
 	UserUnitState state;
 	try {
-		auto manager = sdbus::createProxy(sessionBus, kSystemd, "/org/freedesktop/systemd1");
+		auto manager = dbus::createProxy(sessionBus, kSystemd, "/org/freedesktop/systemd1");
 		sdbus::ObjectPath path;
 		// LoadUnit, not GetUnit: GetUnit fails for a unit that is merely not loaded right now.
 		manager->callMethod("LoadUnit")

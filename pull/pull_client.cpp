@@ -2,19 +2,19 @@
 
 #include <ostream>
 
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "common/api_time.h"
 #include "common/dbus/pull1_proxy.h"
+#include "common/sdbus_compat.h"
 #include "pull_dbus.h"
 
 namespace lingercam::pull {
 
 namespace {
 
-class Proxy final : public sdbus::ProxyInterfaces<org::lingercam::Pull1_proxy> {
+class Proxy final : public common::dbus::Proxy<org::lingercam::Pull1_proxy> {
 public:
-	explicit Proxy(sdbus::IConnection &bus) : ProxyInterfaces(bus, PullDbus::kBusName, PullDbus::kObjectPath)
+	explicit Proxy(sdbus::IConnection &bus) : common::dbus::Proxy<org::lingercam::Pull1_proxy>(bus, PullDbus::kBusName, PullDbus::kObjectPath)
 	{
 		registerProxy();
 	}

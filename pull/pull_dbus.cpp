@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
 #include "common/api_time.h"
 #include "common/bus_service.h"
 #include "common/clock.h"
 #include "common/dbus/pull1_adaptor.h"
+#include "common/sdbus_compat.h"
 #include "common/dbus_connection.h"
 #include "common/host_probe.h"
 #include "common/logging.h"
@@ -31,11 +31,11 @@ system_clock::time_point nextPullSlot(const PullSchedule &schedule, system_clock
 	return {};
 }
 
-class PullDbus::Adaptor final : public sdbus::AdaptorInterfaces<org::lingercam::Pull1_adaptor> {
+class PullDbus::Adaptor final : public common::dbus::Adaptor<org::lingercam::Pull1_adaptor> {
 public:
 	Adaptor(sdbus::IConnection &connection, const PullStatus &status, PullSchedule schedule,
 		common::Interrupt &interrupt, common::HostProbe &host)
-		: AdaptorInterfaces(connection, kObjectPath), status_(status), schedule_(std::move(schedule)),
+		: common::dbus::Adaptor<org::lingercam::Pull1_adaptor>(connection, kObjectPath), status_(status), schedule_(std::move(schedule)),
 		  interrupt_(interrupt), host_(host), log_(common::logger("dbus"))
 	{
 		registerAdaptor();

@@ -9,6 +9,7 @@
 #include "capture/capture_status.h"
 #include "common/clock.h"
 #include "common/host_probe.h"
+#include "common/sdbus_compat.h"
 #include "private_bus.h"
 
 using namespace lingercam;
@@ -85,7 +86,7 @@ TEST_F(TheCaptureApi, IntrospectsAsTheInterfaceXmlSays)
 	auto api = capture::CaptureApi::start(bus.connect(), status, "/store", interrupt, host);
 	ASSERT_TRUE(api);
 	auto client = bus.connect();
-	auto proxy = sdbus::createProxy(*client, capture::CaptureDbus::kBusName, capture::CaptureDbus::kObjectPath);
+	auto proxy = common::dbus::createProxy(*client, capture::CaptureDbus::kBusName, capture::CaptureDbus::kObjectPath);
 	std::string xml;
 	proxy->callMethod("Introspect").onInterface("org.freedesktop.DBus.Introspectable").storeResultsTo(xml);
 	for (const char *member : { "org.lingercam.Capture1", "CaptureNow", "LastFramePath", "LastFrameTime", "FramesStored",

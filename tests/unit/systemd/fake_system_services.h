@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-#include <sdbus-c++/sdbus-c++.h>
+#include "common/sdbus_compat.h"
 
 namespace lingercam::test {
 
@@ -34,50 +34,47 @@ public:
 	/// Registers what \a which names ("logind", "timedated", "systemd") and serves them.
 	void serve(bool logind, bool timedated, bool systemd)
 	{
+		namespace dbus = common::dbus;
 		if (logind) {
-			connection_->requestName("org.freedesktop.login1");
-			manager_ = sdbus::createObject(*connection_, "/org/freedesktop/login1");
-			manager_->registerMethod("GetUser")
-				.onInterface("org.freedesktop.login1.Manager")
-				.implementedAs([this](uint32_t uid) -> sdbus::ObjectPath {
-					if (!userKnown)
-						throw sdbus::Error("org.freedesktop.login1.NoSuchUser", "User ID is not logged in or lingering");
-					return sdbus::ObjectPath("/org/freedesktop/login1/user/_" + std::to_string(uid));
-				});
-			manager_->finishRegistration();
-			user_ = sdbus::createObject(*connection_, "/org/freedesktop/login1/user/_" + std::to_string(::getuid()));
-			user_->registerProperty("Linger").onInterface("org.freedesktop.login1.User").withGetter([this] {
-				return linger.load();
-			});
-			user_->finishRegistration();
+			dbus::requestName(*connection_, "org.freedesktop.login1");
+			manager_ = dbus::ObjectBuilder(*connection_, "/org/freedesktop/login1")
+					   .method("org.freedesktop.login1.Manager", "GetUser",
+						   [this](uint32_t uid) -> sdbus::ObjectPath {
+							   if (!userKnown)
+								   throw dbus::error("org.freedesktop.login1.NoSuchUser",
+										     "User ID is not logged in or lingering");
+							   return sdbus::ObjectPath("/org/freedesktop/login1/user/_" +
+										    std::to_string(uid));
+						   })
+					   .finish();
+			user_ = dbus::ObjectBuilder(*connection_, "/org/freedesktop/login1/user/_" + std::to_string(::getuid()))
+					.property("org.freedesktop.login1.User", "Linger", [this] { return linger.load(); })
+					.finish();
 		}
 		if (timedated) {
-			connection_->requestName("org.freedesktop.timedate1");
-			timedate_ = sdbus::createObject(*connection_, "/org/freedesktop/timedate1");
-			timedate_->registerProperty("NTPSynchronized").onInterface("org.freedesktop.timedate1").withGetter([this] {
-				return ntpSynchronized.load();
-			});
-			timedate_->registerProperty("NTP").onInterface("org.freedesktop.timedate1").withGetter([] { return true; });
-			timedate_->finishRegistration();
+			const char *iface = "org.freedesktop.timedate1";
+			dbus::requestName(*connection_, iface);
+			timedate_ = dbus::ObjectBuilder(*connection_, "/org/freedesktop/timedate1")
+					    .property(iface, "NTPSynchronized", [this] { return ntpSynchronized.load(); })
+					    .property(iface, "NTP", [] { return true; })
+					    .finish();
 		}
 		if (systemd) {
-			connection_->requestName("org.freedesktop.systemd1");
-			systemd_ = sdbus::createObject(*connection_, "/org/freedesktop/systemd1");
-			systemd_->registerMethod("LoadUnit")
-				.onInterface("org.freedesktop.systemd1.Manager")
-				.implementedAs([](const std::string &) {
-					return sdbus::ObjectPath("/org/freedesktop/systemd1/unit/capture_2eservice");
-				});
-			systemd_->finishRegistration();
-			unit_ = sdbus::createObject(*connection_, "/org/freedesktop/systemd1/unit/capture_2eservice");
+			dbus::requestName(*connection_, "org.freedesktop.systemd1");
+			systemd_ = dbus::ObjectBuilder(*connection_, "/org/freedesktop/systemd1")
+					   .method("org.freedesktop.systemd1.Manager", "LoadUnit",
+						   [](const std::string &) {
+							   return sdbus::ObjectPath("/org/freedesktop/systemd1/unit/capture_2eservice");
+						   })
+					   .finish();
 			const char *iface = "org.freedesktop.systemd1.Unit";
-			unit_->registerProperty("LoadState").onInterface(iface).withGetter([] { return std::string("loaded"); });
-			unit_->registerProperty("ActiveState").onInterface(iface).withGetter([this] { return activeState; });
-			unit_->registerProperty("SubState").onInterface(iface).withGetter([this] {
-				return std::string(activeState == "active" ? "running" : "dead");
-			});
-			unit_->registerProperty("UnitFileState").onInterface(iface).withGetter([this] { return unitFileState; });
-			unit_->finishRegistration();
+			unit_ = dbus::ObjectBuilder(*connection_, "/org/freedesktop/systemd1/unit/capture_2eservice")
+					.property(iface, "LoadState", [] { return std::string("loaded"); })
+					.property(iface, "ActiveState", [this] { return activeState; })
+					.property(iface, "SubState",
+						  [this] { return std::string(activeState == "active" ? "running" : "dead"); })
+					.property(iface, "UnitFileState", [this] { return unitFileState; })
+					.finish();
 		}
 		connection_->enterEventLoopAsync();
 		serving_ = true;
