@@ -77,7 +77,14 @@ std::string FrameId::stem() const
 	char buf[32];
 	std::snprintf(buf, sizeof(buf), "%04d%02u%02uT%02u%02u%02uZ", c.year, c.month, c.day, c.hour, c.minute,
 		      c.second);
-	return seq ? buf + ("-" + std::to_string(seq)) : std::string(buf);
+	// Appended in place: `buf + ("-" + ...)` inserts at the front of a temporary, which
+	// g++ 12 at -O2 misreads as an overlapping copy (-Wrestrict).
+	std::string out(buf);
+	if (seq) {
+		out += '-';
+		out += std::to_string(seq);
+	}
+	return out;
 }
 
 std::string FrameId::fileName() const
