@@ -10,6 +10,7 @@
 
 #include "capture/jpeg_encoder.h"
 #include "common/frame_name.h"
+#include "support/program.h"
 #include "support/temp_dir.h"
 
 using namespace lingercam;
@@ -28,15 +29,16 @@ public:
 			int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 			::dup2(fd, 1);
 			::dup2(fd, 2);
+			std::vector<std::string> program = test::programArgv("capture/lingercam-capture");
 			std::vector<char *> argv;
-			std::string bin = std::string(LINGERCAM_BINARY_DIR) + "/capture/lingercam-capture";
-			argv.push_back(bin.data());
+			for (std::string &a : program)
+				argv.push_back(a.data());
 			for (const std::string &a : args)
 				argv.push_back(const_cast<char *>(a.c_str()));
 			argv.push_back(nullptr);
 			::unsetenv("JOURNAL_STREAM");
 			::unsetenv("NOTIFY_SOCKET");
-			::execv(bin.c_str(), argv.data());
+			::execv(argv[0], argv.data());
 			::_exit(127);
 		}
 	}
@@ -131,13 +133,16 @@ TEST(TheCaptureDaemon, SaysNoCameraWasFoundAndKeepsRetryingWithoutFlooding)
 	std::string log = slurp(dir / "log");
 	EXPECT_EQ(count(log, "camera unavailable: no camera found"), 1u) << log;
 	EXPECT_GE(count(log, "camera still unavailable attempts=2"), 1u) << "it retried: " << log;
-	EXPECT_LE(count(log, "\n"), 8u) << "no flood: " << log;
+	// lingercam's own lines (they start with the date); libcamera may add one of its own per
+	// attempt (0.4 logs a missing dma-buf heap), and the attempts back off.
+	EXPECT_LE(count("\n" + log, "\n20"), 8u) << "no flood: " << log;
+	EXPECT_LE(count(log, "\n"), 12u) << "no flood: " << log;
 }
 
 TEST(TheCaptureCamerasCommand, SaysClearlyThatThereIsNoCamera)
 {
 	test::TempDir dir;
-	std::string cmd = std::string(LINGERCAM_BINARY_DIR) + "/capture/lingercam-capture cameras > " +
+	std::string cmd = test::programCommand("capture/lingercam-capture") + " cameras > " +
 			  (dir / "out").string() + " 2>&1";
 	int raw = std::system(cmd.c_str());
 	EXPECT_EQ(WEXITSTATUS(raw), 69);
