@@ -6,6 +6,7 @@
 
 #include "capture/capture_config.h"
 #include "common/error.h"
+#include "support/program.h"
 #include "support/temp_dir.h"
 
 using namespace lingercam;
@@ -31,7 +32,7 @@ struct Result {
 
 Result runCapture(const std::string &args)
 {
-	std::string cmd = std::string(LINGERCAM_BINARY_DIR) + "/capture/lingercam-capture " + args + " 2>&1";
+	std::string cmd = test::programCommand("capture/lingercam-capture") + " " + args + " 2>&1";
 	FILE *p = ::popen(cmd.c_str(), "r");
 	std::string out;
 	char buf[512];

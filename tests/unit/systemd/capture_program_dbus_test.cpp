@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "private_bus.h"
+#include "support/program.h"
 #include "support/temp_dir.h"
 
 using namespace lingercam;
@@ -17,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kBin = std::string(LINGERCAM_BINARY_DIR) + "/capture/lingercam-capture";
+const std::string kBin = test::programCommand("capture/lingercam-capture");
 
 std::string slurp(const fs::path &p)
 {

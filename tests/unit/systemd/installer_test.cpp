@@ -9,6 +9,7 @@
 
 #include <sys/wait.h>
 
+#include "support/program.h"
 #include "support/temp_dir.h"
 
 using namespace lingercam;
@@ -91,7 +92,7 @@ protected:
 		writeExecutable(stubs() / "id", kId);
 		// A build tree as --from expects it: build/capture/lingercam-capture.
 		fs::create_directories(build() / "capture");
-		fs::copy_file(kCaptureBin, build() / "capture" / "lingercam-capture");
+		test::placeProgram("capture/lingercam-capture", build() / "capture" / "lingercam-capture");
 	}
 
 	fs::path home() const { return dir.path() / "home"; }
@@ -199,7 +200,7 @@ TEST_F(TheInstaller, UsesInstalledBinariesWhereAsked)
 {
 	const fs::path prefix = dir.path() / "opt";
 	fs::create_directories(prefix / "bin");
-	fs::copy_file(kCaptureBin, prefix / "bin" / "lingercam-capture");
+	test::placeProgram("capture/lingercam-capture", prefix / "bin" / "lingercam-capture");
 	ASSERT_EQ(install("--use-installed --prefix " + prefix.string() + " capture"), 0) << output;
 	EXPECT_NE(slurp(unit()).find("ExecStart=" + (prefix / "bin/lingercam-capture").string() + " run\n"),
 		  std::string::npos);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds (once) a Debian root to build and test lingercam in, and prints its path. Roots
+# are cached under ${XDG_CACHE_HOME:-~/.cache}/lingercam/roots/, keyed by the profile's
+# suite, architectures and package list, so a second call returns at once; downloaded
+# .debs are kept in a shared apt cache there, so rebuilding a root downloads nothing.
+#
+# Profiles:
+#   debian13        Debian 13 (trixie) amd64 with the build and test dependencies:
+#                   g++ 14, sdbus-c++ 2, libssh 0.11, spdlog 1.15, libcamera 0.4, sshd
+#   debian13-arm64  Debian 13 amd64 with arm64 as a foreign architecture: the arm64 cross
+#                   compiler, the :arm64 -dev packages and qemu-user to run arm64 tests.
+#                   A root of its own, because trixie's libcamera-dev is not Multi-Arch: same.
+#
+# Usage: scripts/debian-root.sh PROFILE [--rebuild]
+# Needs root (debootstrap, chroot). The mirror is the one this machine's apt uses
+# (LINGERCAM_MIRROR overrides it).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib/debian-mirror.sh"
+
+# Bump when the steps below change the root in a way the package list does not show.
+readonly ROOT_VERSION=1
+
+log() { echo "debian-root: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+profile=${1:-}
+rebuild=no
+[ "${2:-}" = --rebuild ] && rebuild=yes
+
+# Packages both profiles share: the build tools and what the tests run.
+common_tools=(build-essential cmake ninja-build pkg-config git ccache file python3 procps
+              iproute2 dbus dbus-daemon systemd openssh-server openssh-client openssh-sftp-server
+              rsync faketime ca-certificates)
+# The libraries, without architecture (CLI11 is headers only, Architecture: all).
+libs=(libcamera-dev libssh-dev libsdbus-c++-dev libspdlog-dev libfmt-dev
+      libgtest-dev libgmock-dev libturbojpeg0-dev libtomlplusplus-dev libsystemd-dev)
+
+suite=trixie
+foreign=""
+case "$profile" in
+  debian13)
+    packages=("${common_tools[@]}" "${libs[@]}" libcli11-dev libsdbus-c++-bin libcamera-ipa)
+    ;;
+  debian13-arm64)
+    foreign=arm64
+    packages=("${common_tools[@]}" crossbuild-essential-arm64 qemu-user libsdbus-c++-bin libcli11-dev)
+    for p in "${libs[@]}"; do packages+=("$p:arm64"); done
+    ;;
+  *) die "usage: $0 debian13|debian13-arm64 [--rebuild]" ;;
+esac
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot)"
+command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/install-deps.sh"
+
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam"
+key=$(printf '%s\n' "v=$ROOT_VERSION" "suite=$suite" "foreign=$foreign" "${packages[@]}" | sha256sum | cut -c1-12)
+target="$cache/roots/$profile.$key"
+archives="$cache/apt-archives/$suite"
+mkdir -p "$cache/roots" "$archives/partial"
+
+exec 9>"$cache/roots/.$profile.lock"
+flock 9
+if [ "$rebuild" = yes ]; then rm -rf --one-file-system "$target"; fi
+if [ -f "$target/.lingercam-root-complete" ]; then
+  echo "$target"
+  exit 0
+fi
+
+mirror=$(debian_mirror) || die "no Debian archive in this machine's apt sources; set LINGERCAM_MIRROR"
+start=$(date +%s)
+work="$target.tmp.$$"
+trap 'rm -rf --one-file-system "$work"' EXIT
+log "building $profile root ($suite${foreign:+ + $foreign}) in $target from $mirror"
+debootstrap --variant=minbase --components=main --cache-dir="$archives" "$suite" "$work" "$mirror" \
+  >"$cache/roots/$profile.debootstrap.log" 2>&1 ||
+  die "debootstrap failed; see $cache/roots/$profile.debootstrap.log"
+echo "deb $mirror $suite main" >"$work/etc/apt/sources.list"
+# No daemon starts inside a root that is only chrooted into (openssh-server, dbus).
+printf '#!/bin/sh\nexit 101\n' >"$work/usr/sbin/policy-rc.d"
+chmod +x "$work/usr/sbin/policy-rc.d"
+in_root=("$here/in-root.sh" "$work" --bind "$archives:/var/cache/apt/archives" --)
+if [ -n "$foreign" ]; then "${in_root[@]}" dpkg --add-architecture "$foreign"; fi
+"${in_root[@]}" apt-get -q update >"$cache/roots/$profile.apt.log" 2>&1 ||
+  die "apt-get update failed; see $cache/roots/$profile.apt.log"
+"${in_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  "${packages[@]}" >>"$cache/roots/$profile.apt.log" 2>&1 ||
+  die "installing the packages failed; see $cache/roots/$profile.apt.log"
+"${in_root[@]}" dpkg-query -W -f='${Package}:${Architecture} ${Version}\n' >"$work/.lingercam-packages"
+rm -f "$work"/etc/ssh/ssh_host_*
+touch "$work/.lingercam-root-complete"
+mv "$work" "$target"
+trap - EXIT
+# Roots of older package lists are dead weight once replaced.
+for old in "$cache/roots/$profile".*; do
+  [ -d "$old" ] && [ "$old" != "$target" ] && { log "removing old root $old"; rm -rf --one-file-system "$old"; }
+done
+log "done in $(( $(date +%s) - start )) s: $(du -sh --one-file-system "$target" | cut -f1)"
+echo "$target"
