@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Builds the camera VM's kernel (x86_64 tinyconfig + kernel.config: vimc built in)
-# from Debian's linux-source-6.1 and caches it outside the clone, keyed by the
+# from Debian's linux-source (6.1 on Debian 12, 6.12 on Debian 13: the newest installed)
+# and caches it outside the clone, keyed by the
 # fragment and the source package version. Prints the bzImage path on stdout;
 # everything else goes to stderr. A cached kernel returns in well under a second.
 #
 # Environment:
 #   XDG_CACHE_HOME        cache root is ${XDG_CACHE_HOME:-$HOME/.cache}/lingercam
-#   LINGERCAM_KERNEL_SRC  source tarball (default /usr/src/linux-source-6.1.tar.xz)
+#   LINGERCAM_KERNEL_SRC  source tarball (default: the newest /usr/src/linux-source-*.tar.xz)
 #   LINGERCAM_JOBS        make -j (default: nproc)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fragment="$here/kernel.config"
-src_pkg="linux-source-6.1"
-src_tar="${LINGERCAM_KERNEL_SRC:-/usr/src/linux-source-6.1.tar.xz}"
+src_tar="${LINGERCAM_KERNEL_SRC:-$(ls -1 /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n1)}"
+src_tar="${src_tar:-/usr/src/linux-source-6.1.tar.xz}"
+src_pkg="$(basename "$src_tar" .tar.xz)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam"
 jobs="${LINGERCAM_JOBS:-$(nproc)}"
 
