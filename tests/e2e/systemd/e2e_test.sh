@@ -6,6 +6,12 @@
 #
 #   sudo tests/e2e/systemd/e2e_test.sh --build-dir build
 #   sudo LAB_LOG_DIR=/tmp/e2e-logs tests/e2e/systemd/e2e_test.sh --build-dir build
+#   sudo tests/e2e/systemd/e2e_test.sh --release trixie --dist build/debian13-dist
+#
+# --release: the machines' Debian release, bookworm (default) or trixie (systemd 257).
+# --dist: an install tree already staged (bin/, share/), instead of --build-dir; for a
+# build made in another release's root (scripts/build-in-root.sh debian13 --install DIR),
+# whose binaries link that release's libraries.
 #
 # Scenarios (issue 4): 1 units active and ready, Linger=yes; 2 capture keeps capturing 20 s
 # after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled appears on
@@ -18,16 +24,21 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_dir=""
+dist_dir=""
+usage() { echo "usage: $0 [--release bookworm|trixie] --build-dir DIR | --dist DIR" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$2; shift ;;
     --build-dir=*) build_dir=${1#*=} ;;
-    *) echo "usage: $0 --build-dir DIR" >&2; exit 2 ;;
+    --dist) dist_dir=$2; shift ;;
+    --release) export LAB_RELEASE=$2; shift ;;
+    *) usage ;;
   esac
   shift
 done
-[ -n "$build_dir" ] || { echo "usage: $0 --build-dir DIR" >&2; exit 2; }
-build_dir=$(cd "$build_dir" && pwd)
+[ -n "$build_dir$dist_dir" ] || usage
+[ -z "$build_dir" ] || build_dir=$(cd "$build_dir" && pwd)
+[ -z "$dist_dir" ] || dist_dir=$(cd "$dist_dir" && pwd)
 
 # shellcheck source=lab.sh
 source "$here/lab.sh"
@@ -77,7 +88,18 @@ wait_for() { # TIMEOUT cmd...: polls until cmd succeeds; prints seconds taken
 is_state() { [ "$(unit_prop "$1" "$2" ActiveState)" = "$3" ]; }
 not_active() { [ "$(unit_prop "$1" "$2" ActiveState)" != active ]; }
 
-pi_sessions() { lab_exec "$1" loginctl list-sessions --no-legend 2>/dev/null | awk '$3 == "pi"' | wc -l; }
+# pi's login sessions. systemd 256+ (Debian 13) also lists one of class "manager" for a
+# running user manager, lingering or not: that one is not a login and does not count.
+pi_sessions() {
+  local s n=0
+  for s in $(lab_exec "$1" loginctl list-sessions --no-legend 2>/dev/null | awk '$3 == "pi" { print $1 }'); do
+    case "$(lab_exec "$1" loginctl show-session "$s" -p Class --value 2>/dev/null)" in
+      manager*) ;;
+      *) n=$((n + 1)) ;;
+    esac
+  done
+  echo "$n"
+}
 no_sessions() { [ "$(pi_sessions "$1")" -eq 0 ]; }
 
 frames_in() { # MACHINE DIR -> number of frames (latest.jpg and dot files are not frames)
@@ -117,7 +139,12 @@ t_all=$(now)
 t=$(now)
 stage=$(mktemp -d /tmp/lingercam-e2e-stage.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
-cmake --install "$build_dir" --prefix "$stage/dist" --strip >/dev/null
+if [ -n "$build_dir" ]; then
+  cmake --install "$build_dir" --prefix "$stage/dist" --strip >/dev/null
+else
+  cp -a "$dist_dir" "$stage/dist"
+fi
+echo "e2e: machines run Debian ${LAB_RELEASE:-bookworm}"
 have_pull=no
 [ -x "$stage/dist/bin/lingercam-pull" ] && have_pull=yes
 check "the build installs lingercam-capture and lingercam-install" \
@@ -351,7 +378,9 @@ n_stopped=$(frames_in capturepi "$STORE")
 sleep 5
 check "... and no frames are taken while it is stopped" test "$(frames_in capturepi "$STORE")" -eq "$n_stopped"
 # Back to the installed state: lingering on (root here, as the installer's sudo fallback would).
-lab_exec capturepi loginctl enable-linger pi
+# Through systemd-run: systemd 257's logind refuses a caller that nsenter left outside the
+# machine's own cgroups ("Protocol driver not attached").
+lab_exec capturepi systemd-run --quiet --wait --collect loginctl enable-linger pi
 check "lingering on again brings capture back with nobody logged in" waits 30 is_state capturepi capture active
 timed "scenario 5 (no lingering)" "$t"
 

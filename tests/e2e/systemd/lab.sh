@@ -35,6 +35,7 @@ LAB_MACHINES=(capturepi pullpi)
 declare -A LAB_ADDR=([capturepi]=10.77.0.1 [pullpi]=10.77.0.2)
 LAB_HARNESS_ADDR=10.77.0.254
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-120}
+LAB_RELEASE=${LAB_RELEASE:-bookworm}   # the machines' Debian release (rootfs.sh --release)
 LAB_STATE_ROOT=${LAB_STATE_ROOT:-/tmp}
 LAB_CGROUP_ROOTS=(/sys/fs/cgroup/systemd /sys/fs/cgroup/unified)
 LAB_ID=""
@@ -328,7 +329,7 @@ lab_up() {
     command -v "$m" >/dev/null || lab_die "$m missing: run scripts/install-deps.sh" || return 1
   done
   lab_gc
-  LAB_ROOTFS=$("$LAB_HERE/rootfs.sh") || lab_die "rootfs build failed" || return 1
+  LAB_ROOTFS=$("$LAB_HERE/rootfs.sh" --release "$LAB_RELEASE") || lab_die "rootfs build failed" || return 1
   # Shared lock for the lab's lifetime: rootfs.sh will not delete an image in use.
   exec {LAB_ROOTFS_LOCK}>"$LAB_ROOTFS.inuse"
   flock -s "$LAB_ROOTFS_LOCK"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds (once) the Debian 12 root filesystem that the e2e lab boots with systemd-nspawn,
-# and prints its path on stdout. The image is cached, keyed by the package list and
-# ROOTFS_VERSION, so every run after the first takes well under a second.
+# Builds (once) the root filesystem of one Debian release that the e2e lab boots with
+# systemd-nspawn, and prints its path on stdout. The image is cached, keyed by the release,
+# the package list and ROOTFS_VERSION, so every run after the first takes well under a second.
 #
-#   tests/e2e/systemd/rootfs.sh            build if needed, print the path
-#   tests/e2e/systemd/rootfs.sh --rebuild  throw the cached image away first
+#   tests/e2e/systemd/rootfs.sh [--release R]            build if needed, print the path
+#   tests/e2e/systemd/rootfs.sh [--release R] --rebuild  throw the cached image away first
+#
+# R: bookworm (Debian 12, systemd 252; the default) or trixie (Debian 13, systemd 257, what
+# Raspberry Pi OS is built on now). Only the runtime library names differ between them.
 #
 # Environment: XDG_CACHE_HOME (cache root), LINGERCAM_MIRROR (apt mirror URL; default:
-# the one this machine's own apt sources use for bookworm).
+# the Debian archive this machine's own apt sources use, scripts/lib/debian-mirror.sh).
 #
 # What the image is, and what it deliberately is not:
 # - minbase + systemd as init, logind (libpam-systemd), D-Bus (system and user bus),
@@ -20,70 +23,48 @@
 #   lab.sh puts those into each machine's copy;
 # - NO lingering for anyone: enabling it is the installer's job, and the test's point.
 set -euo pipefail
+# shellcheck source=../../../scripts/lib/debian-mirror.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../../scripts/lib/debian-mirror.sh"
 
 # Bump when anything below changes the image other than the package list.
 readonly ROOTFS_VERSION=1
-readonly SUITE=bookworm
 
+die() { echo "rootfs.sh: $*" >&2; exit 1; }
+log() { echo "rootfs.sh: $*" >&2; }
+
+SUITE=bookworm
+rebuild=no
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --release) SUITE=$2; shift 2 ;;
+    --rebuild) rebuild=yes; shift ;;
+    *) die "usage: $0 [--release bookworm|trixie] [--rebuild]" ;;
+  esac
+done
+
+# What lingercam-capture / lingercam-pull link at run time, by release.
+case "$SUITE" in
+  bookworm) runtime=(libcamera0.0.3 libcamera-ipa libssh-4 libsdbus-c++1 libspdlog1.10 libfmt9
+                     libturbojpeg0 libsystemd0 libtomlplusplus3 libstdc++6) ;;
+  trixie) runtime=(libcamera0.4 libcamera-ipa libssh-4 libsdbus-c++2 libspdlog1.15 libfmt10
+                   libturbojpeg0 libsystemd0 libtomlplusplus3t64 libstdc++6) ;;
+  *) die "unknown release '$SUITE' (bookworm, trixie)" ;;
+esac
+readonly SUITE
 readonly PACKAGES=(
   # init, sessions, buses
   systemd systemd-sysv dbus dbus-user-session libpam-systemd polkitd
   # logins and tools the tests use inside
   openssh-server openssh-client openssh-sftp-server sudo iproute2 procps
-  # what lingercam-capture / lingercam-pull link at run time (Debian 12 names)
-  libcamera0.0.3 libcamera-ipa libssh-4 libsdbus-c++1 libspdlog1.10 libfmt9
-  libturbojpeg0 libsystemd0 libtomlplusplus3 libstdc++6
+  "${runtime[@]}"
 )
-
-die() { echo "rootfs.sh: $*" >&2; exit 1; }
-log() { echo "rootfs.sh: $*" >&2; }
-
-# The URL this machine's apt uses for "$SUITE main", from one-line (.list) or deb822
-# (.sources) files. Nothing is hard-coded: the lab uses whatever mirror the host uses.
-host_mirror() {
-  local f
-  shopt -s nullglob
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk -v s="$SUITE" '
-      $1 == "deb" {
-        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-        if ($(i + 1) == s) { print $i; exit }
-      }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    # Paragraphs separated by blank lines; keep those with Types: deb and our suite.
-    awk -v s="$SUITE" '
-      function flush() {
-        if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " s " ") && uri != "" && enabled != "no")
-          { print uri; found = 1 }
-        types = suites = uri = ""; enabled = "yes"
-      }
-      BEGIN { enabled = "yes" }
-      /^[ \t]*$/ { flush(); if (found) exit; next }
-      /^#/ { next }
-      tolower($1) == "types:"   { $1 = ""; types = $0 }
-      tolower($1) == "suites:"  { $1 = ""; suites = $0; gsub(/^ +| +$/, "", suites) }
-      tolower($1) == "uris:"    { uri = $2 }
-      tolower($1) == "enabled:" { enabled = tolower($2) }
-      END { if (!found) flush() }' "$f"
-  done
-  shopt -u nullglob
-}
-
-rebuild=no
-case "${1:-}" in
-  "") ;;
-  --rebuild) rebuild=yes ;;
-  *) die "usage: $0 [--rebuild]" ;;
-esac
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot)"
 command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/install-deps.sh"
 
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam"
 key=$(printf '%s\n' "version=$ROOTFS_VERSION" "suite=$SUITE" "${PACKAGES[@]}" | sha256sum | cut -c1-16)
-target="$cache_root/rootfs-$key"
+target="$cache_root/rootfs-$SUITE-$key"
 mkdir -p "$cache_root"
 
 # One builder at a time; a second caller waits and then finds the image ready.
@@ -102,8 +83,7 @@ if [ -f "$target/.lingercam-rootfs-complete" ]; then
   exit 0
 fi
 
-mirror="${LINGERCAM_MIRROR:-$(host_mirror | head -n1)}"
-[ -n "$mirror" ] || die "no apt source for '$SUITE main' in /etc/apt; set LINGERCAM_MIRROR"
+mirror=$(debian_mirror) || die "no Debian archive in this machine's apt sources; set LINGERCAM_MIRROR"
 
 work="$target.tmp.$$"
 cleanup() { rm -rf --one-file-system "$work"; }
@@ -162,10 +142,15 @@ touch "$work/.lingercam-rootfs-complete"
 mv "$work" "$target"
 trap - EXIT
 
-# Images of other package lists or versions are dead weight (200 MB each) once unused;
+# Images of this release's other package lists or versions are dead weight (200 MB each)
+# once unused, and so are those named before there were releases (rootfs-<16 hex>);
 # half-built ones are debris of a killed build (we hold the build lock: no one is building).
+# Other releases' images stay: the suite runs on both.
 for old in "$cache_root"/rootfs-*; do
   if [ ! -d "$old" ] || [ "$old" = "$target" ]; then continue; fi
+  if [[ "$old" != "$cache_root/rootfs-$SUITE-"* ]] && ! [[ "${old##*/}" =~ ^rootfs-[0-9a-f]{16}(\.tmp\..*)?$ ]]; then
+    continue
+  fi
   if [[ "$old" == *.tmp.* ]] || unused "$old"; then
     log "removing old image $old"
     rm -rf --one-file-system "$old" "$old.inuse" "$old.debootstrap.log"
