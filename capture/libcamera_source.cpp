@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
+#include "common/units.h"
 
 namespace lingercam::capture {
 
@@ -240,7 +241,7 @@ void LibcameraSource::configure()
 		}
 	std::string offeredList;
 	for (const PixelFormat &f : offered)
-		offeredList += (offeredList.empty() ? "" : ",") + f.toString();
+		common::appendListItem(offeredList, ",", f.toString());
 	if (!choice)
 		throw CameraError(CameraError::Kind::Failed,
 				  "camera offers no pixel format the JPEG encoder takes (offered: " + offeredList + ")");
@@ -356,11 +357,11 @@ void LibcameraSource::chooseControls()
 		if (!value)
 			return;
 		if (!info.count(&control)) {
-			ignored += (ignored.empty() ? "" : ",") + std::string(key);
+			common::appendListItem(ignored, ",", key);
 			return;
 		}
 		controls_->set(control, *value);
-		applied += (applied.empty() ? "" : " ") + fmt::format("{}={}", key, *value);
+		common::appendListItem(applied, " ", fmt::format("{}={}", key, *value));
 	};
 	offer("exposure_time", controls::ExposureTime, options_.exposureTimeUs);
 	offer("analogue_gain", controls::AnalogueGain, options_.analogueGain);
@@ -383,7 +384,7 @@ void LibcameraSource::chooseControls()
 	if (!ignored.empty()) {
 		std::string has;
 		for (const auto &[id, range] : info)
-			has += (has.empty() ? "" : ",") + std::string(id->name());
+			common::appendListItem(has, ",", id->name());
 		log->warn("camera controls from config ignored={}: the camera has no such control (it has: {})", ignored,
 			  has.empty() ? "none" : has);
 	}

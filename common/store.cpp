@@ -149,7 +149,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time)
 		id.seq = std::prev(sameSecond)->id.seq + 1;
 
 	UniqueFd dayFd = makeDirs(rootFd_.get(), id.dayPath());
-	const std::string tmp = "." + id.fileName() + ".tmp";
+	const std::string tmp = fmt::format(".{}.tmp", id.fileName());
 	::unlinkat(dayFd.get(), tmp.c_str(), 0);
 	UniqueFd fd(::openat(dayFd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
 	throwErrnoIf(!fd, "create " + id.dayPath() + "/" + tmp);

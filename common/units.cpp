@@ -94,11 +94,18 @@ std::optional<std::uint64_t> parseBytes(std::string_view text)
 	return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
+void appendListItem(std::string &list, std::string_view separator, std::string_view item)
+{
+	if (!list.empty())
+		list += separator;
+	list += item;
+}
+
 std::string formatDuration(std::chrono::milliseconds d)
 {
 	auto ms = d.count();
 	if (ms < 0)
-		return "-" + formatDuration(std::chrono::milliseconds(-ms));
+		return std::string("-").append(formatDuration(std::chrono::milliseconds(-ms)));
 	if (ms < 1000)
 		return std::to_string(ms) + "ms";
 	if (ms < 60000) {

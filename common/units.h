@@ -21,4 +21,9 @@ std::string formatDuration(std::chrono::milliseconds d);
 /// "1.5 MiB" style.
 std::string formatBytes(std::uint64_t bytes);
 
+/// Appends \a item to the list in \a list, with \a separator before it unless the list is
+/// empty ("a,b" + "c" -> "a,b,c"). Appending in place also keeps clear of g++ 12's
+/// false -Wrestrict on `"," + std::string(...)` at -O2/-O3.
+void appendListItem(std::string &list, std::string_view separator, std::string_view item);
+
 } // namespace lingercam::common
