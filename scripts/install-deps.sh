@@ -56,7 +56,7 @@ what="$os_name, $arch"
 # --- what to install
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   # libraries (names are the same on both releases; versions differ: see README)
   libcamera-dev libcamera-ipa libcamera-tools
   libssh-dev libsdbus-c++-dev libsdbus-c++-bin libspdlog-dev libfmt-dev libcli11-dev
