@@ -83,29 +83,14 @@ sys.exit("no compile command for " + sys.argv[2])
 EOF
 )" || die "cannot read the compile command for $source_file from $build_dir"
 
-# The Debian mirror this machine uses, from its apt sources (deb822 or one-line),
-# the first one that serves the main Debian archive (not the security archive).
-mirror() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -r "$f" ] || continue
-    uri="$(awk 'BEGIN{IGNORECASE=1} /^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f" \
-      | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)"
-    [ -z "$uri" ] || { echo "${uri%/}"; return 0; }
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -r "$f" ] || continue
-    uri="$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' "$f" \
-      | grep -v -- '-security' | grep '/debian/\?$' | head -n1 || true)"
-    [ -z "$uri" ] || { echo "${uri%/}"; return 0; }
-  done
-  return 1
-}
+# The Debian archive this machine's apt uses (debian_mirror).
+# shellcheck source=../../scripts/lib/debian-mirror.sh
+. "$repo/scripts/lib/debian-mirror.sh"
 
 # fetch SUITE DEST: libcamera-dev from SUITE, unpacked into DEST (atomically).
 fetch() {
   local suite="$1" dest="$2" url work apt_opts deb
-  url="$(mirror)" || die "no Debian archive in this machine's apt sources (/etc/apt/sources.list*)"
+  url="$(debian_mirror)" || die "no Debian archive in this machine's apt sources (/etc/apt/sources.list*)"
   work="$(mktemp -d "$cache/.fetch-$suite.XXXXXX")"
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs"
   keyring=/usr/share/keyrings/debian-archive-keyring.gpg
