@@ -19,6 +19,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,6 +103,7 @@ public:
 	template <typename Callback>
 	ObjectBuilder &method(const std::string &interface, const std::string &name, Callback &&callback)
 	{
+		usable();
 #if LINGERCAM_SDBUSCPP_MAJOR >= 2
 		items(interface).push_back(sdbus::registerMethod(name).implementedAs(std::forward<Callback>(callback)));
 #else
@@ -114,6 +116,7 @@ public:
 	template <typename Getter>
 	ObjectBuilder &property(const std::string &interface, const std::string &name, Getter &&getter)
 	{
+		usable();
 #if LINGERCAM_SDBUSCPP_MAJOR >= 2
 		items(interface).push_back(sdbus::registerProperty(name).withGetter(std::forward<Getter>(getter)));
 #else
@@ -123,8 +126,10 @@ public:
 	}
 
 	/// Publishes the object; it stays on the bus as long as the returned object lives.
+	/// Once only: the builder is used up.
 	std::unique_ptr<sdbus::IObject> finish()
 	{
+		usable();
 #if LINGERCAM_SDBUSCPP_MAJOR >= 2
 		for (auto &[interface, items] : vtables_)
 			object_->addVTable(sdbus::InterfaceName(interface), std::move(items));
@@ -135,6 +140,12 @@ public:
 	}
 
 private:
+	void usable() const
+	{
+		if (!object_)
+			throw std::logic_error("dbus::ObjectBuilder used after finish()");
+	}
+
 #if LINGERCAM_SDBUSCPP_MAJOR >= 2
 	std::vector<sdbus::VTableItem> &items(const std::string &interface)
 	{

@@ -11,15 +11,18 @@
 #   --build-dir DIR  build folder on this machine (default: build/PROFILE)
 #   --no-build       use the build folder as it is
 #   --ctest LABELS   then run `ctest -L LABELS` in the root (arm64: under qemu-aarch64)
-#   --install DIR    then `cmake --install --strip` into DIR on this machine
-# Needs root (chroot). Prints the time of each step.
+#   --install DIR    then `cmake --install --strip` into DIR on this machine; DIR must be
+#                    new, empty, or an earlier such install (it is replaced)
+# Needs root (chroot). Prints the time of each step; each step's own output goes to a log
+# in the build folder, whose end is shown when the step fails.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 
 log() { echo "build-in-root: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-1}"; }
+need() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 
 [ $# -ge 1 ] || usage
 profile=$1; shift
@@ -27,7 +30,7 @@ case "$profile" in
   debian13) toolchain=() ;;
   debian13-arm64) toolchain=(-DCMAKE_TOOLCHAIN_FILE=/src/scripts/toolchain-arm64.cmake) ;;
   -h|--help) usage 0 ;;
-  *) die "unknown profile '$profile' (debian13, debian13-arm64)" ;;
+  *) die "unknown profile '$profile' (debian13, debian13-arm64; see --help)" ;;
 esac
 build_dir="$repo/build/$profile"
 do_build=yes
@@ -35,56 +38,82 @@ ctest_labels=""
 install_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --build-dir) build_dir=$2; shift 2 ;;
+    --build-dir) need "$@"; build_dir=$2; shift 2 ;;
     --no-build) do_build=no; shift ;;
-    --ctest) ctest_labels=$2; shift 2 ;;
-    --install) install_dir=$2; shift 2 ;;
+    --ctest) need "$@"; ctest_labels=$2; shift 2 ;;
+    --install) need "$@"; install_dir=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     --) shift; break ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
 
-step() { # NAME cmd...: runs cmd, says how long it took
-  local name=$1 t0 rc=0
-  shift
+# A folder this script may empty: new, empty, or marked as one of its installs.
+readonly kInstallMark=.lingercam-build-in-root-install
+if [ -n "$install_dir" ] && [ -d "$install_dir" ] && [ ! -e "$install_dir/$kInstallMark" ] &&
+  [ -n "$(ls -A "$install_dir")" ]; then
+  die "--install $install_dir: not empty and not an earlier install of this script; give a new folder"
+fi
+
+# step NAME LOG cmd...: runs cmd with its output in LOG, says how long it took, and on
+# failure shows the end of LOG.
+step() {
+  local name=$1 out=$2 t0 rc=0
+  shift 2
   t0=$(date +%s)
-  "$@" || rc=$?
-  log "$name: $([ $rc = 0 ] && echo ok || echo "FAILED ($rc)") in $(( $(date +%s) - t0 )) s"
+  "$@" >"$out" 2>&1 || rc=$?
+  if [ $rc = 0 ]; then
+    log "$name: ok in $(( $(date +%s) - t0 )) s"
+  else
+    { grep -E -A5 'error:|Error|FAILED|Failed' "$out" || tail -n 40 "$out"; } 2>/dev/null | head -n 60 >&2 || true
+    log "$name: FAILED ($rc) in $(( $(date +%s) - t0 )) s; the whole output: $out"
+  fi
   return $rc
 }
 
 root=$("$here/debian-root.sh" "$profile")
+# Held while the root is in use: debian-root.sh never deletes a root someone holds.
+exec 8>"$root.inuse"
+flock -s 8
 ccache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam/ccache"
 mkdir -p "$build_dir" "$ccache_dir"
 build_dir=$(cd "$build_dir" && pwd)
 binds=(--bind "$repo:/src" --bind "$build_dir:/build" --bind "$ccache_dir:/ccache")
 if [ -n "$install_dir" ]; then
-  rm -rf "$install_dir" && mkdir -p "$install_dir"
+  rm -rf --one-file-system "$install_dir"
+  mkdir -p "$install_dir"
   binds+=(--bind "$(cd "$install_dir" && pwd):/install")
 fi
 in_root() { "$here/in-root.sh" "$root" "${binds[@]}" -- env CCACHE_DIR=/ccache CCACHE_MAXSIZE=2G "$@"; }
 
 if [ "$do_build" = yes ]; then
-  step "configure ($profile)" in_root cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  step "configure ($profile)" "$build_dir/configure.log" \
+    in_root cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DLINGERCAM_WERROR=ON -DLINGERCAM_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-    "${toolchain[@]}" "$@" >"$build_dir/configure.log" 2>&1 ||
-    { tail -n 30 "$build_dir/configure.log" >&2; die "configure failed; see $build_dir/configure.log"; }
-  grep -E 'not registered|sdbus-c\+\+ [0-9]' "$build_dir/configure.log" | sed 's/^-- /build-in-root: cmake: /' >&2 || true
-  step "build ($profile, -Werror)" in_root cmake --build /build -j"$(nproc)" >"$build_dir/build.log" 2>&1 ||
-    { grep -E -A5 'error:|FAILED' "$build_dir/build.log" | head -n 60 >&2; die "build failed; see $build_dir/build.log"; }
+    "${toolchain[@]}" "$@"
+  { grep -E 'not registered|sdbus-c\+\+ [0-9]' "$build_dir/configure.log" || true; } | sed 's/^-- /build-in-root: cmake: /' >&2
+  step "build ($profile, -Werror)" "$build_dir/build.log" in_root cmake --build /build -j"$(nproc)"
   if [ "$profile" = debian13-arm64 ]; then
     # Every program and test binary is an arm64 ELF (not the build machine's).
-    bad=$(in_root sh -c 'cd /build && for f in capture/lingercam-capture pull/lingercam-pull tests/unit/*_tests tests/unit/*/*_tests; do
+    bad=$(in_root sh -c 'cd /build && for f in capture/lingercam-capture pull/lingercam-pull tests/unit/*_tests \
+            tests/unit/*/*_tests tests/integration/pull_integration_test; do
+            [ -e "$f" ] || continue
             file -b "$f" | grep -q "ARM aarch64" || echo "$f: $(file -b "$f")"; done')
     [ -z "$bad" ] || die "not aarch64: $bad"
-    log "file: lingercam-capture, lingercam-pull and the unit test programs are ELF 64-bit ARM aarch64"
+    log "file: lingercam-capture, lingercam-pull and the test programs are ELF 64-bit ARM aarch64:"
     in_root file -b /build/capture/lingercam-capture >&2
   fi
 fi
 if [ -n "$ctest_labels" ]; then
-  step "ctest -L '$ctest_labels' ($profile)" in_root sh -c "cd /build && ctest -L '$ctest_labels' -j$(nproc) --output-on-failure --timeout 600"
+  step "ctest -L '$ctest_labels' ($profile)" "$build_dir/ctest-$ctest_labels.log" \
+    in_root sh -c "cd /build && ctest -L '$ctest_labels' -j$(nproc) --output-on-failure --timeout 600" || {
+    cat "$build_dir/ctest-$ctest_labels.log" >&2
+    exit 1
+  }
+  grep -E 'tests passed|tests failed' "$build_dir/ctest-$ctest_labels.log" | sed 's/^/build-in-root: /' >&2
 fi
 if [ -n "$install_dir" ]; then
-  step "install ($profile) into $install_dir" in_root cmake --install /build --prefix /install --strip >/dev/null
+  step "install ($profile) into $install_dir" "$build_dir/install.log" \
+    in_root cmake --install /build --prefix /install --strip
+  touch "$install_dir/$kInstallMark"
 fi

@@ -4,5 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLINGERCAM_WERROR=ON "$@" >/dev/null
+mkdir -p build
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLINGERCAM_WERROR=ON "$@" >build/configure.log 2>&1 ||
+  { cat build/configure.log >&2; exit 1; }
+# What this machine cannot run, and why (e.g. the x86_64 camera VM on a Raspberry Pi).
+{ grep 'not registered' build/configure.log || true; } | sed 's/^-- /build: /'
 cmake --build build -j"$(nproc)"
+

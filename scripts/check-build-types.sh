@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Builds the programs (no tests, no benchmarks) in each CMake build type with -Werror, so a
-# warning that only one optimisation level raises (g++ 12's -Wrestrict at -O2) fails here
+# warning that only one optimisation level raises (g++ 12's -Wrestrict at -O2, -O3) fails here
 # and not in a user's or a packager's Release build. Prints each build's time.
 #
 # Usage: scripts/check-build-types.sh [--root PROFILE] [--work DIR] [TYPE...]
@@ -17,9 +17,9 @@ work="$repo/build/build-types"
 types=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --root) root_profile=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    --root|--work) [ $# -ge 2 ] || { echo "check-build-types: $1 needs a value" >&2; exit 2; }
+                   if [ "$1" = --root ]; then root_profile=$2; else work=$2; fi; shift 2 ;;
+    -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "check-build-types: unknown option '$1'" >&2; exit 2 ;;
     *) types+=("$1"); shift ;;
   esac
@@ -42,7 +42,7 @@ for type in "${types[@]}"; do
     fi
     { cmake -S "$repo" -B "$dir" -G Ninja "${opts[@]}" >"$dir/configure.log" 2>&1 &&
       cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1; } && rc=0 || rc=$?
-    [ $rc = 0 ] || grep -E -A5 'error|warning:' "$dir/build.log" "$dir/configure.log" | head -n 40 >&2
+    [ $rc = 0 ] || { grep -E -A5 'error|Error|warning:' "$dir/configure.log" "$dir/build.log" 2>/dev/null || true; } | head -n 40 >&2 || true
   fi
   if [ $rc = 0 ]; then
     echo "check-build-types: ok   $type (${root_profile:-$(c++ -dumpfullversion 2>/dev/null | sed 's/^/g++ /')}, -Werror) in $(( $(date +%s) - t0 )) s"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Cross-builds lingercam for arm64 (Raspberry Pi OS's architecture) on an amd64 Debian or
-# Ubuntu machine, in a Debian 13 root of its own with arm64 multiarch (made and cached by
+# Cross-builds lingercam for arm64 (Raspberry Pi OS's architecture) on an amd64 Debian
+# machine (elsewhere, set LINGERCAM_MIRROR to a Debian archive), in a Debian 13 root of its
+# own with arm64 multiarch (made and cached by
 # scripts/debian-root.sh, about 2 minutes the first time), checks with `file` that the
 # programs are aarch64, and runs the unit tests under qemu-user.
 #
@@ -16,8 +17,9 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-tests) tests=(); shift ;;
-    --build-dir) args+=(--build-dir "$2"); shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    --build-dir) [ $# -ge 2 ] || { echo "cross-build-arm64: --build-dir needs a value" >&2; exit 2; }
+                 args+=(--build-dir "$2"); shift 2 ;;
+    -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "cross-build-arm64: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -25,9 +25,18 @@ readonly ROOT_VERSION=1
 log() { echo "debian-root: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-profile=${1:-}
+usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-1}"; }
+profile=""
 rebuild=no
-[ "${2:-}" = --rebuild ] && rebuild=yes
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rebuild) rebuild=yes ;;
+    -h|--help) usage 0 ;;
+    -*) die "unknown option '$1' (see --help)" ;;
+    *) [ -z "$profile" ] || die "one profile at a time (got '$profile' and '$1')"; profile=$1 ;;
+  esac
+  shift
+done
 
 # Packages both profiles share: the build tools and what the tests run.
 common_tools=(build-essential cmake ninja-build pkg-config git ccache file python3 procps
@@ -48,7 +57,8 @@ case "$profile" in
     packages=("${common_tools[@]}" crossbuild-essential-arm64 qemu-user libsdbus-c++-bin libcli11-dev)
     for p in "${libs[@]}"; do packages+=("$p:arm64"); done
     ;;
-  *) die "usage: $0 debian13|debian13-arm64 [--rebuild]" ;;
+  "") usage ;;
+  *) die "unknown profile '$profile' (debian13, debian13-arm64; see --help)" ;;
 esac
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot)"
@@ -60,9 +70,16 @@ target="$cache/roots/$profile.$key"
 archives="$cache/apt-archives/$suite"
 mkdir -p "$cache/roots" "$archives/partial"
 
-exec 9>"$cache/roots/.$profile.lock"
+# One root build at a time (they share the apt archive cache); a second caller waits, then
+# finds its root ready. A user of a root (build-in-root.sh) holds a shared lock on
+# "<root>.inuse": such a root is never deleted under it.
+exec 9>"$cache/roots/.build.lock"
 flock 9
-if [ "$rebuild" = yes ]; then rm -rf --one-file-system "$target"; fi
+unused() { flock -n -x "$1.inuse" true 2>/dev/null; }
+if [ "$rebuild" = yes ]; then
+  unused "$target" || die "$target is in use (a build in it is running)"
+  rm -rf --one-file-system "$target"
+fi
 if [ -f "$target/.lingercam-root-complete" ]; then
   echo "$target"
   exit 0
@@ -92,9 +109,15 @@ rm -f "$work"/etc/ssh/ssh_host_*
 touch "$work/.lingercam-root-complete"
 mv "$work" "$target"
 trap - EXIT
-# Roots of older package lists are dead weight once replaced.
+# Roots of this profile's older package lists are dead weight once replaced and unused
+# ("debian13.*" never matches "debian13-arm64.*"); a failure to remove one (a mount left
+# in it by a killed run) is said, not fatal.
 for old in "$cache/roots/$profile".*; do
-  [ -d "$old" ] && [ "$old" != "$target" ] && { log "removing old root $old"; rm -rf --one-file-system "$old"; }
+  [ -d "$old" ] && [ "$old" != "$target" ] || continue
+  if [[ "$old" == *.tmp.* ]] || unused "$old"; then
+    log "removing old root $old"
+    rm -rf --one-file-system "$old" "$old.inuse" || log "could not remove all of $old (a mount inside?)"
+  fi
 done
 log "done in $(( $(date +%s) - start )) s: $(du -sh --one-file-system "$target" | cut -f1)"
 echo "$target"

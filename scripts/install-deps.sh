@@ -14,7 +14,12 @@
 set -euo pipefail
 
 print_only=no
-[ "${1:-}" = --print ] && print_only=yes
+case "${1:-}" in
+  "") ;;
+  --print) print_only=yes ;;
+  -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install-deps: unknown argument '$1' (--print, --help)" >&2; exit 2 ;;
+esac
 
 say() { echo "install-deps: $*" >&2; }
 

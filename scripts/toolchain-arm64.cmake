@@ -19,4 +19,7 @@ set(ENV{PKG_CONFIG_PATH} "")
 find_program(LINGERCAM_QEMU_AARCH64 qemu-aarch64)
 if(LINGERCAM_QEMU_AARCH64)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${LINGERCAM_QEMU_AARCH64})
+else()
+  message(WARNING "no qemu-aarch64 (Debian package qemu-user): the arm64 programs build, but "
+                  "the tests cannot run here; configure with -DLINGERCAM_BUILD_TESTS=OFF")
 endif()

@@ -92,8 +92,8 @@ trap cleanup EXIT
 log "building $target from $mirror (about a minute)"
 include=$(IFS=,; echo "${PACKAGES[*]}")
 debootstrap --variant=minbase --components=main --include="$include" \
-  "$SUITE" "$work" "$mirror" >"$cache_root/rootfs-$key.debootstrap.log" 2>&1 ||
-  die "debootstrap failed; see $cache_root/rootfs-$key.debootstrap.log"
+  "$SUITE" "$work" "$mirror" >"$target.debootstrap.log" 2>&1 ||
+  die "debootstrap failed; see $target.debootstrap.log"
 
 in_root() { chroot "$work" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C "$@"; }
 
@@ -153,7 +153,8 @@ for old in "$cache_root"/rootfs-*; do
   fi
   if [[ "$old" == *.tmp.* ]] || unused "$old"; then
     log "removing old image $old"
-    rm -rf --one-file-system "$old" "$old.inuse" "$old.debootstrap.log"
+    rm -rf --one-file-system "$old" "$old.inuse" "$old.debootstrap.log" ||
+      log "could not remove all of $old (a mount inside?)"
   fi
 done
 log "done: $(du -sh --one-file-system "$target" | cut -f1)"
