@@ -38,7 +38,10 @@ for type in "${types[@]}"; do
     # ccache (cached across clones and runs) when there is one.
     if command -v ccache >/dev/null; then
       opts+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-      export CCACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam/ccache" CCACHE_MAXSIZE=2G
+      # Paths relative to the clone and no working directory in the hash: a fresh clone
+      # elsewhere (as CI makes) still hits.
+      export CCACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam/ccache" CCACHE_MAXSIZE=2G \
+        CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
     fi
     { cmake -S "$repo" -B "$dir" -G Ninja "${opts[@]}" >"$dir/configure.log" 2>&1 &&
       cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1; } && rc=0 || rc=$?
