@@ -11,6 +11,7 @@
 #include "private_bus.h"
 #include "support/program.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace lingercam;
 using namespace std::chrono_literals;
@@ -63,7 +64,7 @@ TEST(TheCaptureProgram, ServesItsApiOnTheSessionBusAndStatusShowsIt)
 	test::TempDir dir;
 	const std::string env = "DBUS_SESSION_BUS_ADDRESS=" + bus.address();
 	Daemon daemon(env, dir.path());
-	std::this_thread::sleep_for(2500ms);
+	test::waitUntil([&] { return daemon.log().find("frame saved") != std::string::npos; });
 
 	const fs::path out = dir.path() / "status";
 	ASSERT_EQ(shell(env + " " + kBin + " status >" + out.string() + " 2>&1"), 0) << slurp(out) << daemon.log();
@@ -97,7 +98,7 @@ TEST(TheCaptureProgram, RunsWithoutTheApiWhenThereIsNoSessionBus)
 	Daemon daemon("DBUS_SESSION_BUS_ADDRESS=unix:path=" + (dir.path() / "no-bus").string() +
 			      " XDG_RUNTIME_DIR=" + (dir.path() / "no-runtime").string(),
 		      dir.path());
-	std::this_thread::sleep_for(2500ms);
+	test::waitUntil([&] { return daemon.log().find("frame saved") != std::string::npos; });
 	const std::string log = daemon.log();
 	EXPECT_NE(log.find("running without the D-Bus API"), std::string::npos) << log;
 	EXPECT_NE(log.find("frame saved"), std::string::npos) << "captures all the same: " << log;
