@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds the programs (no tests, no benchmarks) in each CMake build type with -Werror, so a
+# Builds the whole tree (programs, tests, benchmarks) in each CMake build type with -Werror, so a
 # warning that only one optimisation level raises (g++ 12's -Wrestrict at -O2, -O3) fails here
 # and not in a user's or a packager's Release build. Prints each build's time.
 #
@@ -29,7 +29,8 @@ done
 passed=0 failed=0
 for type in "${types[@]}"; do
   dir="$work/${root_profile:-host}-$type"
-  opts=(-DCMAKE_BUILD_TYPE="$type" -DLINGERCAM_WERROR=ON -DLINGERCAM_BUILD_TESTS=OFF -DLINGERCAM_BUILD_BENCH=OFF)
+  # Explicit: a build folder made before keeps its cached options otherwise.
+  opts=(-DCMAKE_BUILD_TYPE="$type" -DLINGERCAM_WERROR=ON -DLINGERCAM_BUILD_TESTS=ON -DLINGERCAM_BUILD_BENCH=ON)
   t0=$(date +%s)
   if [ -n "$root_profile" ]; then
     "$here/build-in-root.sh" "$root_profile" --build-dir "$dir" -- "${opts[@]}" && rc=0 || rc=$?

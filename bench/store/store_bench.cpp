@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		fs::create_directories(dir / "plain");
 		for (int i = 0; i < frames; ++i) {
 			auto start = Clock::now();
-			std::string path = (dir / "plain" / ("f" + std::to_string(i))).string();
+			std::string path = (dir / "plain" / std::string("f").append(std::to_string(i))).string();
 			int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			common::writeAll(fd, jpeg, path);
 			::fsync(fd);

@@ -150,7 +150,7 @@ TEST_F(ALocalMirror, ResumesAPartOnlyWhenTheRemoteFileIsUnchanged)
 	mirror.write(*part, 0, std::span(bytes.data(), 400));
 	part.reset();
 	char probe[64];
-	if (::getxattr((root / "m" / minute(1).dayPath() / ("." + minute(1).fileName() + ".part")).c_str(),
+	if (::getxattr((root / "m" / minute(1).dayPath() / std::string(".").append(minute(1).fileName()).append(".part")).c_str(),
 		       "user.lingercam.remote", probe, sizeof(probe)) < 0)
 		GTEST_SKIP() << "this file system keeps no user xattrs, so parts restart instead of resuming";
 
