@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Builds lingercam inside a Debian root from scripts/debian-root.sh, with that root's
-# compiler and libraries and -Werror, and optionally runs its tests or installs it there.
+# compiler and libraries and -Werror, and optionally runs its tests there or installs the
+# build into a folder on this machine (its programs run where that root's release runs:
+# Debian 13's glibc and libraries, not Debian 12's).
 # The source is mounted at /src and the build folder at /build, so ccache (kept in
 # ${XDG_CACHE_HOME:-~/.cache}/lingercam/ccache) hits across clones and runs.
 #
 # Usage: scripts/build-in-root.sh PROFILE [options] [-- CMAKE_OPTION...]
 #   PROFILE          debian13 (Debian 13 amd64) or debian13-arm64 (the arm64 cross build,
 #                    with scripts/toolchain-arm64.cmake)
-#   --build-dir DIR  build folder on this machine (default: build/PROFILE)
+#   --build-dir DIR  build folder on this machine (default: build/PROFILE; the programs are
+#                    DIR/capture/lingercam-capture and DIR/pull/lingercam-pull)
 #   --no-build       use the build folder as it is
 #   --ctest LABELS   then run `ctest -L LABELS` in the root (arm64: under qemu-aarch64)
 #   --install DIR    then `cmake --install --strip` into DIR on this machine; DIR must be
@@ -50,9 +53,12 @@ done
 
 # A folder this script may empty: new, empty, or marked as one of its installs.
 readonly kInstallMark=.lingercam-build-in-root-install
-if [ -n "$install_dir" ] && [ -d "$install_dir" ] && [ ! -e "$install_dir/$kInstallMark" ] &&
-  [ -n "$(ls -A "$install_dir")" ]; then
-  die "--install $install_dir: not empty and not an earlier install of this script; give a new folder"
+if [ -n "$install_dir" ] && { [ -e "$install_dir" ] || [ -L "$install_dir" ]; }; then
+  if [ ! -d "$install_dir" ] || [ -L "$install_dir" ]; then
+    die "--install $install_dir: exists and is not a folder; give a new folder"
+  elif [ ! -e "$install_dir/$kInstallMark" ] && [ -n "$(ls -A "$install_dir")" ]; then
+    die "--install $install_dir: not empty and not an earlier install of this script; give a new folder"
+  fi
 fi
 
 # step NAME LOG cmd...: runs cmd with its output in LOG, says how long it took, and on
@@ -65,7 +71,10 @@ step() {
   if [ $rc = 0 ]; then
     log "$name: ok in $(( $(date +%s) - t0 )) s"
   else
-    { grep -E -A5 'error:|Error|FAILED|Failed' "$out" || tail -n 40 "$out"; } 2>/dev/null | head -n 60 >&2 || true
+    # What failed: compiler errors, CMake errors, and gtest's failed assertions with the
+    # lines that explain them.
+    { grep -E -B2 -A8 'error:|CMake Error|: Failure$|\*\*\*Failed|\*\*\*Timeout|No tests were found' "$out" ||
+      tail -n 40 "$out"; } 2>/dev/null | head -n 80 >&2 || true
     log "$name: FAILED ($rc) in $(( $(date +%s) - t0 )) s; the whole output: $out"
   fi
   return $rc
@@ -93,6 +102,7 @@ if [ "$do_build" = yes ]; then
     "${toolchain[@]}" "$@"
   { grep -E 'not registered|sdbus-c\+\+ [0-9]' "$build_dir/configure.log" || true; } | sed 's/^-- /build-in-root: cmake: /' >&2
   step "build ($profile, -Werror)" "$build_dir/build.log" in_root cmake --build /build -j"$(nproc)"
+  log "programs: $build_dir/capture/lingercam-capture, $build_dir/pull/lingercam-pull"
   if [ "$profile" = debian13-arm64 ]; then
     # Every program and test binary is an arm64 ELF (not the build machine's).
     bad=$(in_root sh -c 'cd /build && for f in capture/lingercam-capture pull/lingercam-pull tests/unit/*_tests \
@@ -100,20 +110,17 @@ if [ "$do_build" = yes ]; then
             [ -e "$f" ] || continue
             file -b "$f" | grep -q "ARM aarch64" || echo "$f: $(file -b "$f")"; done')
     [ -z "$bad" ] || die "not aarch64: $bad"
-    log "file: lingercam-capture, lingercam-pull and the test programs are ELF 64-bit ARM aarch64:"
-    in_root file -b /build/capture/lingercam-capture >&2
+    log "file: lingercam-capture, lingercam-pull and the test programs are ELF 64-bit ARM aarch64"
   fi
 fi
 if [ -n "$ctest_labels" ]; then
+  # --no-tests-error: a label that matches nothing, or an empty build folder, is a failure.
   step "ctest -L '$ctest_labels' ($profile)" "$build_dir/ctest-$ctest_labels.log" \
-    in_root sh -c "cd /build && ctest -L '$ctest_labels' -j$(nproc) --output-on-failure --timeout 600" || {
-    cat "$build_dir/ctest-$ctest_labels.log" >&2
-    exit 1
-  }
-  grep -E 'tests passed|tests failed' "$build_dir/ctest-$ctest_labels.log" | sed 's/^/build-in-root: /' >&2
+    in_root sh -c "cd /build && ctest -L '$ctest_labels' -j$(nproc) --output-on-failure --timeout 600 --no-tests=error"
+  grep -E 'tests passed|tests failed' "$build_dir/ctest-$ctest_labels.log" | sed 's/^/build-in-root: /' >&2 || true
 fi
 if [ -n "$install_dir" ]; then
-  step "install ($profile) into $install_dir" "$build_dir/install.log" \
+  step "install ($profile) into $install_dir (for Debian 13)" "$build_dir/install.log" \
     in_root cmake --install /build --prefix /install --strip
   touch "$install_dir/$kInstallMark"
 fi

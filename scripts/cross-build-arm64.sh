@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Cross-builds lingercam for arm64 (Raspberry Pi OS's architecture) on an amd64 Debian
 # machine (elsewhere, set LINGERCAM_MIRROR to a Debian archive), in a Debian 13 root of its
-# own with arm64 multiarch (made and cached by
-# scripts/debian-root.sh, about 2 minutes the first time), checks with `file` that the
-# programs are aarch64, and runs the unit tests under qemu-user.
+# own with arm64 multiarch (made and cached by scripts/debian-root.sh: 1 to 2 minutes the
+# first time), checks with `file` that the programs are aarch64, and runs the unit tests
+# under qemu-user.
 #
 # Usage: sudo scripts/cross-build-arm64.sh [--no-tests] [--build-dir DIR]
 #   The binaries end up in DIR (default build/debian13-arm64): capture/lingercam-capture,
