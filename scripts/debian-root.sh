@@ -18,6 +18,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/lib/debian-mirror.sh"
+. "$here/lib/cached-image.sh"
 
 # Bump when the steps below change the root in a way the package list does not show.
 readonly ROOT_VERSION=1
@@ -75,9 +76,8 @@ mkdir -p "$cache/roots" "$archives/partial"
 # "<root>.inuse": such a root is never deleted under it.
 exec 9>"$cache/roots/.build.lock"
 flock 9
-unused() { flock -n -x "$1.inuse" true 2>/dev/null; }
 if [ "$rebuild" = yes ]; then
-  unused "$target" || die "$target is in use (a build in it is running)"
+  cached_image_unused "$target" || die "$target is in use (a build in it is running)"
   rm -rf --one-file-system "$target"
 fi
 if [ -f "$target/.lingercam-root-complete" ]; then
@@ -110,14 +110,7 @@ touch "$work/.lingercam-root-complete"
 mv "$work" "$target"
 trap - EXIT
 # Roots of this profile's older package lists are dead weight once replaced and unused
-# ("debian13.*" never matches "debian13-arm64.*"); a failure to remove one (a mount left
-# in it by a killed run) is said, not fatal.
-for old in "$cache/roots/$profile".*; do
-  [ -d "$old" ] && [ "$old" != "$target" ] || continue
-  if [[ "$old" == *.tmp.* ]] || unused "$old"; then
-    log "removing old root $old"
-    rm -rf --one-file-system "$old" "$old.inuse" || log "could not remove all of $old (a mount inside?)"
-  fi
-done
+# ("debian13.*" never matches "debian13-arm64.*").
+cached_image_prune "$target" "$cache/roots/$profile".*
 log "done in $(( $(date +%s) - start )) s: $(du -sh --one-file-system "$target" | cut -f1)"
 echo "$target"

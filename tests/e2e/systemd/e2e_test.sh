@@ -90,15 +90,17 @@ not_active() { [ "$(unit_prop "$1" "$2" ActiveState)" != active ]; }
 
 # pi's login sessions. systemd 256+ (Debian 13) also lists one of class "manager" for a
 # running user manager, lingering or not: that one is not a login and does not count.
+# One nsenter per call: the waits below poll this every half second.
 pi_sessions() {
-  local s n=0
-  for s in $(lab_exec "$1" loginctl list-sessions --no-legend 2>/dev/null | awk '$3 == "pi" { print $1 }'); do
-    case "$(lab_exec "$1" loginctl show-session "$s" -p Class --value 2>/dev/null)" in
-      manager*) ;;
-      *) n=$((n + 1)) ;;
-    esac
-  done
-  echo "$n"
+  lab_exec "$1" sh -c '
+    n=0
+    for s in $(loginctl list-sessions --no-legend 2>/dev/null | awk "\$3 == \"pi\" { print \$1 }"); do
+      case "$(loginctl show-session "$s" -p Class --value 2>/dev/null)" in
+        manager*) ;;
+        *) n=$((n + 1)) ;;
+      esac
+    done
+    echo "$n"'
 }
 no_sessions() { [ "$(pi_sessions "$1")" -eq 0 ]; }
 
@@ -144,7 +146,7 @@ if [ -n "$build_dir" ]; then
 else
   cp -a "$dist_dir" "$stage/dist"
 fi
-echo "e2e: machines run Debian ${LAB_RELEASE:-bookworm}"
+echo "e2e: machines run Debian $LAB_RELEASE"
 have_pull=no
 [ -x "$stage/dist/bin/lingercam-pull" ] && have_pull=yes
 check "the build installs lingercam-capture and lingercam-install" \

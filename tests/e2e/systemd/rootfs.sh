@@ -25,6 +25,8 @@
 set -euo pipefail
 # shellcheck source=../../../scripts/lib/debian-mirror.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../../scripts/lib/debian-mirror.sh"
+# shellcheck source=../../../scripts/lib/cached-image.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../../scripts/lib/cached-image.sh"
 
 # Bump when anything below changes the image other than the package list.
 readonly ROOTFS_VERSION=1
@@ -72,10 +74,8 @@ exec 9>"$cache_root/rootfs.lock"
 flock 9
 
 # A running lab holds a shared lock on "<image>.inuse" (its overlays sit on the image).
-unused() { flock -n -x "$1.inuse" true 2>/dev/null; }
-
 if [ "$rebuild" = yes ]; then
-  unused "$target" || die "$target is in use by a running lab"
+  cached_image_unused "$target" || die "$target is in use by a running lab"
   rm -rf --one-file-system "$target"
 fi
 if [ -f "$target/.lingercam-rootfs-complete" ]; then
@@ -144,18 +144,12 @@ trap - EXIT
 
 # Images of this release's other package lists or versions are dead weight (200 MB each)
 # once unused, and so are those named before there were releases (rootfs-<16 hex>);
-# half-built ones are debris of a killed build (we hold the build lock: no one is building).
-# Other releases' images stay: the suite runs on both.
+# half-built ones are debris of a killed build. Other releases' images stay: the suite
+# runs on both.
+old_images=("$cache_root/rootfs-$SUITE-"*)
 for old in "$cache_root"/rootfs-*; do
-  if [ ! -d "$old" ] || [ "$old" = "$target" ]; then continue; fi
-  if [[ "$old" != "$cache_root/rootfs-$SUITE-"* ]] && ! [[ "${old##*/}" =~ ^rootfs-[0-9a-f]{16}(\.tmp\..*)?$ ]]; then
-    continue
-  fi
-  if [[ "$old" == *.tmp.* ]] || unused "$old"; then
-    log "removing old image $old"
-    rm -rf --one-file-system "$old" "$old.inuse" "$old.debootstrap.log" ||
-      log "could not remove all of $old (a mount inside?)"
-  fi
+  [[ "${old##*/}" =~ ^rootfs-[0-9a-f]{16}(\.tmp\..*)?$ ]] && old_images+=("$old")
 done
+cached_image_prune "$target" "${old_images[@]}"
 log "done: $(du -sh --one-file-system "$target" | cut -f1)"
 echo "$target"
