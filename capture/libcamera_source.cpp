@@ -13,6 +13,8 @@
 
 #include "common/logging.h"
 #include "common/units.h"
+#include "libcamera_version.h"
+#include "still_picker.h"
 
 namespace lingercam::capture {
 
@@ -22,15 +24,16 @@ using libcamera::Request;
 using libcamera::StreamRole;
 namespace formats = libcamera::formats;
 
-// libcamera API changes this file follows (checked by tests/compat/libcamera-compat.sh
-// against Debian's 0.4 and 0.7 headers; 0.0.3 is built and run in the camera VM):
+// libcamera API changes this file follows (compile-checked by tests/compat/libcamera-compat.sh
+// against Debian's 0.4 and 0.7 headers; built and run on vimc in the camera VM with 0.0.3,
+// 0.4 and 0.7, tests/e2e/camera-vm):
 // - 0.2: CameraConfiguration::transform gave way to ::orientation (libcamera::Orientation),
 //   which also folds in how the sensor is mounted.
 // - 0.5: ExposureTime and AnalogueGain apply only with ExposureTimeMode and
 //   AnalogueGainMode set to Manual (AeEnable became a wrapper around the two).
-// - 0.7: string properties (Model) are std::string_view controls: copy before use.
-#define LINGERCAM_LIBCAMERA_AT_LEAST(major, minor) \
-	(LIBCAMERA_VERSION_MAJOR > (major) || (LIBCAMERA_VERSION_MAJOR == (major) && LIBCAMERA_VERSION_MINOR >= (minor)))
+// - 0.5.2: frames right after start() come back marked FrameStartup instead of being
+//   dropped; only FrameSuccess frames count (still_picker.h).
+// - 0.6/0.7: string properties (Model) are std::string_view controls: copy before use.
 
 namespace {
 
@@ -453,7 +456,9 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 	for (auto &request : requests_)
 		queue(request.get());
 
-	unsigned dropped = 0;
+	// Only a good frame counts, as settle frame or still (still_picker.h); the rest are
+	// handed back, or dropped when cancelled.
+	StillPicker picker(options_.settleFrames);
 	Request *still = nullptr;
 	while (!still) {
 		Request *request = nullptr;
@@ -464,8 +469,8 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 				stopStreaming();
 				throw CameraError(CameraError::Kind::Timeout,
 						  "camera gave no frame within " + std::to_string(timeout.count()) +
-							  " ms (settle frames dropped so far: " + std::to_string(dropped) + " of " +
-							  std::to_string(options_.settleFrames) + ")");
+							  " ms (settle frames wanted: " + std::to_string(options_.settleFrames) +
+							  "; so far " + picker.summary() + ")");
 			}
 			if (lost_) {
 				lock.unlock();
@@ -475,15 +480,17 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 			request = done_.front();
 			done_.pop_front();
 		}
-		if (request->status() != Request::RequestComplete)
-			continue; // cancelled: its buffer holds nothing
-		if (dropped == options_.settleFrames) {
+		const libcamera::FrameMetadata &frame = request->buffers().begin()->second->metadata();
+		switch (picker.offer(request->status(), frame.status)) {
+		case StillPicker::Action::Take:
 			still = request;
 			break;
+		case StillPicker::Action::Requeue:
+			queue(request);
+			break;
+		case StillPicker::Action::Drop:
+			break;
 		}
-		// A settle frame: AE/AWB adjust over these; hand the buffer back.
-		++dropped;
-		queue(request);
 	}
 	const unsigned sequence = still->buffers().begin()->second->metadata().sequence;
 	// The still's buffer stays mapped and untouched after stop(); the view lives until
@@ -495,7 +502,7 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 		done_.clear();
 	}
 	common::logger("camera")->debug(
-		"still taken sequence={} settle_frames_dropped={} capture_ms={}", sequence, dropped,
+		"still taken sequence={} {} capture_ms={}", sequence, picker.summary(),
 		std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 	ImageView view = viewOf(still);
 	return softwareFlips_ ? flipImage(view, softwareFlips_ & kHFlip, softwareFlips_ & kVFlip, flipped_) : view;

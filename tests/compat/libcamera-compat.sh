@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compile-checks capture/libcamera_source.cpp against newer libcamera headers than
+# Compile-checks the sources that use libcamera (capture/libcamera_source.cpp,
+# capture/still_picker.cpp and its unit test) against newer libcamera headers than
 # Debian 12's 0.0.3: Debian trixie's libcamera-dev (0.4) and sid's (0.7 when
 # written), the versions Raspberry Pi OS ships around. The packages come from
 # the Debian archive this machine already uses (the mirror is read from its apt
@@ -8,7 +9,7 @@
 # into ${XDG_CACHE_HOME:-~/.cache}/lingercam/libcamera-headers/<suite>/ and kept
 # there: a later run needs no network.
 #
-# The compile command is the project's own for that file (from the build tree's
+# The compile command is the project's own for each file (from the build tree's
 # compile_commands.json: same defines, warnings, -Werror), with the libcamera
 # include folder swapped and -fsyntax-only added.
 #
@@ -21,7 +22,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-source_file="$repo/capture/libcamera_source.cpp"
+source_files=("$repo/capture/libcamera_source.cpp" "$repo/capture/still_picker.cpp"
+              "$repo/tests/unit/capture/still_picker_test.cpp")
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam/libcamera-headers"
 build_dir=""
 suites=()
@@ -46,42 +48,43 @@ for tool in apt-get dpkg python3 flock; do
   command -v "$tool" >/dev/null || die "missing tool '$tool'"
 done
 
-# The project's compile command for the file, as a NUL-separated argument list,
-# minus the output and -c, with -fsyntax-only; LIBCAMERA_INCLUDE marks the spot of
-# the system's libcamera include folder.
-base_cmd="$(python3 - "$build_dir/compile_commands.json" "$source_file" <<'EOF'
+# The project's compile command for each file, one argument per line and a blank line
+# after each file, minus the output and -c, with -fsyntax-only; LIBCAMERA_INCLUDE marks
+# the spot of the system's libcamera include folder.
+base_cmds="$(python3 - "$build_dir/compile_commands.json" "${source_files[@]}" <<'EOF'
 import json, shlex, sys
-entries = json.load(open(sys.argv[1]))
-for e in entries:
-    if e["file"] == sys.argv[2]:
-        args = e["arguments"] if "arguments" in e else shlex.split(e["command"])
-        out, skip = [], False
-        for a in args:
-            if skip:
-                skip = False
-                continue
-            if a in ("-o", "-c"):
-                skip = a == "-o"
-                continue
-            if a == e["file"]:
-                continue
-            out.append(a)
-        # Swap the libcamera include folder: "-isystem DIR" or "-IDIR" ending in /libcamera.
-        res, i = [], 0
-        while i < len(out):
-            a = out[i]
-            if a in ("-isystem", "-I") and i + 1 < len(out) and out[i + 1].rstrip("/").endswith("include/libcamera"):
-                res += ["-isystem", "LIBCAMERA_INCLUDE"]; i += 2; continue
-            if a.startswith("-I") and a.rstrip("/").endswith("include/libcamera"):
-                res += ["-isystem", "LIBCAMERA_INCLUDE"]; i += 1; continue
-            res.append(a); i += 1
-        if "LIBCAMERA_INCLUDE" not in res:
-            sys.exit("no libcamera include folder in the compile command")
-        print("\n".join(res + ["-fsyntax-only", e["file"]]))
-        sys.exit(0)
-sys.exit("no compile command for " + sys.argv[2])
+entries = {e["file"]: e for e in json.load(open(sys.argv[1]))}
+for source in sys.argv[2:]:
+    e = entries.get(source)
+    if e is None:
+        sys.exit("no compile command for " + source)
+    args = e["arguments"] if "arguments" in e else shlex.split(e["command"])
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a in ("-o", "-c"):
+            skip = a == "-o"
+            continue
+        if a == e["file"]:
+            continue
+        out.append(a)
+    # Swap the libcamera include folder: "-isystem DIR" or "-IDIR" ending in /libcamera.
+    res, i = [], 0
+    while i < len(out):
+        a = out[i]
+        if a in ("-isystem", "-I") and i + 1 < len(out) and out[i + 1].rstrip("/").endswith("include/libcamera"):
+            res += ["-isystem", "LIBCAMERA_INCLUDE"]; i += 2; continue
+        if a.startswith("-I") and a.rstrip("/").endswith("include/libcamera"):
+            res += ["-isystem", "LIBCAMERA_INCLUDE"]; i += 1; continue
+        res.append(a); i += 1
+    if "LIBCAMERA_INCLUDE" not in res:
+        sys.exit("no libcamera include folder in the compile command of " + source)
+    print("\n".join(res + ["-fsyntax-only", e["file"]]))
+    print()
 EOF
-)" || die "cannot read the compile command for $source_file from $build_dir"
+)" || die "cannot read the compile commands from $build_dir/compile_commands.json (built with tests?)"
 
 # The Debian archive this machine's apt uses (debian_mirror).
 # shellcheck source=../../scripts/lib/debian-mirror.sh
@@ -137,15 +140,23 @@ for spec in "${suites[@]}"; do
     failed=$((failed + 1))
     continue
   fi
-  mapfile -t cmd <<<"${base_cmd//LIBCAMERA_INCLUDE/$include}"
+  bad=0
   start=$(date +%s%N)
-  if out="$("${cmd[@]}" 2>&1)"; then
-    log "ok   $suite: capture/libcamera_source.cpp compiles against libcamera $version" \
+  while IFS= read -r -d $'\x1e' block; do
+    mapfile -t cmd <<<"${block//LIBCAMERA_INCLUDE/$include}"
+    [ "${#cmd[@]}" -gt 1 ] || continue
+    file="${cmd[-1]#"$repo/"}"
+    if ! out="$("${cmd[@]}" 2>&1)"; then
+      printf '%s\n' "$out" >&2
+      log "FAIL $suite: $file does not compile against libcamera $version (headers $include)"
+      bad=1
+    fi
+  done < <(awk 'BEGIN { RS = ""; ORS = "\x1e" } { print }' <<<"$base_cmds")
+  if [ "$bad" = 0 ]; then
+    log "ok   $suite: ${#source_files[@]} files compile against libcamera $version" \
         "($(( ($(date +%s%N) - start) / 1000000 )) ms; headers $include)"
     passed=$((passed + 1))
   else
-    printf '%s\n' "$out" >&2
-    log "FAIL $suite: capture/libcamera_source.cpp does not compile against libcamera $version (headers $include)"
     failed=$((failed + 1))
   fi
 done
