@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
+#include "camera_controls.h"
 #include "common/units.h"
 #include "libcamera_version.h"
 #include "still_picker.h"
@@ -351,46 +352,14 @@ void LibcameraSource::configure()
 
 void LibcameraSource::chooseControls()
 {
-	namespace controls = libcamera::controls;
 	auto log = common::logger("camera");
-	const libcamera::ControlInfoMap &info = camera_->controls();
-	controls_ = std::make_unique<libcamera::ControlList>(controls::controls);
-	std::string applied, ignored;
-	auto offer = [&](const char *key, const auto &control, const auto &value) {
-		if (!value)
-			return;
-		if (!info.count(&control)) {
-			common::appendListItem(ignored, ",", key);
-			return;
-		}
-		controls_->set(control, *value);
-		common::appendListItem(applied, " ", fmt::format("{}={}", key, *value));
-	};
-	offer("exposure_time", controls::ExposureTime, options_.exposureTimeUs);
-	offer("analogue_gain", controls::AnalogueGain, options_.analogueGain);
-	offer("awb", controls::AwbMode, options_.awbMode);
-	offer("brightness", controls::Brightness, options_.brightness);
-	offer("contrast", controls::Contrast, options_.contrast);
-	if (options_.awbMode && info.count(&controls::AwbMode) && info.count(&controls::AwbEnable))
-		controls_->set(controls::AwbEnable, true); // AwbMode only steers a running AWB
-#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 5)
-	// Since 0.5 a fixed value counts only in manual mode; before, setting it was enough.
-	if (options_.exposureTimeUs && controls_->contains(controls::ExposureTime.id()) &&
-	    info.count(&controls::ExposureTimeMode))
-		controls_->set(controls::ExposureTimeMode, static_cast<std::int32_t>(controls::ExposureTimeModeManual));
-	if (options_.analogueGain && controls_->contains(controls::AnalogueGain.id()) &&
-	    info.count(&controls::AnalogueGainMode))
-		controls_->set(controls::AnalogueGainMode, static_cast<std::int32_t>(controls::AnalogueGainModeManual));
-#endif
-	if (!applied.empty())
-		log->info("camera controls from config applied {}", applied);
-	if (!ignored.empty()) {
-		std::string has;
-		for (const auto &[id, range] : info)
-			common::appendListItem(has, ",", id->name());
-		log->warn("camera controls from config ignored={}: the camera has no such control (it has: {})", ignored,
-			  has.empty() ? "none" : has);
-	}
+	ControlChoice choice = capture::chooseControls(camera_->controls(), options_);
+	controls_ = std::move(choice.controls);
+	if (!choice.applied.empty())
+		log->info("camera controls from config applied {}", choice.applied);
+	if (!choice.ignored.empty())
+		log->warn("camera controls from config ignored={}: the camera has no such control (it has: {})",
+			  choice.ignored, choice.cameraHas);
 }
 
 void LibcameraSource::onRequestCompleted(Request *request)

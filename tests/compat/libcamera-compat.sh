@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compile-checks the sources that use libcamera (capture/libcamera_source.cpp,
-# capture/still_picker.cpp and its unit test) against newer libcamera headers than
+# still_picker.cpp, camera_controls.cpp and their unit tests) against newer libcamera headers than
 # Debian 12's 0.0.3: Debian trixie's libcamera-dev (0.4) and sid's (0.7 when
 # written), the versions Raspberry Pi OS ships around. The packages come from
 # the Debian archive this machine already uses (the mirror is read from its apt
@@ -23,7 +23,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 source_files=("$repo/capture/libcamera_source.cpp" "$repo/capture/still_picker.cpp"
-              "$repo/tests/unit/capture/still_picker_test.cpp")
+              "$repo/capture/camera_controls.cpp" "$repo/tests/unit/capture/still_picker_test.cpp"
+              "$repo/tests/unit/capture/camera_controls_test.cpp")
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam/libcamera-headers"
 build_dir=""
 suites=()
