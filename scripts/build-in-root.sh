@@ -31,9 +31,10 @@ need() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 profile=$1; shift
 case "$profile" in
   debian13) toolchain=() ;;
+  debian13-backports) toolchain=() ;;
   debian13-arm64) toolchain=(-DCMAKE_TOOLCHAIN_FILE=/src/scripts/toolchain-arm64.cmake) ;;
   -h|--help) usage 0 ;;
-  *) die "unknown profile '$profile' (debian13, debian13-arm64; see --help)" ;;
+  *) die "unknown profile '$profile' (debian13, debian13-backports, debian13-arm64; see --help)" ;;
 esac
 build_dir="$repo/build/$profile"
 do_build=yes

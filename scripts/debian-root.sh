@@ -7,7 +7,12 @@
 #
 # Profiles:
 #   debian13        Debian 13 (trixie) amd64 with the build and test dependencies:
-#                   g++ 14, sdbus-c++ 2, libssh 0.11, spdlog 1.15, libcamera 0.4, sshd
+#                   g++ 14, sdbus-c++ 2, libssh 0.11, spdlog 1.15, libcamera 0.4, sshd;
+#                   and what the camera VM's initramfs takes from it (libcamera's IPA
+#                   modules, udev, busybox-static)
+#   debian13-backports
+#                   the same, with libcamera from trixie-backports (0.7.x when written),
+#                   for the camera VM tests on a newer libcamera
 #   debian13-arm64  Debian 13 amd64 with arm64 as a foreign architecture: the arm64 cross
 #                   compiler, the :arm64 -dev packages and qemu-user to run arm64 tests.
 #                   A root of its own, because trixie's libcamera-dev is not Multi-Arch: same.
@@ -47,11 +52,28 @@ common_tools=(build-essential cmake ninja-build pkg-config git ccache file pytho
 libs=(libcamera-dev libssh-dev libsdbus-c++-dev libspdlog-dev libfmt-dev
       libgtest-dev libgmock-dev libturbojpeg0-dev libtomlplusplus-dev libsystemd-dev)
 
+# The camera VM (tests/e2e/camera-vm) boots an initramfs made from a root's own libcamera,
+# udev and busybox.
+camera_vm=(libcamera-ipa udev busybox-static)
+
 suite=trixie
 foreign=""
+backports=""
 case "$profile" in
   debian13)
-    packages=("${common_tools[@]}" "${libs[@]}" libcli11-dev libsdbus-c++-bin libcamera-ipa)
+    packages=("${common_tools[@]}" "${libs[@]}" libcli11-dev libsdbus-c++-bin "${camera_vm[@]}")
+    ;;
+  debian13-backports)
+    # Only libcamera comes from backports ("package/release" pins each one there); its
+    # other dependencies come from trixie where it has them.
+    backports="$suite-backports"
+    packages=("${common_tools[@]}" libcli11-dev libsdbus-c++-bin udev busybox-static)
+    for p in "${libs[@]}"; do
+      case "$p" in
+        libcamera-dev) packages+=("$p/$backports" "libcamera-ipa/$backports") ;;
+        *) packages+=("$p") ;;
+      esac
+    done
     ;;
   debian13-arm64)
     foreign=arm64
@@ -59,14 +81,16 @@ case "$profile" in
     for p in "${libs[@]}"; do packages+=("$p:arm64"); done
     ;;
   "") usage ;;
-  *) die "unknown profile '$profile' (debian13, debian13-arm64; see --help)" ;;
+  *) die "unknown profile '$profile' (debian13, debian13-backports, debian13-arm64; see --help)" ;;
 esac
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot)"
 command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/install-deps.sh"
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lingercam"
-key=$(printf '%s\n' "v=$ROOT_VERSION" "suite=$suite" "foreign=$foreign" "${packages[@]}" | sha256sum | cut -c1-12)
+key_lines=("v=$ROOT_VERSION" "suite=$suite" "foreign=$foreign")
+if [ -n "$backports" ]; then key_lines+=("backports=$backports"); fi
+key=$(printf '%s\n' "${key_lines[@]}" "${packages[@]}" | sha256sum | cut -c1-12)
 target="$cache/roots/$profile.$key"
 archives="$cache/apt-archives/$suite"
 mkdir -p "$cache/roots" "$archives/partial"
@@ -94,6 +118,7 @@ debootstrap --variant=minbase --components=main --cache-dir="$archives" "$suite"
   >"$cache/roots/$profile.debootstrap.log" 2>&1 ||
   die "debootstrap failed; see $cache/roots/$profile.debootstrap.log"
 echo "deb $mirror $suite main" >"$work/etc/apt/sources.list"
+if [ -n "$backports" ]; then echo "deb $mirror $backports main" >>"$work/etc/apt/sources.list"; fi
 # No daemon starts inside a root that is only chrooted into (openssh-server, dbus).
 printf '#!/bin/sh\nexit 101\n' >"$work/usr/sbin/policy-rc.d"
 chmod +x "$work/usr/sbin/policy-rc.d"

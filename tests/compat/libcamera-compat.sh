@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Compile-checks the sources that use libcamera (capture/libcamera_source.cpp,
-# still_picker.cpp, camera_controls.cpp and their unit tests) against newer libcamera headers than
-# Debian 12's 0.0.3: Debian trixie's libcamera-dev (0.4) and sid's (0.7 when
-# written), the versions Raspberry Pi OS ships around. The packages come from
+# still_picker.cpp, camera_controls.cpp and their unit tests) against newer libcamera
+# headers than Debian 12's 0.0.3: Debian trixie's libcamera-dev (0.4), trixie-backports'
+# (0.7.1 when written) and sid's (0.7.2), the versions Raspberry Pi OS ships around. The packages come from
 # the Debian archive this machine already uses (the mirror is read from its apt
 # sources at run time), through a private apt state: nothing is installed, the
 # system's package lists are not touched. Each package is unpacked with dpkg -x
@@ -16,7 +16,9 @@
 # Usage: libcamera-compat.sh --build-dir DIR [--suite SUITE[:MAJOR.MINOR]]... [--refresh]
 #   --build-dir DIR  a configured build tree of this project (compile_commands.json)
 #   --suite S[:V]    Debian suite to check against, and the libcamera major.minor it
-#                    must hold; default: trixie:0.4 sid:0.7
+#                    held when written; default: trixie:0.4 trixie-backports:0.7 sid:0.7.
+#                    A suite that has moved on is checked all the same, and the check
+#                    says which version it found instead (update the default then)
 #   --refresh        fetch again even if the suite is cached (sid moves on)
 set -euo pipefail
 
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
     *) echo "libcamera-compat: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(trixie:0.4 sid:0.7)
+[ ${#suites[@]} -gt 0 ] || suites=(trixie:0.4 trixie-backports:0.7 sid:0.7)
 
 log() { echo "libcamera-compat: $*" >&2; }
 die() { log "error: $*"; echo "0 passed, 1 failed"; exit 1; }
@@ -137,9 +139,8 @@ for spec in "${suites[@]}"; do
   include="$(dirname "$(dirname "$version_h")")"
   version="$(awk '/define LIBCAMERA_VERSION_(MAJOR|MINOR|PATCH)/ { v = v (v ? "." : "") $3 } END { print v }' "$version_h")"
   if [ -n "$want" ] && [ "${version%.*}" != "$want" ]; then
-    log "FAIL $suite: holds libcamera $version, expected $want.x ($(cat "$dest/.packages"))"
-    failed=$((failed + 1))
-    continue
+    log "NOTE $suite: holds libcamera $version now, not the $want.x these checks know" \
+        "($(cat "$dest/.packages")); checking against $version"
   fi
   bad=0
   start=$(date +%s%N)

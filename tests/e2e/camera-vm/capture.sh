@@ -11,10 +11,14 @@
 #     DateTimeOriginal is the time in its name, inside the VM's run; no .tmp
 #     file left; latest.jpg is relative and on the newest frame.
 #
-# Usage: capture.sh --binary PATH --checker PATH [--work DIR] [--frames N]
+# Usage: capture.sh --binary PATH --checker PATH [--root DIR] [--work DIR] [--frames N]
 #                   [--interval S] [--timeout SEC] [--accel auto|kvm|tcg]
 #   --binary PATH   lingercam-capture to test (CTest passes the build tree's)
-#   --checker PATH  vimc_frame_check from the same build tree
+#   --checker PATH  vimc_frame_check (runs here, so from this machine's build tree)
+#   --root R        the guest's libcamera, udev and libraries come from this Debian root:
+#                   a profile of scripts/debian-root.sh (debian13: libcamera 0.4;
+#                   debian13-backports: 0.7) or a root's folder; --binary was built in it
+#                   (scripts/build-in-root.sh). Default: this machine's
 #   --work DIR      scratch folder, emptied first (default
 #                   ${TMPDIR:-/tmp}/lingercam-camera-vm-capture); results stay there
 #   --frames N      frames to wait for (default 3), --interval S seconds (default 2)
@@ -23,6 +27,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 binary=""
 checker=""
+root=""
 work="${TMPDIR:-/tmp}/lingercam-camera-vm-capture"
 frames=3
 interval=2
@@ -32,6 +37,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary="$2"; shift 2 ;;
     --checker) checker="$2"; shift 2 ;;
+    --root) root="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --frames) frames="$2"; shift 2 ;;
     --interval) interval="$2"; shift 2 ;;
@@ -43,8 +49,8 @@ done
 
 log() { echo "capture: $*" >&2; }
 fail() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
-now() { echo $(( $(date +%s%N) / 1000000 )); }
-since() { local ms=$(( $(now) - $1 )); echo "$((ms / 1000)).$((ms % 1000 / 100))"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 [ -x "$binary" ] || { log "error: --binary: no capture binary at '$binary' (cmake --build BUILD --target lingercam-capture)"; exit 2; }
 [ -x "$checker" ] || { log "error: --checker: no vimc_frame_check at '$checker' (cmake --build BUILD --target vimc_frame_check)"; exit 2; }
@@ -60,10 +66,12 @@ t=$(now)
 kernel="$("$here/build-kernel.sh")" || fail "kernel build failed"
 log "kernel: $kernel ($(since "$t") s)"
 
+if [ -n "$root" ]; then use_root "$root" || fail "no Debian root '$root'"; fi
 t=$(now)
-initrd="$("$here/build-initramfs.sh" --script "$here/guest/capture-libcamera.sh" \
+initrd="$("$here/build-initramfs.sh" --script "$here/guest/capture-libcamera.sh" ${root:+--root "$root"} \
   --add "$binary" --output "$work/initramfs.cpio.gz")" || fail "initramfs build failed"
 log "initramfs: $initrd ($(since "$t") s)"
+libcamera_of "$initrd" || fail "cannot tell which libcamera the guest has"
 
 t=$(now)
 vm_start=$(date -u +%s)
@@ -97,5 +105,5 @@ saved=$(grep -c "frame saved" "$work/out/run.log" || true)
   || fail "frames in $work/out/store failed the check"
 
 log "store: $(find "$work/out/store" -name '*.jpg' ! -name latest.jpg -type f | wc -l) frame(s)," \
-    "latest.jpg -> $(readlink "$work/out/store/latest.jpg"); total $(since "$total") s"
+    "latest.jpg -> $(readlink "$work/out/store/latest.jpg"); libcamera $libcamera_version; total $(since "$total") s"
 echo "1 passed, 0 failed"

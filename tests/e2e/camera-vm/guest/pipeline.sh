@@ -6,7 +6,8 @@
 # means is the host's call.
 #
 #   baseline  `once` at 996x696 (a size vimc takes as it is), defaults otherwise
-#   adjusted  `once` at 1001x701 (vimc wants multiples of 6), rotation 180 (vimc
+#   adjusted  `once` at 1001x701 (vimc adjusts it: to multiples of 6 in libcamera
+#             0.0.3, to 1000x700 from 0.4 on), rotation 180 (vimc
 #             cannot flip), brightness 0.5 (vimc has it), exposure_time and awb
 #             (vimc has neither), settle_frames 5
 #   timeout   `run` with [camera] timeout 100 ms and 20 settle frames (vimc makes
@@ -17,7 +18,8 @@
 #             camera pulled out) while the daemon is idle between stills; once
 #             the daemon has said so, bound again.
 #             Not while a still is being taken, nor bound again before the daemon
-#             noticed: libcamera 0.0.3 aborts the process then (README.md here).
+#             noticed: libcamera aborts the process then, 0.0.3, 0.4 and 0.7 alike
+#             (README.md here).
 set -u
 out="${LINGERCAM_OUT:-/out}"
 bin=lingercam-capture
