@@ -8,8 +8,9 @@
 # ${XDG_CACHE_HOME:-~/.cache}/lingercam/ccache) hits across clones and runs.
 #
 # Usage: scripts/build-in-root.sh PROFILE [options] [-- CMAKE_OPTION...]
-#   PROFILE          debian13 (Debian 13 amd64) or debian13-arm64 (the arm64 cross build,
-#                    with scripts/toolchain-arm64.cmake)
+#   PROFILE          debian13 (Debian 13 amd64), debian13-backports (the same with
+#                    trixie-backports' libcamera) or debian13-arm64 (the arm64 cross
+#                    build, with scripts/toolchain-arm64.cmake)
 #   --build-dir DIR  build folder on this machine (default: build/PROFILE; the programs are
 #                    DIR/capture/lingercam-capture and DIR/pull/lingercam-pull)
 #   --no-build       use the build folder as it is
