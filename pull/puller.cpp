@@ -12,6 +12,7 @@
 #include "local_mirror.h"
 #include "remote_store.h"
 #include "sftp_remote_store.h"
+#include "ssh_channel_transport.h"
 
 namespace lingercam::pull {
 
@@ -35,7 +36,7 @@ Puller::~Puller() = default;
 
 Puller::Connector Puller::sftpConnector(const SourceConfig &source)
 {
-	return [ssh = source.ssh, root = source.remoteStore]() { return SftpRemoteStore::connect(ssh, root); };
+	return [ssh = source.ssh, root = source.remoteStore]() { return connectSftpStore(ssh, root); };
 }
 
 void Puller::setState(SourceStatus::State state)

@@ -2,10 +2,8 @@
 
 #include <cstring>
 
-#include <libssh/libssh.h>
 #include <spdlog/spdlog.h>
 
-#include "common/logging.h"
 #include "ssh_error.h"
 
 namespace lingercam::pull {
@@ -153,26 +151,38 @@ SftpAttrs SftpReader::attrs()
 	return a;
 }
 
-SftpChannel::SftpChannel(ssh_session session, ssh_channel channel, std::chrono::milliseconds ioTimeout)
-	: session_(session), channel_(channel), timeoutMs_(static_cast<int>(ioTimeout.count())),
-	  in_(kMaxPacket + kReadRequest), log_(common::logger("sftp"))
+SftpChannel::SftpChannel(std::unique_ptr<SftpTransport> transport, std::chrono::milliseconds ioTimeout,
+			 std::shared_ptr<spdlog::logger> log)
+	: transport_(std::move(transport)), ioTimeout_(ioTimeout), in_(kMaxPacket + kReadRequest),
+	  log_(log ? std::move(log) : spdlog::default_logger())
 {
 }
 
-SftpChannel::~SftpChannel()
+SftpChannel::~SftpChannel() = default;
+
+void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char *what)
 {
-	if (channel_) {
-		// Best effort: the connection may be gone already.
-		if (ssh_channel_is_open(channel_))
-			ssh_channel_close(channel_);
-		ssh_channel_free(channel_);
+	if (in_.size() - inEnd_ < kReadRequest) {
+		std::memmove(in_.data(), in_.data() + inStart_, inEnd_ - inStart_);
+		inEnd_ -= inStart_;
+		inStart_ = 0;
+	}
+	for (;;) {
+		std::size_t n = transport_->read(std::span(in_.data() + inEnd_, in_.size() - inEnd_), deadline);
+		if (n > 0) {
+			inEnd_ += n;
+			return;
+		}
+		if (SftpTransport::Clock::now() >= deadline)
+			throwSsh(SshError::Kind::Dropped, 0, what,
+				 "no answer within io_timeout=" +
+					 (ioTimeout_.count() % 1000 ? std::to_string(ioTimeout_.count()) + "ms"
+								    : std::to_string(ioTimeout_.count() / 1000) + "s"));
 	}
 }
 
 void SftpChannel::start()
 {
-	throwIfSshFailed(ssh_channel_request_subsystem(channel_, "sftp"), session_, SshError::Kind::Protocol,
-			 "start the sftp subsystem");
 	std::vector<std::uint8_t> init;
 	putU32(init, 5);
 	init.push_back(static_cast<std::uint8_t>(SftpType::Init));
@@ -181,6 +191,7 @@ void SftpChannel::start()
 	flush();
 
 	// VERSION has no request id: read it before the id-based dispatch starts.
+	const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
 	for (;;) {
 		if (inEnd_ - inStart_ >= 4) {
 			std::uint32_t len = getU32(in_.data() + inStart_);
@@ -189,12 +200,7 @@ void SftpChannel::start()
 			if (inEnd_ - inStart_ >= 4 + len)
 				break;
 		}
-		int n = ssh_channel_read_timeout(channel_, in_.data() + inEnd_, static_cast<std::uint32_t>(in_.size() - inEnd_),
-						 0, timeoutMs_);
-		if (n <= 0)
-			throwSsh(SshError::Kind::Dropped, n, "start SFTP",
-				 n < 0 ? ssh_get_error(session_) : "the server closed the channel or did not answer");
-		inEnd_ += static_cast<std::size_t>(n);
+		readMore(deadline, "start SFTP");
 	}
 	std::uint32_t len = getU32(in_.data() + inStart_);
 	std::span<const std::uint8_t> typeAndRest = std::span(in_.data() + inStart_ + 4, len);
@@ -251,14 +257,9 @@ std::uint32_t SftpChannel::send(SftpType type, const SftpPacket &body, Callback 
 
 void SftpChannel::flush()
 {
-	std::size_t done = 0;
-	while (done < out_.size()) {
-		int n = ssh_channel_write(channel_, out_.data() + done, static_cast<std::uint32_t>(out_.size() - done));
-		if (n <= 0)
-			throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session_), "send SFTP requests",
-				 ssh_get_error(session_));
-		done += static_cast<std::size_t>(n);
-	}
+	if (out_.empty())
+		return;
+	transport_->write(out_);
 	out_.clear();
 }
 
@@ -294,27 +295,10 @@ void SftpChannel::pump()
 	flush();
 	if (dispatchBuffered())
 		return;
-	for (;;) {
-		if (in_.size() - inEnd_ < kReadRequest) {
-			std::memmove(in_.data(), in_.data() + inStart_, inEnd_ - inStart_);
-			inEnd_ -= inStart_;
-			inStart_ = 0;
-		}
-		int n = ssh_channel_read_timeout(channel_, in_.data() + inEnd_, static_cast<std::uint32_t>(in_.size() - inEnd_),
-						 0, timeoutMs_);
-		if (n < 0)
-			throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session_), "read from the server",
-				 ssh_get_error(session_));
-		if (n == 0) {
-			if (ssh_channel_is_eof(channel_) || !ssh_channel_is_open(channel_) || !ssh_is_connected(session_))
-				throwSsh(SshError::Kind::Dropped, 0, "read from the server", "the connection was closed");
-			throwSsh(SshError::Kind::Dropped, 0, "read from the server",
-				 "no answer within io_timeout=" + std::to_string(timeoutMs_ / 1000) + "s");
-		}
-		inEnd_ += static_cast<std::size_t>(n);
-		if (dispatchBuffered())
-			return;
-	}
+	const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
+	do
+		readMore(deadline, "read from the server");
+	while (!dispatchBuffered());
 }
 
 void SftpChannel::drain()

@@ -11,8 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-struct ssh_session_struct;
-struct ssh_channel_struct;
+#include "sftp_transport.h"
 
 namespace spdlog {
 class logger;
@@ -97,7 +96,8 @@ private:
 	std::size_t pos_ = 0;
 };
 
-/// An SFTP v3 client spoken over one libssh channel, with any number of requests in flight.
+/// An SFTP v3 client spoken over one transport (an SSH channel: SshChannelTransport), with
+/// any number of requests in flight. It knows nothing of SSH.
 ///
 /// libssh 0.10's own sftp_* calls wait for every open and close and read in small pieces
 /// (a day of frames took 12-16 s here, and several files in flight deadlocked), so this
@@ -113,14 +113,20 @@ public:
 	};
 	using Callback = std::function<void(const Reply &)>;
 
-	/// Takes ownership of \a channel (an open session channel); \a ioTimeout bounds every wait.
-	SftpChannel(ssh_session_struct *session, ssh_channel_struct *channel, std::chrono::milliseconds ioTimeout);
+	/// Speaks over \a transport; \a ioTimeout bounds every wait. Logs to \a log (spdlog's
+	/// default logger when null).
+	SftpChannel(std::unique_ptr<SftpTransport> transport, std::chrono::milliseconds ioTimeout,
+		    std::shared_ptr<spdlog::logger> log = nullptr);
 	~SftpChannel();
 	SftpChannel(const SftpChannel &) = delete;
 	SftpChannel &operator=(const SftpChannel &) = delete;
 
-	/// Starts the sftp subsystem and exchanges versions; reads limits@openssh.com if offered.
+	/// Exchanges versions; reads limits@openssh.com if offered.
 	void start();
+
+	/// The transport's peer, for log lines.
+	std::string peer() const { return transport_->peer(); }
+	const std::shared_ptr<spdlog::logger> &log() const { return log_; }
 
 	bool hasExtension(std::string_view name) const;
 	/// Largest read the server serves in one reply (limits@openssh.com, else 32 KiB).
@@ -155,11 +161,13 @@ public:
 
 private:
 	bool dispatchBuffered();
+	/// Reads more into in_, waiting until \a deadline; throws SshError(Dropped) at the
+	/// deadline, naming \a what.
+	void readMore(SftpTransport::Clock::time_point deadline, const char *what);
 	Reply waitFor(SftpType type, const SftpPacket &body);
 
-	ssh_session_struct *session_;
-	ssh_channel_struct *channel_;
-	int timeoutMs_;
+	std::unique_ptr<SftpTransport> transport_;
+	std::chrono::milliseconds ioTimeout_;
 	std::vector<std::uint8_t> out_;
 	std::vector<std::uint8_t> in_;
 	std::size_t inStart_ = 0;

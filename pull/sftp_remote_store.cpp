@@ -5,7 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/logging.h"
 #include "sftp_channel.h"
 #include "ssh_error.h"
 
@@ -41,30 +40,18 @@ struct OpenFile {
 
 } // namespace
 
-std::unique_ptr<RemoteStore> SftpRemoteStore::connect(const SshOptions &ssh, std::string root, FetchTuning tuning)
+SftpRemoteStore::SftpRemoteStore(std::unique_ptr<SftpChannel> sftp, std::string root, FetchTuning tuning)
+	: sftp_(std::move(sftp)), root_(std::move(root)), tuning_(tuning)
 {
-	auto connection = std::make_unique<SshConnection>(ssh);
-	return std::make_unique<SftpRemoteStore>(std::move(connection), std::move(root), tuning);
-}
-
-SftpRemoteStore::SftpRemoteStore(std::unique_ptr<SshConnection> connection, std::string root, FetchTuning tuning)
-	: connection_(std::move(connection)), root_(std::move(root)), tuning_(tuning), log_(common::logger("sftp"))
-{
-	sftp_ = connection_->openSftp();
 	while (root_.size() > 1 && root_.back() == '/')
 		root_.pop_back();
-	log_->debug("connected peer={} cipher={} store={} max_read={}", connection_->peer(), connection_->cipher(), root_,
-		    sftp_->maxRead());
 }
 
-SftpRemoteStore::~SftpRemoteStore()
-{
-	sftp_.reset(); // the channel goes before its session
-}
+SftpRemoteStore::~SftpRemoteStore() = default;
 
 std::string SftpRemoteStore::describe() const
 {
-	return connection_->peer() + ":" + root_;
+	return sftp_->peer() + ":" + root_;
 }
 
 std::string SftpRemoteStore::full(const std::string &relative) const

@@ -5,11 +5,6 @@
 #include <string>
 
 #include "remote_store.h"
-#include "ssh_connection.h"
-
-namespace spdlog {
-class logger;
-}
 
 namespace lingercam::pull {
 
@@ -26,13 +21,11 @@ struct FetchTuning {
 	unsigned maxOpenFiles = 64;
 };
 
-/// RemoteStore over SFTP: one SSH connection, one sftp channel, pipelined requests.
+/// RemoteStore over SFTP: one started SFTP session (on one SSH connection in the daemon:
+/// connectSftpStore in ssh_channel_transport.h), pipelined requests.
 class SftpRemoteStore final : public RemoteStore {
 public:
-	/// Connects, checks the host key, authenticates and starts SFTP. Throws SshError.
-	static std::unique_ptr<RemoteStore> connect(const SshOptions &ssh, std::string root, FetchTuning tuning = {});
-
-	SftpRemoteStore(std::unique_ptr<SshConnection> connection, std::string root, FetchTuning tuning);
+	SftpRemoteStore(std::unique_ptr<SftpChannel> sftp, std::string root, FetchTuning tuning);
 	~SftpRemoteStore() override;
 
 	std::string describe() const override;
@@ -45,11 +38,9 @@ public:
 private:
 	std::string full(const std::string &relative) const;
 
-	std::unique_ptr<SshConnection> connection_;
 	std::unique_ptr<SftpChannel> sftp_;
 	std::string root_;
 	FetchTuning tuning_;
-	std::shared_ptr<spdlog::logger> log_;
 };
 
 } // namespace lingercam::pull

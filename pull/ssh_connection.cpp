@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
-#include "sftp_channel.h"
 #include "ssh_error.h"
 
 namespace lingercam::pull {
@@ -209,18 +208,13 @@ void SshConnection::authenticate(const SshOptions &options)
 			 "(passwords are never used)");
 }
 
-std::unique_ptr<SftpChannel> SshConnection::openSftp()
+void throwIfSshFailed(int rc, ssh_session session, SshError::Kind kind, const std::string &what)
 {
-	ssh_channel channel = ssh_channel_new(session_);
-	if (!channel)
-		throwSsh(Kind::Dropped, ssh_get_error_code(session_), "open a channel", ssh_get_error(session_));
-	if (ssh_channel_open_session(channel) != SSH_OK) {
-		ssh_channel_free(channel);
-		throwSsh(Kind::Dropped, ssh_get_error_code(session_), "open a channel", ssh_get_error(session_));
-	}
-	auto sftp = std::make_unique<SftpChannel>(session_, channel, ioTimeout_);
-	sftp->start();
-	return sftp;
+	if (rc == SSH_OK)
+		return;
+	const char *message = session ? ssh_get_error(session) : nullptr;
+	int code = session ? ssh_get_error_code(session) : rc;
+	throwSsh(kind, code, what, message && *message ? message : "libssh returned " + std::to_string(rc));
 }
 
 std::string SshConnection::cipher() const

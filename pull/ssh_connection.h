@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "ssh_error.h"
+
 struct ssh_session_struct;
 
 namespace spdlog {
@@ -12,8 +14,6 @@ class logger;
 }
 
 namespace lingercam::pull {
-
-class SftpChannel;
 
 /// What to do with a host key known_hosts does not vouch for.
 enum class HostKeyPolicy {
@@ -46,8 +46,8 @@ public:
 	SshConnection(const SshConnection &) = delete;
 	SshConnection &operator=(const SshConnection &) = delete;
 
-	/// Opens a channel and starts the sftp subsystem on it.
-	std::unique_ptr<SftpChannel> openSftp();
+	/// The libssh session, for opening channels on it (SshChannelTransport).
+	ssh_session_struct *session() const { return session_; }
 
 	/// "user@host:port" after ssh config was applied.
 	const std::string &peer() const { return peer_; }
@@ -64,5 +64,9 @@ private:
 	std::chrono::milliseconds ioTimeout_;
 	std::shared_ptr<spdlog::logger> log_;
 };
+
+/// The one place libssh return codes become exceptions: throws SshError(kind) with libssh's
+/// code and message when \a rc is not SSH_OK (0).
+void throwIfSshFailed(int rc, ssh_session_struct *session, SshError::Kind kind, const std::string &what);
 
 } // namespace lingercam::pull

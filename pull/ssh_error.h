@@ -4,8 +4,6 @@
 #include <stdexcept>
 #include <string>
 
-struct ssh_session_struct;
-
 namespace lingercam::pull {
 
 /// A failure of the SSH connection or of an SFTP request, carrying libssh's or the server's
@@ -42,10 +40,6 @@ inline constexpr std::uint32_t kSftpNoSuchFile = 2;
 inline constexpr std::uint32_t kSftpPermissionDenied = 3;
 inline constexpr std::uint32_t kSftpFailure = 4;
 inline constexpr std::uint32_t kSftpOpUnsupported = 8;
-
-/// The one place libssh return codes become exceptions: throws SshError(kind) with libssh's
-/// code and message when \a rc is not SSH_OK (0).
-void throwIfSshFailed(int rc, ssh_session_struct *session, SshError::Kind kind, const std::string &what);
 
 /// Throws SshError(kind, code, what + ": " + detail).
 [[noreturn]] void throwSsh(SshError::Kind kind, int code, const std::string &what, const std::string &detail);

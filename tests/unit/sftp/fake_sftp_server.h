@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// An SFTP v3 server in memory, behind the client's transport seam: it answers the real
+// requests SftpChannel writes, from a map of files. Honest by default; tests (and, later,
+// fuzzers) change what it answers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pull/sftp_transport.h"
+
+namespace lingercam::test {
+
+class FakeSftpServer final : public pull::SftpTransport {
+public:
+	/// One request as the client sent it.
+	struct Request {
+		std::uint8_t type = 0;
+		std::uint32_t id = 0;
+		std::vector<std::uint8_t> body; ///< after type and id
+	};
+	/// The reply packets (type, id and body, without the length) for \a request; the
+	/// honest answer unless a test installed its own.
+	using Responder = std::function<std::vector<std::vector<std::uint8_t>>(const Request &request)>;
+
+	/// Store-relative paths ("2026/11/25/x.jpg") to contents; folders follow from them.
+	std::map<std::string, std::string> files;
+	/// Symlinks: path to target.
+	std::map<std::string, std::string> links;
+	/// What limits@openssh.com says for max-read (0: the extension is not offered).
+	std::uint64_t maxRead = 261120;
+	/// Entries per READDIR reply.
+	std::size_t namesPerReply = 100;
+	/// Replaces the honest answer when set.
+	Responder responder;
+
+	// SftpTransport
+	void write(std::span<const std::uint8_t> bytes) override;
+	std::size_t read(std::span<std::uint8_t> buffer, Clock::time_point deadline) override;
+	std::string peer() const override { return "fake-sftp"; }
+
+	/// The honest reply packets for \a request.
+	std::vector<std::vector<std::uint8_t>> answer(const Request &request);
+	/// Requests seen, by SFTP type number.
+	std::map<std::uint8_t, unsigned> requestsSeen;
+
+private:
+	void handle(const Request &request);
+
+	std::vector<std::uint8_t> fromClient_;
+	std::deque<std::uint8_t> toClient_;
+	// Open handles: "f<n>" for files (path), "d<n>" for folders (remaining entries).
+	std::map<std::string, std::string> openFiles_;
+	std::map<std::string, std::vector<std::string>> openDirs_;
+	unsigned nextHandle_ = 1;
+};
+
+} // namespace lingercam::test

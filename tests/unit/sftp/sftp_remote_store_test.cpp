@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+// The SFTP client with no SSH under it: SftpRemoteStore over an in-memory server, through
+// the transport seam (the same requests it sends to OpenSSH's sftp-server).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fake_sftp_server.h"
+#include "pull/sftp_channel.h"
+#include "pull/sftp_remote_store.h"
+#include "pull/ssh_error.h"
+
+using lingercam::pull::EntryType;
+using lingercam::pull::FetchItem;
+using lingercam::pull::FetchSink;
+using lingercam::pull::SftpChannel;
+using lingercam::pull::SftpRemoteStore;
+using lingercam::test::FakeSftpServer;
+
+namespace {
+
+// Keeps what a fetch delivers, and fails the test on a byte out of place.
+class RecordingSink : public FetchSink {
+public:
+	void data(std::size_t index, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
+	{
+		std::string &got = bytes_[index];
+		EXPECT_EQ(offset, got.size()) << "item " << index << ": bytes at offset " << offset << " after " << got.size();
+		got.append(bytes.begin(), bytes.end());
+	}
+	void done(std::size_t index) override { verdicts_[index] = "done"; }
+	void failed(std::size_t index, const std::string &reason, bool gone) override
+	{
+		verdicts_[index] = (gone ? "gone: " : "failed: ") + reason;
+	}
+
+	std::map<std::size_t, std::string> bytes_;
+	std::map<std::size_t, std::string> verdicts_;
+};
+
+std::string frameOf(std::size_t size, char seed)
+{
+	std::string s(size, '\0');
+	for (std::size_t i = 0; i < size; ++i)
+		s[i] = static_cast<char>(seed + i * 7 % 251);
+	return s;
+}
+
+struct Fixture {
+	FakeSftpServer *server = nullptr;
+	std::unique_ptr<SftpRemoteStore> store;
+};
+
+// The server is set up by \a fill before the client starts (it answers INIT with it).
+Fixture connect(const std::function<void(FakeSftpServer &)> &fill = {})
+{
+	auto server = std::make_unique<FakeSftpServer>();
+	if (fill)
+		fill(*server);
+	Fixture f;
+	f.server = server.get();
+	auto sftp = std::make_unique<SftpChannel>(std::move(server), std::chrono::seconds(2));
+	sftp->start();
+	f.store = std::make_unique<SftpRemoteStore>(std::move(sftp), "/home/pi/lingercam", lingercam::pull::FetchTuning{});
+	return f;
+}
+
+} // namespace
+
+TEST(ASftpRemoteStore, FetchesEveryFileByteForByteWithoutSsh)
+{
+	const std::vector<std::size_t> sizes{ 0, 1, 4095, 261120, 261121, 600000, 250000 };
+	auto f = connect([&](FakeSftpServer &s) {
+		for (std::size_t i = 0; i < sizes.size(); ++i)
+			s.files["home/pi/lingercam/2026/11/25/" + std::to_string(i) + ".jpg"] = frameOf(sizes[i], char('a' + i));
+	});
+	std::vector<FetchItem> items;
+	for (std::size_t i = 0; i < sizes.size(); ++i)
+		items.push_back({ "2026/11/25/" + std::to_string(i) + ".jpg", sizes[i], 0 });
+	RecordingSink sink;
+	f.store->fetch(items, sink);
+	for (std::size_t i = 0; i < sizes.size(); ++i) {
+		EXPECT_EQ(sink.verdicts_[i], "done") << items[i].path;
+		EXPECT_EQ(sink.bytes_[i], frameOf(sizes[i], char('a' + i))) << items[i].path;
+	}
+	// Files over the server's max-read came in several reads; every handle was closed.
+	EXPECT_GE(f.server->requestsSeen[5], sizes.size() + 2);
+	EXPECT_EQ(f.server->requestsSeen[4], sizes.size());
+}
+
+TEST(ASftpRemoteStore, ResumesAFileFromItsOffset)
+{
+	auto f = connect([](FakeSftpServer &s) { s.files["home/pi/lingercam/a.jpg"] = frameOf(1000, 'x'); });
+	RecordingSink sink;
+	sink.bytes_[0] = frameOf(1000, 'x').substr(0, 400);
+	std::vector<FetchItem> items{ { "a.jpg", 1000, 400 } };
+	f.store->fetch(items, sink);
+	EXPECT_EQ(sink.verdicts_[0], "done");
+	EXPECT_EQ(sink.bytes_[0], frameOf(1000, 'x'));
+}
+
+TEST(ASftpRemoteStore, SaysAFileIsGoneWhenTheServerHasNoSuchFile)
+{
+	auto f = connect();
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 10, 0 } };
+	f.store->fetch(items, sink);
+	EXPECT_EQ(sink.verdicts_[0].rfind("gone: ", 0), 0u) << sink.verdicts_[0];
+}
+
+TEST(ASftpRemoteStore, ListsAFolderAcrossSeveralReplies)
+{
+	auto f = connect([](FakeSftpServer &s) {
+		s.namesPerReply = 3;
+		for (int m = 0; m < 10; ++m)
+			s.files["home/pi/lingercam/2026/11/25/f" + std::to_string(m) + ".jpg"] = "jpeg";
+		s.links["home/pi/lingercam/latest.jpg"] = "2026/11/25/f9.jpg";
+	});
+	auto day = f.store->list("2026/11/25");
+	ASSERT_TRUE(day.has_value());
+	std::vector<std::string> names;
+	for (const auto &e : *day)
+		if (e.name != "." && e.name != "..") {
+			names.push_back(e.name);
+			EXPECT_EQ(e.type, EntryType::Regular);
+			EXPECT_EQ(e.size, 4u);
+		}
+	EXPECT_EQ(names.size(), 10u);
+	auto root = f.store->list("");
+	ASSERT_TRUE(root.has_value());
+	bool sawLink = false;
+	for (const auto &e : *root)
+		sawLink |= e.name == "latest.jpg" && e.type == EntryType::Symlink;
+	EXPECT_TRUE(sawLink);
+	EXPECT_FALSE(f.store->list("2026/12").has_value());
+}
+
+TEST(ASftpRemoteStore, ReadsLinksAndStatsSeveralPathsAtOnce)
+{
+	auto f = connect([](FakeSftpServer &s) {
+		s.files["home/pi/lingercam/2026/11/25/a.jpg"] = "12345";
+		s.links["home/pi/lingercam/latest.jpg"] = "2026/11/25/a.jpg";
+	});
+	EXPECT_EQ(f.store->readLink("latest.jpg"), "2026/11/25/a.jpg");
+	EXPECT_FALSE(f.store->readLink("nothing.jpg").has_value());
+	auto stats = f.store->lstatMany({ "2026/11/25/a.jpg", "2026/11/25/b.jpg", "latest.jpg" });
+	ASSERT_EQ(stats.size(), 3u);
+	ASSERT_TRUE(stats[0].has_value());
+	EXPECT_EQ(stats[0]->size, 5u);
+	EXPECT_EQ(stats[0]->name, "a.jpg");
+	EXPECT_FALSE(stats[1].has_value());
+	ASSERT_TRUE(stats[2].has_value());
+	EXPECT_EQ(stats[2]->type, EntryType::Symlink);
+	EXPECT_EQ(f.store->describe(), "fake-sftp:/home/pi/lingercam");
+}
+
+TEST(ASftpChannel, NamesTheDeadlineWhenTheServerNeverAnswers)
+{
+	auto owned = std::make_unique<FakeSftpServer>();
+	FakeSftpServer *server = owned.get();
+	SftpChannel sftp(std::move(owned), std::chrono::milliseconds(200));
+	sftp.start();
+	server->responder = [](const FakeSftpServer::Request &) { return std::vector<std::vector<std::uint8_t>>{}; };
+	try {
+		sftp.readlink("latest.jpg");
+		FAIL() << "no exception";
+	} catch (const lingercam::pull::SshError &e) {
+		EXPECT_EQ(e.kind(), lingercam::pull::SshError::Kind::Dropped);
+		EXPECT_NE(std::string(e.what()).find("no answer within io_timeout"), std::string::npos) << e.what();
+	}
+}
