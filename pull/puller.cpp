@@ -12,6 +12,7 @@
 #include "local_mirror.h"
 #include "remote_store.h"
 #include "sftp_remote_store.h"
+#include "sftp_replies.h"
 #include "ssh_channel_transport.h"
 
 namespace lingercam::pull {
@@ -48,10 +49,17 @@ void Puller::setState(SourceStatus::State state)
 void Puller::refuse(const std::string &path, const std::string &reason, RoundResult &result)
 {
 	++result.refused;
-	if (warned_.insert(path).second)
-		log_->warn("refused a remote entry source={} path=\"{}\" reason=\"{}\"", name_, path, reason);
+	// The names are the camera host's: escaped and cut to one line before they are logged.
+	const std::string shownPath = sftp::safeText(path), shownReason = sftp::safeText(reason);
+	// Remembered by hash, and only so many: a host listing millions of bad names costs a
+	// fixed amount of memory (and, past the cap, a repeated warning now and then).
+	if (warned_.size() >= kMaxRememberedRefusals)
+		warned_.clear();
+	if (warned_.insert(std::hash<std::string>{}(path)).second)
+		log_->warn("refused a remote entry source={} path=\"{}\" reason=\"{}\"", name_, shownPath, shownReason);
 	else
-		log_->debug("refused a remote entry again source={} path=\"{}\" reason=\"{}\"", name_, path, reason);
+		log_->debug("refused a remote entry again source={} path=\"{}\" reason=\"{}\"", name_, shownPath,
+			    shownReason);
 }
 
 void Puller::reportProgress(const RoundProgress &progress, bool force)

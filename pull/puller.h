@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -110,7 +111,9 @@ private:
 	common::Interrupt &interrupt_;
 	PullStatus *status_;
 	ProgressCallback progress_;
-	std::set<std::string> warned_; ///< refusals already logged at warning level
+	/// Refused paths already logged at warning level, by hash, at most this many.
+	static constexpr std::size_t kMaxRememberedRefusals = 4096;
+	std::unordered_set<std::size_t> warned_;
 	std::optional<common::FrameId> remoteWatermark_; ///< last value written to the remote .pulled
 	std::chrono::steady_clock::time_point lastProgress_{};
 	std::chrono::milliseconds progressInterval_{ 100 };

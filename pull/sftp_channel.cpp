@@ -1,9 +1,12 @@
 #include "sftp_channel.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
+#include "sftp_replies.h"
 #include "ssh_error.h"
 
 namespace lingercam::pull {
@@ -206,28 +209,21 @@ void SftpChannel::start()
 	std::span<const std::uint8_t> typeAndRest = std::span(in_.data() + inStart_ + 4, len);
 	if (typeAndRest[0] != static_cast<std::uint8_t>(SftpType::Version))
 		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "the server did not answer INIT with VERSION");
-	SftpReader version(typeAndRest.subspan(1));
-	std::uint32_t serverVersion = version.u32();
+	sftp::VersionReply version = sftp::parseVersion(typeAndRest.subspan(1));
+	const std::uint32_t serverVersion = version.version;
 	if (serverVersion < kSftpVersion)
 		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "server speaks SFTP " + std::to_string(serverVersion));
-	while (!version.atEnd()) {
-		std::string name(version.string());
-		std::string data(version.string());
-		extensions_.emplace_back(std::move(name), std::move(data));
-	}
+	extensions_ = std::move(version.extensions);
 	inStart_ += 4 + len;
 	started_ = true;
 
 	if (hasExtension("limits@openssh.com")) {
 		Reply reply = waitFor(SftpType::Extended, SftpPacket().string("limits@openssh.com"));
 		if (reply.type == SftpType::ExtendedReply) {
-			SftpReader limits(reply.body);
-			limits.u64(); // max packet
-			std::uint64_t maxRead = limits.u64();
-			limits.u64(); // max write
-			maxOpenHandles_ = limits.u64();
-			if (maxRead >= 4096)
-				maxRead_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(maxRead, kMaxPacket - 1024));
+			sftp::Limits limits = sftp::parseLimits(reply.body);
+			maxOpenHandles_ = limits.maxOpenHandles;
+			if (limits.maxRead >= 4096)
+				maxRead_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.maxRead, kMaxPacket - 1024));
 		}
 	}
 	log_->debug("sftp started version={} extensions={} max_read={} max_handles={}", serverVersion,
@@ -328,21 +324,18 @@ std::uint32_t SftpChannel::statusCode(const Reply &reply)
 {
 	if (reply.type != SftpType::Status)
 		return kSftpFailure;
-	SftpReader r(reply.body);
-	return r.u32();
+	return sftp::parseStatus(reply.body).code;
 }
 
 void SftpChannel::checkStatus(const Reply &reply, const std::string &what, bool eofOk)
 {
 	if (reply.type != SftpType::Status)
 		throwSsh(SshError::Kind::Protocol, 0, what, "unexpected reply type " + std::to_string(int(reply.type)));
-	SftpReader r(reply.body);
-	std::uint32_t code = r.u32();
-	if (code == kSftpOk || (eofOk && code == kSftpEof))
+	sftp::Status status = sftp::parseStatus(reply.body);
+	if (status.code == kSftpOk || (eofOk && status.code == kSftpEof))
 		return;
-	std::string message(r.atEnd() ? std::string_view() : r.string());
-	throwSsh(SshError::Kind::Remote, static_cast<int>(code), what,
-		 std::string(statusName(code)) + (message.empty() ? "" : " (" + message + ")"));
+	throwSsh(SshError::Kind::Remote, static_cast<int>(status.code), what,
+		 std::string(statusName(status.code)) + (status.message.empty() ? "" : " (" + status.message + ")"));
 }
 
 std::optional<std::string> SftpChannel::readlink(const std::string &path)
@@ -352,10 +345,10 @@ std::optional<std::string> SftpChannel::readlink(const std::string &path)
 		return std::nullopt;
 	if (reply.type != SftpType::Name)
 		checkStatus(reply, "readlink " + path);
-	SftpReader r(reply.body);
-	if (r.u32() < 1)
+	std::vector<SftpName> names = sftp::parseNames(reply.body);
+	if (names.empty())
 		throwSsh(SshError::Kind::Protocol, 0, "readlink " + path, "empty answer");
-	return std::string(r.string());
+	return std::move(names.front().name);
 }
 
 std::optional<SftpAttrs> SftpChannel::lstat(const std::string &path)
@@ -365,8 +358,7 @@ std::optional<SftpAttrs> SftpChannel::lstat(const std::string &path)
 		return std::nullopt;
 	if (reply.type != SftpType::Attrs)
 		checkStatus(reply, "lstat " + path);
-	SftpReader r(reply.body);
-	return r.attrs();
+	return sftp::parseAttrs(reply.body);
 }
 
 std::optional<std::vector<SftpName>> SftpChannel::listDir(const std::string &path)
@@ -376,9 +368,10 @@ std::optional<std::vector<SftpName>> SftpChannel::listDir(const std::string &pat
 		return std::nullopt;
 	if (opened.type != SftpType::Handle)
 		checkStatus(opened, "open folder " + path);
-	std::string handle(SftpReader(opened.body).string());
+	std::string handle = sftp::parseHandle(opened.body);
 
 	std::vector<SftpName> names;
+	std::size_t listingBytes = 0;
 	for (;;) {
 		Reply reply = waitFor(SftpType::Readdir, SftpPacket().string(handle));
 		if (reply.type == SftpType::Status) {
@@ -388,15 +381,13 @@ std::optional<std::vector<SftpName>> SftpChannel::listDir(const std::string &pat
 		}
 		if (reply.type != SftpType::Name)
 			throwSsh(SshError::Kind::Protocol, 0, "list folder " + path, "unexpected reply");
-		SftpReader r(reply.body);
-		std::uint32_t count = r.u32();
-		for (std::uint32_t i = 0; i < count; ++i) {
-			SftpName entry;
-			entry.name = std::string(r.string());
-			r.string(); // long name
-			entry.attrs = r.attrs();
-			names.push_back(std::move(entry));
-		}
+		listingBytes += reply.body.size();
+		std::vector<SftpName> batch = sftp::parseNames(reply.body);
+		if (names.size() + batch.size() > sftp::kMaxListingEntries || listingBytes > sftp::kMaxListingBytes)
+			throwSsh(SshError::Kind::Protocol, 0, "list folder " + path,
+				 "the listing passed " + std::to_string(sftp::kMaxListingEntries) + " entries or " +
+					 std::to_string(sftp::kMaxListingBytes >> 20) + " MiB without ending");
+		std::move(batch.begin(), batch.end(), std::back_inserter(names));
 	}
 	send(SftpType::Close, SftpPacket().string(handle), {});
 	return names;
@@ -415,7 +406,7 @@ void SftpChannel::writeFileAtomic(const std::string &path, std::string_view cont
 						       .u32(0644));
 	if (opened.type != SftpType::Handle)
 		checkStatus(opened, "create " + tmp);
-	std::string handle(SftpReader(opened.body).string());
+	std::string handle = sftp::parseHandle(opened.body);
 	checkStatus(waitFor(SftpType::Write,
 			    SftpPacket().string(handle).u64(0).bytes(std::span(
 				    reinterpret_cast<const std::uint8_t *>(content.data()), content.size()))),

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sftp_channel.h"
+#include "sftp_replies.h"
 #include "ssh_error.h"
 
 namespace lingercam::pull {
@@ -73,11 +74,10 @@ std::vector<std::optional<RemoteEntry>> SftpRemoteStore::lstatMany(const std::ve
 	for (std::size_t i = 0; i < paths.size(); ++i) {
 		sftp_->send(SftpType::Lstat, SftpPacket().string(full(paths[i])), [&, i](const SftpChannel::Reply &r) {
 			if (r.type == SftpType::Attrs) {
-				SftpReader reader(r.body);
 				std::string_view path = paths[i];
 				std::size_t slash = path.rfind('/');
 				out[i] = toEntry(std::string(slash == std::string_view::npos ? path : path.substr(slash + 1)),
-						 reader.attrs());
+						 sftp::parseAttrs(r.body));
 			} else if (SftpChannel::statusCode(r) != kSftpNoSuchFile && error.empty()) {
 				try {
 					SftpChannel::checkStatus(r, "lstat " + paths[i]);
@@ -155,8 +155,7 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 					    return;
 				    const FetchItem &item = items[f->index];
 				    if (r.type == SftpType::Data) {
-					    SftpReader reader(r.body);
-					    auto bytes = reader.bytes();
+					    auto bytes = sftp::parseData(r.body);
 					    if (bytes.size() > len)
 						    return fail(*f, "server sent more than asked", false);
 					    if (offset + bytes.size() > f->end)
@@ -228,7 +227,7 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 			sftp_->send(SftpType::Open, SftpPacket().string(full(item.path)).u32(kSftpOpenRead).u32(0),
 				    [&, f](const SftpChannel::Reply &r) {
 					    if (r.type == SftpType::Handle) {
-						    f->handle = std::string(SftpReader(r.body).string());
+						    f->handle = sftp::parseHandle(r.body);
 						    f->opened = true;
 						    return;
 					    }
