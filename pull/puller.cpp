@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -316,6 +317,11 @@ public:
 		if (inMemory(i)) {
 			// Files of this size arrive whole within a few replies: keep them in memory and
 			// let a commit thread create, write and fsync the file.
+			// The fetch delivers each byte once and in order; a frame is assembled only so.
+			if (offset != items_[i].offset + buffers_[i].size())
+				throw std::logic_error("fetch delivered bytes at offset " + std::to_string(offset) + " of " +
+						       frames_[i]->id.relativePath() + ", expected " +
+						       std::to_string(items_[i].offset + buffers_[i].size()));
 			if (buffers_[i].empty())
 				buffers_[i].reserve(frames_[i]->size - items_[i].offset);
 			buffers_[i].insert(buffers_[i].end(), bytes.begin(), bytes.end());

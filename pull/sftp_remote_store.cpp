@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
@@ -37,6 +38,11 @@ struct OpenFile {
 	std::uint64_t missing = 0; ///< bytes in [offset, end) not received yet
 	bool eofSeen = false;     ///< the server showed the file ends at `end`
 	unsigned reads = 0;       ///< read requests in flight
+	/// The sink has every byte before this offset, each once and in order.
+	std::uint64_t delivered = 0;
+	/// Replies that arrived before the bytes in front of them (reordered replies, or reads
+	/// past a short one): held until those come. Bounded by the bytes in flight.
+	std::map<std::uint64_t, std::vector<std::uint8_t>> early;
 };
 
 } // namespace
@@ -136,9 +142,24 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 		sink.failed(f.index, why, gone);
 	};
 	auto maybeDone = [&](OpenFile &f) {
-		if (!f.finished && f.missing == 0 && f.eofSeen) {
+		if (!f.finished && f.missing == 0 && f.eofSeen && f.delivered == f.end) {
 			finish(f);
 			sink.done(f.index);
+		}
+	};
+
+	// Bytes reach the sink only at the offset it has reached: each byte once, in order,
+	// whatever order the replies come in.
+	auto deliver = [&](OpenFile &f, std::uint64_t offset, std::span<const std::uint8_t> bytes) {
+		if (offset != f.delivered) {
+			f.early.emplace(offset, std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+			return;
+		}
+		sink.data(f.index, offset, bytes);
+		f.delivered += bytes.size();
+		for (auto it = f.early.begin(); it != f.early.end() && it->first == f.delivered; it = f.early.erase(it)) {
+			sink.data(f.index, it->first, it->second);
+			f.delivered += it->second.size();
 		}
 	};
 
@@ -158,12 +179,17 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 					    auto bytes = sftp::parseData(r.body);
 					    if (bytes.size() > len)
 						    return fail(*f, "server sent more than asked", false);
+					    // Asked again, an empty answer would be empty again: a livelock
+					    // no timeout ends. The end of a file is a STATUS EOF.
+					    if (bytes.empty())
+						    throwSsh(SshError::Kind::Protocol, 0, "read " + item.path,
+							     "the server sent no bytes at offset " + std::to_string(offset) +
+								     " instead of data or end of file");
 					    if (offset + bytes.size() > f->end)
 						    return fail(*f, "file grew while being fetched (listed " +
 									    std::to_string(f->end) + " bytes)",
 							        false);
-					    if (!bytes.empty())
-						    sink.data(f->index, offset, bytes);
+					    deliver(*f, offset, bytes);
 					    f->missing -= bytes.size();
 					    std::uint64_t got = offset + bytes.size();
 					    if (bytes.size() < len) {
@@ -176,6 +202,9 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 					    return;
 				    }
 				    std::uint32_t code = SftpChannel::statusCode(r);
+				    if (r.type == SftpType::Status && code == kSftpOk)
+					    throwSsh(SshError::Kind::Protocol, 0, "read " + item.path,
+						     "the server answered a read with OK and no data");
 				    if (code == kSftpEof) {
 					    if (offset < f->end)
 						    return fail(*f, "file shrank while being fetched (listed " +
@@ -223,6 +252,7 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 			f->index = nextItem++;
 			f->end = item.size;
 			f->next = std::min(item.offset, item.size);
+			f->delivered = f->next;
 			f->missing = item.size - f->next;
 			sftp_->send(SftpType::Open, SftpPacket().string(full(item.path)).u32(kSftpOpenRead).u32(0),
 				    [&, f](const SftpChannel::Reply &r) {

@@ -102,11 +102,11 @@ void FakeSftpServer::write(std::span<const std::uint8_t> bytes)
 	fromClient_.insert(fromClient_.end(), bytes.begin(), bytes.end());
 	for (;;) {
 		if (fromClient_.size() < 4)
-			return;
+			break;
 		std::uint32_t len = (std::uint32_t(fromClient_[0]) << 24) | (std::uint32_t(fromClient_[1]) << 16) |
 				    (std::uint32_t(fromClient_[2]) << 8) | fromClient_[3];
 		if (fromClient_.size() < 4 + std::size_t(len))
-			return;
+			break;
 		Request r;
 		r.type = fromClient_[4];
 		if (r.type == kInit) {
@@ -128,17 +128,22 @@ void FakeSftpServer::write(std::span<const std::uint8_t> bytes)
 		fromClient_.erase(fromClient_.begin(), fromClient_.begin() + 4 + len);
 		handle(r);
 	}
-}
-
-void FakeSftpServer::handle(const Request &request)
-{
-	++requestsSeen[request.type];
-	for (const std::vector<std::uint8_t> &packet : responder ? responder(request) : answer(request)) {
+	if (reverseReplies)
+		std::reverse(batch_.begin(), batch_.end());
+	for (const std::vector<std::uint8_t> &packet : batch_) {
 		Out framed;
 		framed.u32(static_cast<std::uint32_t>(packet.size()));
 		toClient_.insert(toClient_.end(), framed.b.begin(), framed.b.end());
 		toClient_.insert(toClient_.end(), packet.begin(), packet.end());
 	}
+	batch_.clear();
+}
+
+void FakeSftpServer::handle(const Request &request)
+{
+	++requestsSeen[request.type];
+	for (std::vector<std::uint8_t> &packet : responder ? responder(request) : answer(request))
+		batch_.push_back(std::move(packet));
 }
 
 std::size_t FakeSftpServer::read(std::span<std::uint8_t> buffer, Clock::time_point deadline)

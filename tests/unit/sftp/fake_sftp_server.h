@@ -37,6 +37,9 @@ public:
 	std::size_t namesPerReply = 100;
 	/// Replaces the honest answer when set.
 	Responder responder;
+	/// Answers the requests of each write() in reverse order (SFTP lets a server answer in
+	/// any order).
+	bool reverseReplies = false;
 
 	// SftpTransport
 	void write(std::span<const std::uint8_t> bytes) override;
@@ -52,6 +55,7 @@ private:
 	void handle(const Request &request);
 
 	std::vector<std::uint8_t> fromClient_;
+	std::vector<std::vector<std::uint8_t>> batch_; ///< replies to the current write()
 	std::deque<std::uint8_t> toClient_;
 	// Open handles: "f<n>" for files (path), "d<n>" for folders (remaining entries).
 	std::map<std::string, std::string> openFiles_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fake_sftp_server.h"
+#include "recording_sink.h"
 #include "pull/sftp_channel.h"
 #include "pull/sftp_remote_store.h"
 #include "pull/sftp_replies.h"
@@ -21,6 +22,7 @@ using lingercam::pull::SftpChannel;
 using lingercam::pull::SftpRemoteStore;
 using lingercam::pull::SshError;
 using lingercam::test::FakeSftpServer;
+using lingercam::test::RecordingSink;
 using Packets = std::vector<std::vector<std::uint8_t>>;
 
 namespace {
@@ -53,16 +55,27 @@ public:
 	std::vector<std::string> reasons_;
 };
 
+// A frame whose every byte says where it is.
+std::string frameBytes(std::size_t size)
+{
+	std::string s(size, '\0');
+	for (std::size_t i = 0; i < size; ++i)
+		s[i] = static_cast<char>(i * 31 + i / 251);
+	return s;
+}
+
 struct Client {
 	FakeSftpServer *server;
 	std::unique_ptr<SftpRemoteStore> store;
 };
 
-Client connect()
+// \a maxRead is what the server announces in limits@openssh.com, and serves.
+Client connect(std::uint64_t maxRead = 261120)
 {
 	auto owned = std::make_unique<FakeSftpServer>();
 	FakeSftpServer *server = owned.get();
-	server->files["store/2026/11/25/20261125T000000Z.jpg"] = std::string(100000, 'j');
+	server->maxRead = maxRead;
+	server->files["store/2026/11/25/20261125T000000Z.jpg"] = frameBytes(100000);
 	auto sftp = std::make_unique<SftpChannel>(std::move(owned), std::chrono::seconds(2));
 	sftp->start();
 	return { server, std::make_unique<SftpRemoteStore>(std::move(sftp), "store", lingercam::pull::FetchTuning{}) };
@@ -141,6 +154,77 @@ TEST(AHostileServer, CannotPutControlCharactersOrMegabytesIntoTheLog)
 		<< reason.substr(0, 400);
 	EXPECT_NE(reason.find("\\x1b[2J\\x1b[31mpwned\\x0d\\x0a"), std::string::npos) << reason.substr(0, 400);
 	EXPECT_NE(reason.find("..."), std::string::npos);
+}
+
+TEST(AHostileServer, CannotScrambleAFrameWithShortReads)
+{
+	// SFTP allows a short DATA mid-file. Before, the bytes after it reached the sink ahead of
+	// the rest of the short read: a frame with 82,768 of 100,000 bytes wrong was committed.
+	Client c = connect(8192); // 13 reads in flight for the frame
+	FakeSftpServer *server = c.server;
+	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
+		Packets answer = server->answer(r);
+		if (r.type == kRead && answer[0][0] == 103) { // DATA: keep the first 3,000 bytes only
+			auto &p = answer[0];
+			std::uint32_t n = (std::uint32_t(p[5]) << 24) | (std::uint32_t(p[6]) << 16) | (std::uint32_t(p[7]) << 8) | p[8];
+			if (n > 3000) {
+				p.resize(9 + 3000);
+				p[5] = 0, p[6] = 0, p[7] = 3000 >> 8, p[8] = 3000 & 255;
+			}
+		}
+		return answer;
+	};
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	c.store->fetch(items, sink);
+	EXPECT_EQ(sink.verdicts_[0], "done");
+	EXPECT_TRUE(sink.bytes_[0] == frameBytes(100000)) << "the fetched frame differs from the camera's";
+	EXPECT_GE(server->requestsSeen[kRead], 100000u / 3000); // the short answers were asked again
+}
+
+TEST(AHostileServer, CannotScrambleAFrameByAnsweringOutOfOrder)
+{
+	Client c = connect(4096); // 25 reads in flight for the frame, answered last first
+	c.server->reverseReplies = true;
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	c.store->fetch(items, sink);
+	EXPECT_EQ(sink.verdicts_[0], "done");
+	EXPECT_TRUE(sink.bytes_[0] == frameBytes(100000)) << "the fetched frame differs from the camera's";
+}
+
+TEST(AHostileServer, CannotLivelockTheClientWithEmptyData)
+{
+	// An empty DATA made the client ask for the same bytes again, forever.
+	Client c = connect();
+	FakeSftpServer *server = c.server;
+	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
+		if (r.type == kRead)
+			return { Bytes().u8(103).u32(r.id).str("").b };
+		return server->answer(r);
+	};
+	NullSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	std::string error = protocolError([&] { c.store->fetch(items, sink); });
+	EXPECT_NE(error.find("the server sent no bytes at offset 0 instead of data or end of file"), std::string::npos)
+		<< error;
+	EXPECT_LE(server->requestsSeen[kRead], 2u);
+}
+
+TEST(AHostileServer, CannotStallAReadWithAnOkStatus)
+{
+	// An OK STATUS to a READ was dropped: the client then waited out io_timeout every round.
+	Client c = connect();
+	FakeSftpServer *server = c.server;
+	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
+		if (r.type == kRead)
+			return { Bytes().u8(101).u32(r.id).u32(0).str("").str("").b };
+		return server->answer(r);
+	};
+	NullSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	std::string error = protocolError([&] { c.store->fetch(items, sink); });
+	EXPECT_NE(error.find("the server answered a read with OK and no data"), std::string::npos) << error;
 }
 
 TEST(SftpReplies, RefuseANameCountTheBytesCannotHold)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fake_sftp_server.h"
+#include "recording_sink.h"
 #include "pull/sftp_channel.h"
 #include "pull/sftp_remote_store.h"
 #include "pull/ssh_error.h"
@@ -19,27 +20,9 @@ using lingercam::pull::FetchSink;
 using lingercam::pull::SftpChannel;
 using lingercam::pull::SftpRemoteStore;
 using lingercam::test::FakeSftpServer;
+using lingercam::test::RecordingSink;
 
 namespace {
-
-// Keeps what a fetch delivers, and fails the test on a byte out of place.
-class RecordingSink : public FetchSink {
-public:
-	void data(std::size_t index, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
-	{
-		std::string &got = bytes_[index];
-		EXPECT_EQ(offset, got.size()) << "item " << index << ": bytes at offset " << offset << " after " << got.size();
-		got.append(bytes.begin(), bytes.end());
-	}
-	void done(std::size_t index) override { verdicts_[index] = "done"; }
-	void failed(std::size_t index, const std::string &reason, bool gone) override
-	{
-		verdicts_[index] = (gone ? "gone: " : "failed: ") + reason;
-	}
-
-	std::map<std::size_t, std::string> bytes_;
-	std::map<std::size_t, std::string> verdicts_;
-};
 
 std::string frameOf(std::size_t size, char seed)
 {
