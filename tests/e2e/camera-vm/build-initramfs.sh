@@ -12,9 +12,11 @@
 #   --script FILE   the guest test script; /init runs it as `sh /lingercam/test.sh`
 #                   once udev has settled, with $LINGERCAM_OUT (/out) as the folder
 #                   whose contents come back to the host
-#   --root DIR      take the guest's files from this Debian root (scripts/debian-root.sh,
-#                   e.g. debian13 for libcamera 0.4) instead of this machine; --add
-#                   programs must then be built for that root
+#   --root DIR      take the guest's files from this Debian root instead of this machine:
+#                   the folder scripts/debian-root.sh prints for a profile, e.g.
+#                   $(scripts/debian-root.sh debian13) for libcamera 0.4, or
+#                   debian13-backports for 0.7; --add programs must then be built in that
+#                   root (scripts/build-in-root.sh)
 #   --add BIN[:P]   an extra executable (or shared library) to include, with its
 #                   libraries; lands at P, default /usr/local/bin/$(basename BIN)
 #                   (on the guest's PATH). Repeatable.
@@ -29,6 +31,7 @@ repo="$(cd "$here/../../.." && pwd)"
 log() { echo "build-initramfs: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 script=""
 output="${TMPDIR:-/tmp}/lingercam-camera-vm/initramfs.cpio.gz"
@@ -40,14 +43,15 @@ while [ $# -gt 0 ]; do
     --root) [ $# -ge 2 ] || usage; root="$2"; shift 2 ;;
     --add) [ $# -ge 2 ] || usage; adds+=("$2"); shift 2 ;;
     --output) [ $# -ge 2 ] || usage; output="$2"; shift 2 ;;
-    -h|--help) usage ;;
+    -h|--help) help ;;
     *) log "unknown argument '$1'"; usage ;;
   esac
 done
 [ -n "$script" ] || { log "--script is required"; usage; }
 [ -r "$script" ] || die "guest script '$script' not readable"
 if [ -n "$root" ]; then
-  [ -f "$root/.lingercam-root-complete" ] || die "--root $root: not a finished root of scripts/debian-root.sh"
+  [ -f "$root/.lingercam-root-complete" ] ||
+    die "--root $root: not a finished root of scripts/debian-root.sh (give the folder it prints, e.g. \$(scripts/debian-root.sh debian13))"
 fi
 for tool in cpio gzip; do
   command -v "$tool" >/dev/null || die "missing tool '$tool' (run scripts/install-deps.sh)"

@@ -9,7 +9,13 @@
 #   XDG_CACHE_HOME        cache root is ${XDG_CACHE_HOME:-$HOME/.cache}/lingercam
 #   LINGERCAM_KERNEL_SRC  source tarball (default: the newest /usr/src/linux-source-*.tar.xz)
 #   LINGERCAM_JOBS        make -j (default: nproc)
+# Usage: build-kernel.sh (no arguments; -h or --help prints this)
 set -euo pipefail
+case "${1:-}" in
+  "") ;;
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  *) echo "build-kernel: takes no arguments (got '$1'; see --help)" >&2; exit 2 ;;
+esac
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fragment="$here/kernel.config"

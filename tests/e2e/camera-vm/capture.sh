@@ -33,31 +33,35 @@ frames=3
 interval=2
 timeout_s=600
 accel=auto
+log() { echo "capture: $*" >&2; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --binary) binary="$2"; shift 2 ;;
-    --checker) checker="$2"; shift 2 ;;
-    --root) root="$2"; shift 2 ;;
-    --work) work="$2"; shift 2 ;;
-    --frames) frames="$2"; shift 2 ;;
-    --interval) interval="$2"; shift 2 ;;
-    --timeout) timeout_s="$2"; shift 2 ;;
-    --accel) accel="$2"; shift 2 ;;
-    *) echo "capture: unknown argument '$1'" >&2; exit 2 ;;
+    --binary) need_value --binary $#; binary="$2"; shift 2 ;;
+    --checker) need_value --checker $#; checker="$2"; shift 2 ;;
+    --root) need_value --root $#; root="$2"; shift 2 ;;
+    --work) need_value --work $#; work="$2"; shift 2 ;;
+    --frames) need_value --frames $#; frames="$2"; shift 2 ;;
+    --interval) need_value --interval $#; interval="$2"; shift 2 ;;
+    --timeout) need_value --timeout $#; timeout_s="$2"; shift 2 ;;
+    --accel) need_value --accel $#; accel="$2"; shift 2 ;;
+    -h|--help) usage_of "$0"; exit 0 ;;
+    *) log "error: unknown argument '$1' (see --help)"; exit 2 ;;
   esac
 done
 
-log() { echo "capture: $*" >&2; }
 fail() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
-# shellcheck source=lib.sh
-. "$here/lib.sh"
 
+[ -n "$binary" ] || { log "error: --binary is required (see --help)"; exit 2; }
 [ -x "$binary" ] || { log "error: --binary: no capture binary at '$binary' (cmake --build BUILD --target lingercam-capture)"; exit 2; }
+[ -n "$checker" ] || { log "error: --checker is required (see --help)"; exit 2; }
 [ -x "$checker" ] || { log "error: --checker: no vimc_frame_check at '$checker' (cmake --build BUILD --target vimc_frame_check)"; exit 2; }
 for n in "$frames" "$interval"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { log "error: '$n' is not a whole number"; exit 2; }
 done
 
+if [ -n "$root" ]; then use_root "$root"; fi
 rm -rf "$work"
 mkdir -p "$work"
 total=$(now)
@@ -66,7 +70,6 @@ t=$(now)
 kernel="$("$here/build-kernel.sh")" || fail "kernel build failed"
 log "kernel: $kernel ($(since "$t") s)"
 
-if [ -n "$root" ]; then use_root "$root" || fail "no Debian root '$root'"; fi
 t=$(now)
 initrd="$("$here/build-initramfs.sh" --script "$here/guest/capture-libcamera.sh" ${root:+--root "$root"} \
   --add "$binary" --output "$work/initramfs.cpio.gz")" || fail "initramfs build failed"

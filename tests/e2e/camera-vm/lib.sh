@@ -4,6 +4,11 @@
 # libcamera an initramfs holds and what this folder's tests expect of it.
 # Sourced; the caller sets `log` and `here` (this folder).
 
+# usage_of SCRIPT: its header comment (from line 2 to `set -euo`), for --help.
+usage_of() { sed -n '2,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
+# need_value OPTION COUNT: an option given without its value is a usage error.
+need_value() { [ "$2" -ge 2 ] || { log "error: $1 needs a value (see --help)"; exit 2; }; }
+
 now() { echo $(( $(date +%s%N) / 1000000 )); }
 since() { local ms=$(( $(now) - $1 )); echo "$((ms / 1000)).$((ms % 1000 / 100))"; }
 
@@ -36,12 +41,15 @@ libcamera_of() {
 
 # use_root PROFILE|DIR: sets root to that Debian root's folder (a profile of
 # scripts/debian-root.sh is made, or taken from its cache), and holds it in use for the
-# rest of the script so that no rebuild deletes it meanwhile.
+# rest of the script so that no rebuild deletes it meanwhile. Exits 2 when there is no
+# such root (a usage error).
 use_root() {
-  if [ -d "$1" ]; then
-    root=$(cd "$1" && pwd)
+  local given=$1
+  if [ -d "$given" ]; then
+    root=$(cd "$given" && pwd)
   else
-    root=$("${here:?}/../../../scripts/debian-root.sh" "$1") || { log "error: no Debian root for profile '$1'"; return 1; }
+    root=$("${here:?}/../../../scripts/debian-root.sh" "$given") ||
+      { log "error: --root '$given': no such Debian root folder, and no root of that profile"; exit 2; }
   fi
   exec 7>"$root.inuse"
   flock -s 7

@@ -29,30 +29,33 @@ root=""
 work="${TMPDIR:-/tmp}/lingercam-camera-vm-pipeline"
 timeout_s=600
 accel=auto
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --binary) binary="$2"; shift 2 ;;
-    --checker) checker="$2"; shift 2 ;;
-    --root) root="$2"; shift 2 ;;
-    --work) work="$2"; shift 2 ;;
-    --timeout) timeout_s="$2"; shift 2 ;;
-    --accel) accel="$2"; shift 2 ;;
-    *) echo "pipeline: unknown argument '$1'" >&2; exit 2 ;;
-  esac
-done
-
 log() { echo "pipeline: $*" >&2; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) need_value --binary $#; binary="$2"; shift 2 ;;
+    --checker) need_value --checker $#; checker="$2"; shift 2 ;;
+    --root) need_value --root $#; root="$2"; shift 2 ;;
+    --work) need_value --work $#; work="$2"; shift 2 ;;
+    --timeout) need_value --timeout $#; timeout_s="$2"; shift 2 ;;
+    --accel) need_value --accel $#; accel="$2"; shift 2 ;;
+    -h|--help) usage_of "$0"; exit 0 ;;
+    *) log "error: unknown argument '$1' (see --help)"; exit 2 ;;
+  esac
+done
+
+[ -n "$binary" ] || { log "error: --binary is required (see --help)"; exit 2; }
 [ -x "$binary" ] || { log "error: --binary: no capture binary at '$binary'"; exit 2; }
+[ -n "$checker" ] || { log "error: --checker is required (see --help)"; exit 2; }
 [ -x "$checker" ] || { log "error: --checker: no vimc_frame_check at '$checker'"; exit 2; }
 
+if [ -n "$root" ]; then use_root "$root"; fi
 rm -rf "$work"
 mkdir -p "$work"
 total=$(now)
 setup_failed() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 kernel="$("$here/build-kernel.sh")" || setup_failed "kernel build failed"
-if [ -n "$root" ]; then use_root "$root" || setup_failed "no Debian root '$root'"; fi
 initrd="$("$here/build-initramfs.sh" --script "$here/guest/pipeline.sh" ${root:+--root "$root"} \
   --add "$binary" --output "$work/initramfs.cpio.gz")" || setup_failed "initramfs build failed"
 libcamera_of "$initrd" || setup_failed "cannot tell which libcamera the guest has"

@@ -24,6 +24,7 @@ set -euo pipefail
 log() { echo "run-vm: $*" >&2; }
 die() { log "error: $*"; exit 2; }
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 kernel="" initrd="" out="" timeout_s=600 mem=1024 disk_mb=512 accel=auto append="" quiet=0
 while [ $# -gt 0 ]; do
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --accel) [ $# -ge 2 ] || usage; accel="$2"; shift 2 ;;
     --append) [ $# -ge 2 ] || usage; append="$2"; shift 2 ;;
     --quiet) quiet=1; shift ;;
-    -h|--help) usage ;;
+    -h|--help) help ;;
     *) log "unknown argument '$1'"; usage ;;
   esac
 done
