@@ -50,6 +50,29 @@ std::optional<PlannedFrame> SyncPlanner::newest()
 	return PlannedFrame{ *id, file.size, file.mtime };
 }
 
+void SyncPlanner::mergeDuplicates(const std::string &dayPath, std::vector<PlannedFrame> &frames)
+{
+	// A name listed twice (a broken or hostile server) is fetched once: two fetches of one
+	// frame would share its ".part". Two sizes for one name cannot both be right, so that
+	// frame waits for a later round's listing.
+	std::vector<PlannedFrame> merged;
+	for (std::size_t i = 0; i < frames.size();) {
+		std::size_t j = i + 1;
+		bool sameSize = true;
+		while (j < frames.size() && frames[j].id == frames[i].id) {
+			sameSize &= frames[j].size == frames[i].size;
+			++j;
+		}
+		if (sameSize)
+			merged.push_back(frames[i]);
+		else
+			onRefuse_(dayPath + "/" + frames[i].id.fileName(),
+				  "listed " + std::to_string(j - i) + " times with different sizes; left for a later round");
+		i = j;
+	}
+	frames = std::move(merged);
+}
+
 std::vector<std::string> SyncPlanner::subfolders(const std::string &path, int level, const std::string &from)
 {
 	++foldersListed_;
@@ -64,7 +87,9 @@ std::vector<std::string> SyncPlanner::subfolders(const std::string &path, int le
 		else if (v.kind == EntryVerdict::Kind::Accept && e.name >= from)
 			out.push_back(e.name);
 	}
+	// A folder listed twice is one folder.
 	std::sort(out.begin(), out.end());
+	out.erase(std::unique(out.begin(), out.end()), out.end());
 	return out;
 }
 
@@ -99,6 +124,7 @@ std::vector<PlannedFrame> SyncPlanner::backfill(const std::optional<FrameId> &wa
 				}
 				std::sort(dayFrames.begin(), dayFrames.end(),
 					  [](const PlannedFrame &a, const PlannedFrame &b) { return a.id < b.id; });
+				mergeDuplicates(dayPath, dayFrames);
 				frames.insert(frames.end(), dayFrames.begin(), dayFrames.end());
 			}
 		}

@@ -40,6 +40,7 @@ public:
 
 private:
 	std::vector<std::string> subfolders(const std::string &path, int level, const std::string &from);
+	void mergeDuplicates(const std::string &dayPath, std::vector<PlannedFrame> &frames);
 
 	RemoteStore &remote_;
 	std::uint64_t maxFileSize_;

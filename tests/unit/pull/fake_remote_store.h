@@ -35,6 +35,9 @@ public:
 		nodes[path] = Node{ pull::EntryType::Directory, {}, {} };
 	}
 
+	/// Entries a folder's listing adds to what the nodes say (a server listing a name twice).
+	std::map<std::string, std::vector<pull::RemoteEntry>> extraEntries;
+
 	std::string describe() const override { return "fake"; }
 
 	std::optional<std::string> readLink(const std::string &path) override
@@ -69,6 +72,8 @@ public:
 		for (const auto &[p, node] : nodes)
 			if (p.starts_with(prefix) && p.size() > prefix.size() && p.find('/', prefix.size()) == std::string::npos)
 				out.push_back(entry(p.substr(prefix.size()), node));
+		if (auto extra = extraEntries.find(path); extra != extraEntries.end())
+			out.insert(out.end(), extra->second.begin(), extra->second.end());
 		return out;
 	}
 

@@ -109,4 +109,30 @@ TEST_F(ASyncPlanner, RefusesEntriesOutsideTheLayoutAndKeepsGoing)
 	EXPECT_EQ(refused.size(), 3u);
 }
 
+TEST_F(ASyncPlanner, PlansAFrameListedTwiceOnce)
+{
+	// Two fetches of one name shared its .part: every round then failed in the rename.
+	const auto id = at(2026, 11, 23, 1);
+	addFrame(id);
+	remote.extraEntries["2026/11/23"] = { { id.fileName(), pull::EntryType::Regular, 100, 0 } };
+	remote.extraEntries["2026/11"] = { { "23", pull::EntryType::Directory, 0, 0 } };
+	auto frames = planner().backfill(std::nullopt);
+	ASSERT_EQ(frames.size(), 1u);
+	EXPECT_EQ(frames[0].id, id);
+	EXPECT_TRUE(refused.empty());
+}
+
+TEST_F(ASyncPlanner, LeavesAFrameListedWithTwoSizesForALaterRound)
+{
+	const auto id = at(2026, 11, 23, 1);
+	addFrame(id);
+	addFrame(at(2026, 11, 23, 2));
+	remote.extraEntries["2026/11/23"] = { { id.fileName(), pull::EntryType::Regular, 250000, 0 } };
+	auto frames = planner().backfill(std::nullopt);
+	ASSERT_EQ(frames.size(), 1u);
+	EXPECT_EQ(frames[0].id, at(2026, 11, 23, 2));
+	ASSERT_EQ(refused.size(), 1u);
+	EXPECT_EQ(refused[0], "2026/11/23/" + id.fileName());
+}
+
 } // namespace
