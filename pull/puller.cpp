@@ -90,6 +90,7 @@ RoundResult Puller::runRound()
 				mirror = std::make_unique<LocalMirror>(localStore_);
 			setState(SourceStatus::State::Connecting);
 			std::unique_ptr<RemoteStore> remote = connector_();
+			remote->setStopCheck([this] { return interrupt_.stopRequested(); });
 			setState(SourceStatus::State::Pulling);
 			attempt(*remote, *mirror, result);
 			result.ok = true;
@@ -99,6 +100,10 @@ RoundResult Puller::runRound()
 		} catch (const SshError &e) {
 			result.error = e.what();
 			result.errorKind = e.kind();
+			if (e.kind() == SshError::Kind::Stopped) {
+				log_->info("round stopped source={} (what arrived is kept)", name_);
+				break;
+			}
 			bool retry = e.transient() && result.attempts <= options_.retries && !interrupt_.stopRequested();
 			if (!retry) {
 				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, e.what());

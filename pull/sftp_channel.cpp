@@ -171,11 +171,15 @@ void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char
 		inStart_ = 0;
 	}
 	for (;;) {
-		std::size_t n = transport_->read(std::span(in_.data() + inEnd_, in_.size() - inEnd_), deadline);
+		// Waits in slices, so that a stop request ends even a wait for a silent server soon.
+		const auto slice = std::min(deadline, SftpTransport::Clock::now() + kStopCheck);
+		std::size_t n = transport_->read(std::span(in_.data() + inEnd_, in_.size() - inEnd_), slice);
 		if (n > 0) {
 			inEnd_ += n;
 			return;
 		}
+		if (stopRequested_ && stopRequested_())
+			throwSsh(SshError::Kind::Stopped, 0, what, "a stop was requested");
 		if (SftpTransport::Clock::now() >= deadline)
 			throwSsh(SshError::Kind::Dropped, 0, what,
 				 "no answer within io_timeout=" +

@@ -124,6 +124,11 @@ public:
 	/// Exchanges versions; reads limits@openssh.com if offered.
 	void start();
 
+	/// Asked at least every kStopCheck while waiting for the server; when it says true,
+	/// the wait ends with SshError(Stopped).
+	void setStopCheck(std::function<bool()> stopRequested) { stopRequested_ = std::move(stopRequested); }
+	static constexpr std::chrono::milliseconds kStopCheck{ 250 };
+
 	/// The transport's peer, for log lines.
 	std::string peer() const { return transport_->peer(); }
 	const std::shared_ptr<spdlog::logger> &log() const { return log_; }
@@ -168,6 +173,7 @@ private:
 
 	std::unique_ptr<SftpTransport> transport_;
 	std::chrono::milliseconds ioTimeout_;
+	std::function<bool()> stopRequested_;
 	std::vector<std::uint8_t> out_;
 	std::vector<std::uint8_t> in_;
 	std::size_t inStart_ = 0;

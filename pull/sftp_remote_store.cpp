@@ -116,6 +116,11 @@ void SftpRemoteStore::writeFile(const std::string &path, std::string_view conten
 	sftp_->writeFileAtomic(full(path), content);
 }
 
+void SftpRemoteStore::setStopCheck(std::function<bool()> stopRequested)
+{
+	sftp_->setStopCheck(std::move(stopRequested));
+}
+
 void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 {
 	const std::uint64_t maxRequest = tuning_.maxRequest ? std::min(tuning_.maxRequest, sftp_->maxRead()) : sftp_->maxRead();

@@ -18,6 +18,7 @@ public:
 		Auth,     ///< no key was accepted: needs an operator
 		Protocol, ///< the server broke the SFTP protocol
 		Remote,   ///< an SFTP request failed (status code in code())
+		Stopped,  ///< a stop was requested (SIGTERM, systemctl stop): not a failure
 	};
 
 	SshError(Kind kind, int code, const std::string &what);
