@@ -131,7 +131,6 @@ public:
 
 	/// The transport's peer, for log lines.
 	std::string peer() const { return transport_->peer(); }
-	const std::shared_ptr<spdlog::logger> &log() const { return log_; }
 
 	bool hasExtension(std::string_view name) const;
 	/// Largest read the server serves in one reply (limits@openssh.com, else 32 KiB).

@@ -20,25 +20,7 @@ enum : std::uint8_t {
 };
 enum : std::uint32_t { kOk = 0, kEof = 1, kNoSuchFile = 2, kFailure = 4, kUnsupported = 8 };
 
-struct Out {
-	std::vector<std::uint8_t> b;
-	Out &u8(std::uint8_t v) { b.push_back(v); return *this; }
-	Out &u32(std::uint32_t v)
-	{
-		// One insert of four bytes: g++ 14 at -O3 warns (stringop-overflow) on four push_backs.
-		const std::uint8_t be[4] = { static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-					     static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v) };
-		b.insert(b.end(), be, be + 4);
-		return *this;
-	}
-	Out &u64(std::uint64_t v) { return u32(static_cast<std::uint32_t>(v >> 32)).u32(static_cast<std::uint32_t>(v)); }
-	Out &str(std::string_view s)
-	{
-		u32(static_cast<std::uint32_t>(s.size()));
-		b.insert(b.end(), s.begin(), s.end());
-		return *this;
-	}
-};
+using Out = SftpBytes;
 
 struct In {
 	const std::vector<std::uint8_t> &b;

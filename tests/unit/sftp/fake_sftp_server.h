@@ -9,11 +9,38 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pull/sftp_transport.h"
 
 namespace lingercam::test {
+
+/// Builds SFTP wire bytes (big-endian numbers, length-prefixed strings) for the fake
+/// server's replies and for tests' own hostile ones.
+struct SftpBytes {
+	std::vector<std::uint8_t> b;
+	SftpBytes &u8(std::uint8_t v)
+	{
+		b.push_back(v);
+		return *this;
+	}
+	SftpBytes &u32(std::uint32_t v)
+	{
+		// One insert of four bytes: g++ 14 at -O3 warns (stringop-overflow) on four push_backs.
+		const std::uint8_t be[4] = { static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+					     static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v) };
+		b.insert(b.end(), be, be + 4);
+		return *this;
+	}
+	SftpBytes &u64(std::uint64_t v) { return u32(static_cast<std::uint32_t>(v >> 32)).u32(static_cast<std::uint32_t>(v)); }
+	SftpBytes &str(std::string_view s)
+	{
+		u32(static_cast<std::uint32_t>(s.size()));
+		b.insert(b.end(), s.begin(), s.end());
+		return *this;
+	}
+};
 
 class FakeSftpServer final : public pull::SftpTransport {
 public:

@@ -30,24 +30,7 @@ namespace {
 
 constexpr std::uint8_t kOpen = 3, kRead = 5, kReaddir = 12;
 
-struct Bytes {
-	std::vector<std::uint8_t> b;
-	Bytes &u8(std::uint8_t v) { b.push_back(v); return *this; }
-	Bytes &u32(std::uint32_t v)
-	{
-		// One insert of four bytes: g++ 14 at -O3 warns (stringop-overflow) on four push_backs.
-		const std::uint8_t be[4] = { static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-					     static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v) };
-		b.insert(b.end(), be, be + 4);
-		return *this;
-	}
-	Bytes &str(std::string_view s)
-	{
-		u32(static_cast<std::uint32_t>(s.size()));
-		b.insert(b.end(), s.begin(), s.end());
-		return *this;
-	}
-};
+using Bytes = lingercam::test::SftpBytes;
 
 class NullSink : public FetchSink {
 public:
