@@ -7,6 +7,7 @@
 
 #include "common/config_reader.h"
 #include "common/error.h"
+#include "round_limits.h"
 
 namespace lingercam::pull {
 
@@ -107,6 +108,10 @@ PullConfig readConfig(const toml::table &table, const std::string &file)
 	}
 	c.connectTimeout = r.duration("connect_timeout", 1s, std::chrono::hours(1)).value_or(c.connectTimeout);
 	c.ioTimeout = r.duration("io_timeout", 1s, std::chrono::hours(1)).value_or(c.ioTimeout);
+	c.roundTimeout = r.duration("round_timeout", 1s, std::chrono::hours(24)).value_or(c.roundTimeout);
+	if (c.roundTimeout <= c.ioTimeout)
+		r.fail("round_timeout", "must be longer than io_timeout (" + configDuration(c.ioTimeout) +
+						"): a round waits io_timeout for a single answer");
 	c.retries = static_cast<unsigned>(r.integer("retries", 0, 100).value_or(c.retries));
 	c.retryBackoff = r.duration("retry_backoff", 0ms, std::chrono::hours(1)).value_or(c.retryBackoff);
 	std::string ciphers = r.string("ciphers").value_or(kDefaultCiphers);

@@ -41,6 +41,8 @@ struct PullConfig {
 	std::uint64_t maxFileSize = 64ull << 20;
 	std::chrono::milliseconds connectTimeout{ std::chrono::seconds(15) };
 	std::chrono::milliseconds ioTimeout{ std::chrono::seconds(60) };
+	/// The longest a round may take, retries included; what arrived is kept.
+	std::chrono::milliseconds roundTimeout{ std::chrono::hours(1) };
 	unsigned retries = 3;                                         ///< reconnects within a round
 	std::chrono::milliseconds retryBackoff{ std::chrono::seconds(2) }; ///< first wait; doubles
 	std::vector<SourceConfig> sources;

@@ -23,6 +23,7 @@ PullService::PullService(PullConfig config, common::Interrupt &interrupt, PullSt
 	options.maxFileSize = config_.maxFileSize;
 	options.retries = config_.retries;
 	options.retryBackoff = config_.retryBackoff;
+	options.roundTimeout = config_.roundTimeout;
 	for (const SourceConfig &source : config_.sources) {
 		pullers_.push_back(std::make_unique<Puller>(source.name, source.localStore, connectorFor(source), options,
 							    interrupt_, &status_));

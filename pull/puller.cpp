@@ -38,7 +38,9 @@ Puller::~Puller() = default;
 
 Puller::Connector Puller::sftpConnector(const SourceConfig &source)
 {
-	return [ssh = source.ssh, root = source.remoteStore]() { return connectSftpStore(ssh, root); };
+	return [ssh = source.ssh, root = source.remoteStore](const RoundLimits &limits) {
+		return connectSftpStore(ssh, root, limits);
+	};
 }
 
 void Puller::setState(SourceStatus::State state)
@@ -82,6 +84,8 @@ RoundResult Puller::runRound()
 		status_->update(name_, [](SourceStatus &s) { s.lastRoundStart = std::chrono::system_clock::now(); });
 	milliseconds backoff = options_.retryBackoff;
 	std::unique_ptr<LocalMirror> mirror;
+	const RoundLimits limits = RoundLimits::startingNow([this] { return interrupt_.stopRequested(); },
+							    options_.roundTimeout);
 
 	for (;;) {
 		++result.attempts;
@@ -89,8 +93,7 @@ RoundResult Puller::runRound()
 			if (!mirror)
 				mirror = std::make_unique<LocalMirror>(localStore_);
 			setState(SourceStatus::State::Connecting);
-			std::unique_ptr<RemoteStore> remote = connector_();
-			remote->setStopCheck([this] { return interrupt_.stopRequested(); });
+			std::unique_ptr<RemoteStore> remote = connector_(limits);
 			setState(SourceStatus::State::Pulling);
 			attempt(*remote, *mirror, result);
 			result.ok = true;
@@ -114,8 +117,17 @@ RoundResult Puller::runRound()
 			setState(SourceStatus::State::Waiting);
 			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
 			// stop cuts the backoff short.
-			if (interrupt_.waitForStop(backoff))
+			// ... and no retry starts past the round's deadline.
+			const auto untilDeadline = std::chrono::duration_cast<milliseconds>(
+				limits.deadline - std::chrono::steady_clock::now());
+			if (interrupt_.waitForStop(std::clamp(untilDeadline, milliseconds(0), backoff)))
 				break;
+			if (untilDeadline < backoff) {
+				result.error += "; no retry: the round passed round_timeout=" + configDuration(limits.roundTimeout);
+				result.errorKind = SshError::Kind::Overtime;
+				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, result.error);
+				break;
+			}
 			backoff = std::min(backoff * 2, kMaxBackoff);
 		} catch (const std::exception &e) {
 			// Local problems (disk full, permissions) are not fixed by retrying now.

@@ -16,6 +16,7 @@
 #include "common/frame_name.h"
 #include "pull_config.h"
 #include "pull_status.h"
+#include "round_limits.h"
 #include "ssh_error.h"
 #include "sync_planner.h"
 
@@ -34,6 +35,8 @@ struct RoundOptions {
 	std::uint64_t maxFileSize = 64ull << 20;
 	unsigned retries = 3;
 	std::chrono::milliseconds retryBackoff{ 2000 };
+	/// The longest a round may take, reconnects included (0: no limit).
+	std::chrono::milliseconds roundTimeout{ 0 };
 	/// Frames per stretch: after each, the mirror is flushed and the watermark advanced
 	/// locally and in the remote ".pulled".
 	std::size_t stretchFrames = 256;
@@ -71,7 +74,8 @@ struct RoundResult {
 /// stopped (complete frames are skipped, ".part" files resumed).
 class Puller {
 public:
-	using Connector = std::function<std::unique_ptr<RemoteStore>()>;
+	/// Connects to the camera host; every wait keeps to the round's limits.
+	using Connector = std::function<std::unique_ptr<RemoteStore>(const RoundLimits &limits)>;
 	using ProgressCallback = std::function<void(const std::string &source, const RoundProgress &)>;
 
 	Puller(std::string name, std::filesystem::path localStore, Connector connector, RoundOptions options,

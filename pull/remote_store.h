@@ -61,9 +61,8 @@ public:
 	virtual void fetch(std::span<const FetchItem> items, FetchSink &sink) = 0;
 	/// Replaces \a path atomically with \a content (temporary file, then rename over it).
 	virtual void writeFile(const std::string &path, std::string_view content) = 0;
-	/// Asked while waiting for the camera host; once it says true, the call in progress
-	/// ends soon (within a second) with SshError(Stopped).
-	virtual void setStopCheck(std::function<bool()> stopRequested) { (void)stopRequested; }
+	// A stop request or the round's deadline ends any call in progress soon: the store is
+	// made with the round's RoundLimits (connectSftpStore).
 };
 
 } // namespace lingercam::pull

@@ -172,19 +172,14 @@ void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char
 	}
 	for (;;) {
 		// Waits in slices, so that a stop request ends even a wait for a silent server soon.
-		const auto slice = std::min(deadline, SftpTransport::Clock::now() + kStopCheck);
-		std::size_t n = transport_->read(std::span(in_.data() + inEnd_, in_.size() - inEnd_), slice);
+		std::size_t n = transport_->read(std::span(in_.data() + inEnd_, in_.size() - inEnd_), limits_.slice(deadline));
 		if (n > 0) {
 			inEnd_ += n;
 			return;
 		}
-		if (stopRequested_ && stopRequested_())
-			throwSsh(SshError::Kind::Stopped, 0, what, "a stop was requested");
+		limits_.check(what);
 		if (SftpTransport::Clock::now() >= deadline)
-			throwSsh(SshError::Kind::Dropped, 0, what,
-				 "no answer within io_timeout=" +
-					 (ioTimeout_.count() % 1000 ? std::to_string(ioTimeout_.count()) + "ms"
-								    : std::to_string(ioTimeout_.count() / 1000) + "s"));
+			throwSsh(SshError::Kind::Dropped, 0, what, "no complete answer within io_timeout=" + configDuration(ioTimeout_));
 	}
 }
 
@@ -242,8 +237,24 @@ bool SftpChannel::hasExtension(std::string_view name) const
 	return false;
 }
 
+void SftpChannel::abandon(const std::string &why)
+{
+	pending_.clear();
+	out_.clear();
+	if (abandoned_.empty())
+		abandoned_ = why;
+}
+
+void SftpChannel::throwIfAbandoned() const
+{
+	if (!abandoned_.empty())
+		throwSsh(SshError::Kind::Dropped, 0, "use the SFTP session",
+			 "it was abandoned after " + abandoned_ + "; a new connection is needed");
+}
+
 std::uint32_t SftpChannel::send(SftpType type, const SftpPacket &body, Callback callback)
 {
+	throwIfAbandoned();
 	std::uint32_t id = nextId_++;
 	if (nextId_ == 0)
 		nextId_ = 1;
@@ -292,13 +303,23 @@ bool SftpChannel::dispatchBuffered()
 
 void SftpChannel::pump()
 {
-	flush();
-	if (dispatchBuffered())
-		return;
-	const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
-	do
-		readMore(deadline, "read from the server");
-	while (!dispatchBuffered());
+	throwIfAbandoned();
+	try {
+		flush();
+		if (dispatchBuffered())
+			return;
+		const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
+		do
+			readMore(deadline, "read from the server");
+		while (!dispatchBuffered());
+	} catch (const std::exception &e) {
+		// The stream may be mid-packet and callbacks may point into frames being unwound.
+		abandon(std::string("an error: ") + e.what());
+		throw;
+	} catch (...) {
+		abandon("an error");
+		throw;
+	}
 }
 
 void SftpChannel::drain()

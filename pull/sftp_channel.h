@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "round_limits.h"
 #include "sftp_transport.h"
 
 namespace spdlog {
@@ -124,10 +126,10 @@ public:
 	/// Exchanges versions; reads limits@openssh.com if offered.
 	void start();
 
-	/// Asked at least every kStopCheck while waiting for the server; when it says true,
-	/// the wait ends with SshError(Stopped).
-	void setStopCheck(std::function<bool()> stopRequested) { stopRequested_ = std::move(stopRequested); }
-	static constexpr std::chrono::milliseconds kStopCheck{ 250 };
+	/// Every wait for the server looks at \a limits at least every RoundLimits::kCheckEvery:
+	/// a stop request ends it with SshError(Stopped), the round's deadline with
+	/// SshError(Overtime).
+	void setLimits(RoundLimits limits) { limits_ = std::move(limits); }
 
 	/// The transport's peer, for log lines.
 	std::string peer() const { return transport_->peer(); }
@@ -142,12 +144,40 @@ public:
 	std::uint32_t send(SftpType type, const SftpPacket &body, Callback callback);
 	/// Writes the queued requests to the channel.
 	void flush();
-	/// Flushes, then waits (at most the I/O timeout) until at least one reply was handled.
+	/// Flushes, then waits until at least one reply was handled: at most the I/O timeout
+	/// from now, however the bytes of that reply trickle in.
 	void pump();
 	/// Requests sent and not yet answered.
 	std::size_t outstanding() const { return pending_.size(); }
 	/// Pumps until nothing is outstanding.
 	void drain();
+
+	/// Callbacks capture their caller's stack (fetch state, sinks). When a call is left by
+	/// an exception, from a callback or elsewhere, the session is abandoned: every pending
+	/// callback is dropped, never run, and any later use throws SshError(Dropped) so that
+	/// the round reconnects. Callers that send() with callbacks hold one of these for as
+	/// long as their state lives; pump() abandons on its own.
+	class CallbackScope {
+	public:
+		explicit CallbackScope(SftpChannel &channel)
+			: channel_(channel), exceptions_(std::uncaught_exceptions())
+		{
+		}
+		~CallbackScope()
+		{
+			if (std::uncaught_exceptions() > exceptions_)
+				channel_.abandon("an error while requests were in flight");
+		}
+		CallbackScope(const CallbackScope &) = delete;
+		CallbackScope &operator=(const CallbackScope &) = delete;
+
+	private:
+		SftpChannel &channel_;
+		int exceptions_;
+	};
+	/// Drops every pending callback and refuses any further use, naming \a why.
+	void abandon(const std::string &why);
+	bool abandoned() const { return !abandoned_.empty(); }
 
 	// Blocking helpers built on send()/pump(); they return nullopt for "no such file".
 	std::optional<std::string> readlink(const std::string &path);
@@ -164,6 +194,7 @@ public:
 	static std::uint32_t statusCode(const Reply &reply);
 
 private:
+	void throwIfAbandoned() const;
 	bool dispatchBuffered();
 	/// Reads more into in_, waiting until \a deadline; throws SshError(Dropped) at the
 	/// deadline, naming \a what.
@@ -172,7 +203,7 @@ private:
 
 	std::unique_ptr<SftpTransport> transport_;
 	std::chrono::milliseconds ioTimeout_;
-	std::function<bool()> stopRequested_;
+	RoundLimits limits_;
 	std::vector<std::uint8_t> out_;
 	std::vector<std::uint8_t> in_;
 	std::size_t inStart_ = 0;
@@ -184,6 +215,7 @@ private:
 	std::uint32_t maxRead_ = 32768;
 	std::uint64_t maxOpenHandles_ = 0;
 	bool started_ = false;
+	std::string abandoned_; ///< why the session was abandoned; empty while usable
 	std::shared_ptr<spdlog::logger> log_;
 };
 

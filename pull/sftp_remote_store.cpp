@@ -77,6 +77,7 @@ std::vector<std::optional<RemoteEntry>> SftpRemoteStore::lstatMany(const std::ve
 {
 	std::vector<std::optional<RemoteEntry>> out(paths.size());
 	std::string error;
+	SftpChannel::CallbackScope scope(*sftp_);
 	for (std::size_t i = 0; i < paths.size(); ++i) {
 		sftp_->send(SftpType::Lstat, SftpPacket().string(full(paths[i])), [&, i](const SftpChannel::Reply &r) {
 			if (r.type == SftpType::Attrs) {
@@ -116,11 +117,6 @@ void SftpRemoteStore::writeFile(const std::string &path, std::string_view conten
 	sftp_->writeFileAtomic(full(path), content);
 }
 
-void SftpRemoteStore::setStopCheck(std::function<bool()> stopRequested)
-{
-	sftp_->setStopCheck(std::move(stopRequested));
-}
-
 void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 {
 	const std::uint64_t maxRequest = tuning_.maxRequest ? std::min(tuning_.maxRequest, sftp_->maxRead()) : sftp_->maxRead();
@@ -130,6 +126,7 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 
 	// Files in the order they were opened; reads go to the front-most ones first so the
 	// server streams file after file while opens for the next ones are already queued.
+	SftpChannel::CallbackScope scope(*sftp_); // on an exception, the callbacks below are dropped unrun
 	std::deque<OpenFile> open;
 	std::size_t nextItem = 0;
 	std::uint64_t inFlight = 0;

@@ -34,7 +34,6 @@ public:
 	std::optional<std::vector<RemoteEntry>> list(const std::string &path) override;
 	void fetch(std::span<const FetchItem> items, FetchSink &sink) override;
 	void writeFile(const std::string &path, std::string_view content) override;
-	void setStopCheck(std::function<bool()> stopRequested) override;
 
 private:
 	std::string full(const std::string &relative) const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 #include <libssh/libssh.h>
 #include <spdlog/spdlog.h>
@@ -14,22 +15,28 @@
 
 namespace lingercam::pull {
 
-SshChannelTransport::SshChannelTransport(std::unique_ptr<SshConnection> connection)
-	: connection_(std::move(connection))
+SshChannelTransport::SshChannelTransport(std::unique_ptr<SshConnection> connection, std::chrono::milliseconds ioTimeout)
+	: connection_(std::move(connection)), ioTimeout_(ioTimeout)
 {
 	ssh_session session = connection_->session();
 	channel_ = ssh_channel_new(session);
 	if (!channel_)
 		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "open a channel", ssh_get_error(session));
-	if (ssh_channel_open_session(channel_) != SSH_OK) {
+	try {
+		// Still non-blocking (see SshConnection): a stop ends these waits too.
+		throwIfSshFailed(connection_->untilDone([this] { return ssh_channel_open_session(channel_); }, SSH_AGAIN,
+							"open a channel", SshError::Kind::Dropped, ioTimeout,
+							"io_timeout"),
+				 session, SshError::Kind::Dropped, "open a channel");
+		throwIfSshFailed(connection_->untilDone([this] { return ssh_channel_request_subsystem(channel_, "sftp"); },
+							SSH_AGAIN, "start the sftp subsystem", SshError::Kind::Dropped,
+							ioTimeout, "io_timeout"),
+				 session, SshError::Kind::Protocol, "start the sftp subsystem");
+		connection_->setUpDone();
+	} catch (...) {
 		ssh_channel_free(channel_);
 		channel_ = nullptr;
-		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "open a channel", ssh_get_error(session));
-	}
-	if (int rc = ssh_channel_request_subsystem(channel_, "sftp"); rc != SSH_OK) {
-		ssh_channel_free(channel_);
-		channel_ = nullptr;
-		throwIfSshFailed(rc, session, SshError::Kind::Protocol, "start the sftp subsystem");
+		throw;
 	}
 }
 
@@ -46,10 +53,27 @@ SshChannelTransport::~SshChannelTransport()
 void SshChannelTransport::write(std::span<const std::uint8_t> bytes)
 {
 	ssh_session session = connection_->session();
+	const auto until = Clock::now() + ioTimeout_;
 	std::size_t done = 0;
 	while (done < bytes.size()) {
-		const auto chunk = static_cast<std::uint32_t>(
-			std::min<std::size_t>(bytes.size() - done, std::numeric_limits<std::int32_t>::max()));
+		// Never more than the server's window: a blocking write past it would wait for the
+		// server for as long as libssh's timeout, deaf to a stop request.
+		const std::uint32_t window = ssh_channel_window_size(channel_);
+		if (window == 0) {
+			connection_->limits().check("send SFTP requests");
+			const auto now = Clock::now();
+			if (now >= until)
+				throwSsh(SshError::Kind::Dropped, 0, "send SFTP requests",
+					 "the server took no requests within io_timeout=" + configDuration(ioTimeout_));
+			const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(connection_->limits().slice(until) - now);
+			const int ms = static_cast<int>(std::clamp<long long>(slice.count(), 1, 50));
+			// Handles what arrives (the window adjust among it); returns at once when data
+			// is waiting to be read, so then sleep instead of spinning.
+			if (ssh_channel_poll_timeout(channel_, ms, 0) > 0)
+				std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10)));
+			continue;
+		}
+		const auto chunk = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size() - done, window));
 		int n = ssh_channel_write(channel_, bytes.data() + done, chunk);
 		if (n <= 0)
 			throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "send SFTP requests",
@@ -75,13 +99,15 @@ std::size_t SshChannelTransport::read(std::span<std::uint8_t> buffer, Clock::tim
 	return static_cast<std::size_t>(n);
 }
 
-std::unique_ptr<RemoteStore> connectSftpStore(const SshOptions &ssh, std::string root, FetchTuning tuning)
+std::unique_ptr<RemoteStore> connectSftpStore(const SshOptions &ssh, std::string root, const RoundLimits &limits,
+					      FetchTuning tuning)
 {
-	auto connection = std::make_unique<SshConnection>(ssh);
+	auto connection = std::make_unique<SshConnection>(ssh, limits);
 	const std::string cipher = connection->cipher();
 	auto log = common::logger("sftp");
-	auto sftp = std::make_unique<SftpChannel>(std::make_unique<SshChannelTransport>(std::move(connection)),
-						  ssh.ioTimeout, log);
+	auto sftp = std::make_unique<SftpChannel>(
+		std::make_unique<SshChannelTransport>(std::move(connection), ssh.ioTimeout), ssh.ioTimeout, log);
+	sftp->setLimits(limits);
 	sftp->start();
 	log->debug("connected peer={} cipher={} store={} max_read={}", sftp->peer(), cipher, root, sftp->maxRead());
 	return std::make_unique<SftpRemoteStore>(std::move(sftp), std::move(root), tuning);

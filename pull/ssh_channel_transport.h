@@ -3,6 +3,7 @@
 // host's store with it.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -18,8 +19,8 @@ namespace lingercam::pull {
 /// connection, and frees the channel before the session.
 class SshChannelTransport final : public SftpTransport {
 public:
-	/// Opens the channel and starts the subsystem. Throws SshError.
-	explicit SshChannelTransport(std::unique_ptr<SshConnection> connection);
+	/// Opens the channel and starts the subsystem, each within \a ioTimeout. Throws SshError.
+	SshChannelTransport(std::unique_ptr<SshConnection> connection, std::chrono::milliseconds ioTimeout);
 	~SshChannelTransport() override;
 	SshChannelTransport(const SshChannelTransport &) = delete;
 	SshChannelTransport &operator=(const SshChannelTransport &) = delete;
@@ -30,11 +31,13 @@ public:
 
 private:
 	std::unique_ptr<SshConnection> connection_;
+	std::chrono::milliseconds ioTimeout_;
 	ssh_channel_struct *channel_ = nullptr;
 };
 
 /// Connects to the camera host (host key, key authentication), starts SFTP and returns its
-/// store at \a root. Throws SshError.
-std::unique_ptr<RemoteStore> connectSftpStore(const SshOptions &ssh, std::string root, FetchTuning tuning = {});
+/// store at \a root; every wait, from the TCP connect on, keeps to \a limits. Throws SshError.
+std::unique_ptr<RemoteStore> connectSftpStore(const SshOptions &ssh, std::string root, const RoundLimits &limits,
+					      FetchTuning tuning = {});
 
 } // namespace lingercam::pull

@@ -1,7 +1,11 @@
 #include "ssh_connection.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 
 #include <libssh/libssh.h>
 #include <spdlog/spdlog.h>
@@ -52,7 +56,9 @@ std::string fingerprint(ssh_key key)
 
 } // namespace
 
-SshConnection::SshConnection(const SshOptions &options) : ioTimeout_(options.ioTimeout), log_(common::logger("sftp"))
+SshConnection::SshConnection(const SshOptions &options, RoundLimits limits)
+	: connectTimeout_(options.connectTimeout), ioTimeout_(options.ioTimeout), limits_(std::move(limits)),
+	  log_(common::logger("sftp"))
 {
 	// libssh's global state (crypto backend) must be set up once before sessions are made
 	// on several threads.
@@ -100,13 +106,12 @@ SshConnection::SshConnection(const SshOptions &options) : ioTimeout_(options.ioT
 		peer_ = user + "@" + host + ":" + std::to_string(port);
 		hostForKeys_ = port == 22 ? host : "[" + host + "]:" + std::to_string(port);
 
-		throwIfSshFailed(ssh_connect(session_), session_, Kind::Connect, "connect to " + peer_);
+		ssh_set_blocking(session_, 0);
+		throwIfSshFailed(untilDone([this] { return ssh_connect(session_); }, SSH_AGAIN, "connect to " + peer_,
+					   Kind::Connect, connectTimeout_, "connect_timeout"),
+				 session_, Kind::Connect, "connect to " + peer_);
 		verifyHostKey(options);
 		authenticate(options);
-
-		// From here on the timeout bounds every blocking write and channel request.
-		long ioSeconds = std::max<long>(1, static_cast<long>((ioTimeout_.count() + 999) / 1000));
-		setOption(session_, SSH_OPTIONS_TIMEOUT, &ioSeconds, "timeout");
 	} catch (...) {
 		ssh_disconnect(session_);
 		ssh_free(session_);
@@ -181,7 +186,8 @@ void SshConnection::authenticate(const SshOptions &options)
 			continue;
 		}
 		KeyPtr key(raw);
-		int rc = ssh_userauth_publickey(session_, nullptr, key.get());
+		int rc = untilDone([&] { return ssh_userauth_publickey(session_, nullptr, key.get()); }, SSH_AUTH_AGAIN,
+				   "authenticate to " + peer_, Kind::Dropped, ioTimeout_, "io_timeout");
 		if (rc == SSH_AUTH_SUCCESS)
 			return;
 		if (rc == SSH_AUTH_ERROR)
@@ -190,7 +196,8 @@ void SshConnection::authenticate(const SshOptions &options)
 		tried += (tried.empty() ? "" : ", ") + path;
 	}
 	if (options.identities.empty()) {
-		int rc = ssh_userauth_publickey_auto(session_, nullptr, nullptr);
+		int rc = untilDone([&] { return ssh_userauth_publickey_auto(session_, nullptr, nullptr); },
+				   SSH_AUTH_AGAIN, "authenticate to " + peer_, Kind::Dropped, ioTimeout_, "io_timeout");
 		if (rc == SSH_AUTH_SUCCESS)
 			return;
 		if (rc == SSH_AUTH_ERROR)
@@ -198,7 +205,8 @@ void SshConnection::authenticate(const SshOptions &options)
 				 ssh_get_error(session_));
 		tried = "ssh-agent and the default keys";
 	} else if (std::getenv("SSH_AUTH_SOCK")) {
-		if (ssh_userauth_agent(session_, nullptr) == SSH_AUTH_SUCCESS)
+		if (untilDone([&] { return ssh_userauth_agent(session_, nullptr); }, SSH_AUTH_AGAIN,
+			      "authenticate to " + peer_, Kind::Dropped, ioTimeout_, "io_timeout") == SSH_AUTH_SUCCESS)
 			return;
 		tried += ", ssh-agent";
 	}
@@ -206,6 +214,45 @@ void SshConnection::authenticate(const SshOptions &options)
 		 "the server accepted none of the keys tried (" + tried +
 			 "); add the public key to ~/.ssh/authorized_keys of that user on the camera host "
 			 "(passwords are never used)");
+}
+
+int SshConnection::untilDone(const std::function<int()> &call, int again, const std::string &what, SshError::Kind kind,
+			     std::chrono::milliseconds timeout, const char *timeoutKey)
+{
+	using Clock = RoundLimits::Clock;
+	const auto until = Clock::now() + timeout;
+	for (;;) {
+		int rc = call();
+		if (rc != again)
+			return rc;
+		limits_.check(what);
+		const auto now = Clock::now();
+		if (now >= until)
+			throwSsh(kind, 0, what, std::string("no answer within ") + timeoutKey + "=" + configDuration(timeout));
+		// Short slices: libssh does not say every state it waits in (a TCP connect in
+		// progress waits for writability), so a missed one costs at most this.
+		const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(limits_.slice(until) - now);
+		const int ms = static_cast<int>(std::clamp<long long>(slice.count(), 1, 50));
+		const socket_t fd = ssh_get_fd(session_);
+		if (fd == SSH_INVALID_SOCKET) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+			continue;
+		}
+		pollfd p{};
+		p.fd = fd;
+		p.events = POLLIN;
+		if (ssh_get_poll_flags(session_) & SSH_WRITE_PENDING)
+			p.events |= POLLOUT;
+		::poll(&p, 1, ms);
+	}
+}
+
+void SshConnection::setUpDone()
+{
+	// From here on the timeout bounds every blocking write.
+	long ioSeconds = std::max<long>(1, static_cast<long>((ioTimeout_.count() + 999) / 1000));
+	setOption(session_, SSH_OPTIONS_TIMEOUT, &ioSeconds, "timeout");
+	ssh_set_blocking(session_, 1);
 }
 
 void throwIfSshFailed(int rc, ssh_session session, SshError::Kind kind, const std::string &what)

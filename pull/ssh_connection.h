@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "round_limits.h"
 #include "ssh_error.h"
 
 struct ssh_session_struct;
@@ -39,9 +41,14 @@ struct SshOptions {
 /// One authenticated SSH connection (libssh session): connect, host key check against
 /// known_hosts under the policy, public key authentication (key files or ssh-agent, never
 /// passwords). Throws SshError with the kind that tells transient from operator problems.
+///
+/// Connecting runs libssh in non-blocking mode and waits on the socket in short slices,
+/// so a stop request or the round's deadline (\a limits) ends it at once, not after
+/// connect_timeout. Once set up (channels included: setUp()), the session blocks again,
+/// with io_timeout as libssh's timeout.
 class SshConnection {
 public:
-	explicit SshConnection(const SshOptions &options);
+	explicit SshConnection(const SshOptions &options, RoundLimits limits = {});
 	~SshConnection();
 	SshConnection(const SshConnection &) = delete;
 	SshConnection &operator=(const SshConnection &) = delete;
@@ -53,6 +60,16 @@ public:
 	const std::string &peer() const { return peer_; }
 	/// Negotiated cipher (server to client).
 	std::string cipher() const;
+	const RoundLimits &limits() const { return limits_; }
+
+	/// Repeats the non-blocking libssh \a call while it returns \a again, waiting for the
+	/// socket in between, until \a timeout (named \a timeoutKey in the message) from now.
+	/// Throws SshError(\a kind) at the timeout, SshError(Stopped or Overtime) as the round's
+	/// limits say; returns the call's last result otherwise.
+	int untilDone(const std::function<int()> &call, int again, const std::string &what, SshError::Kind kind,
+		      std::chrono::milliseconds timeout, const char *timeoutKey);
+	/// Ends the set-up: from here on libssh calls block, for at most io_timeout.
+	void setUpDone();
 
 private:
 	void verifyHostKey(const SshOptions &options);
@@ -61,7 +78,9 @@ private:
 	ssh_session_struct *session_ = nullptr;
 	std::string peer_;
 	std::string hostForKeys_; ///< "host" or "[host]:port" as known_hosts writes it
+	std::chrono::milliseconds connectTimeout_;
 	std::chrono::milliseconds ioTimeout_;
+	RoundLimits limits_;
 	std::shared_ptr<spdlog::logger> log_;
 };
 

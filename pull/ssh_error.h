@@ -19,6 +19,7 @@ public:
 		Protocol, ///< the server broke the SFTP protocol
 		Remote,   ///< an SFTP request failed (status code in code())
 		Stopped,  ///< a stop was requested (SIGTERM, systemctl stop): not a failure
+		Overtime, ///< the round passed round_timeout: not retried, the next round continues
 	};
 
 	SshError(Kind kind, int code, const std::string &what);

@@ -4,7 +4,11 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/store.h"
 #include "pull/pull_service.h"
@@ -516,6 +520,71 @@ TEST_F(ASftpPuller, RunsFromTheCommandLineThroughAnSshConfigAlias)
 	std::ofstream(config, std::ios::app) << "colour = \"blue\"\n";
 	EXPECT_EQ(SshdHarness::run({ binary, "--config", config.string(), "check-config" }, &out), 78) << out;
 	EXPECT_NE(out.find("colour"), std::string::npos) << out;
+}
+
+/// A camera host whose TCP port takes connections but never says a word (an sshd stuck
+/// before its banner): the kernel completes the handshake from the listen backlog.
+class ASilentHost : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		fd = ::socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_GE(fd, 0);
+		sockaddr_in a{};
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a), 0);
+		ASSERT_EQ(::listen(fd, 8), 0);
+		socklen_t len = sizeof a;
+		ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len), 0);
+		port = ntohs(a.sin_port);
+	}
+	void TearDown() override { ::close(fd); }
+
+	pull::RoundResult round(pull::RoundOptions options)
+	{
+		pull::SourceConfig s;
+		s.name = "silent";
+		s.ssh.host = "127.0.0.1";
+		s.ssh.port = port;
+		s.ssh.sshConfig = "none";
+		s.ssh.connectTimeout = std::chrono::minutes(10); // only a stop or the deadline can end it
+		s.remoteStore = "store";
+		s.localStore = tmp.path() / "mirror";
+		options.retries = 0;
+		pull::Puller p(s.name, s.localStore, pull::Puller::sftpConnector(s), options, interrupt);
+		return p.runRound();
+	}
+
+	TempDir tmp;
+	int fd = -1;
+	int port = 0;
+	common::Interrupt interrupt;
+};
+
+TEST_F(ASilentHost, CannotHoldAStopWhileConnecting)
+{
+	std::thread stopper([this] {
+		std::this_thread::sleep_for(300ms);
+		interrupt.requestStop();
+	});
+	pull::RoundResult r = round({});
+	stopper.join();
+	EXPECT_FALSE(r.ok);
+	ASSERT_TRUE(r.errorKind.has_value()) << r.error;
+	EXPECT_EQ(*r.errorKind, pull::SshError::Kind::Stopped) << r.error;
+}
+
+TEST_F(ASilentHost, CannotHoldARoundPastItsDeadlineWhileConnecting)
+{
+	pull::RoundOptions options;
+	options.roundTimeout = 1s;
+	pull::RoundResult r = round(options);
+	EXPECT_FALSE(r.ok);
+	ASSERT_TRUE(r.errorKind.has_value()) << r.error;
+	EXPECT_EQ(*r.errorKind, pull::SshError::Kind::Overtime) << r.error;
+	EXPECT_NE(r.error.find("connect to "), std::string::npos) << r.error;
+	EXPECT_NE(r.error.find("round_timeout=1s"), std::string::npos) << r.error;
 }
 
 } // namespace

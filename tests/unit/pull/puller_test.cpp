@@ -57,7 +57,7 @@ protected:
 
 	pull::RoundResult round()
 	{
-		pull::Puller p("cam", root / "mirror", [this] { return std::make_unique<Borrowed>(*remote); }, options, interrupt);
+		pull::Puller p("cam", root / "mirror", [this](const pull::RoundLimits &) { return std::make_unique<Borrowed>(*remote); }, options, interrupt);
 		return p.runRound();
 	}
 

@@ -7,10 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "fake_sftp_server.h"
+#include "support/sftp/fake_sftp_server.h"
 #include "recording_sink.h"
 #include "pull/sftp_channel.h"
 #include "pull/sftp_remote_store.h"
@@ -52,6 +53,7 @@ std::string frameBytes(std::size_t size)
 
 struct Client {
 	FakeSftpServer *server;
+	SftpChannel *channel;
 	std::unique_ptr<SftpRemoteStore> store;
 };
 
@@ -64,7 +66,9 @@ Client connect(std::uint64_t maxRead = 261120)
 	server->files["store/2026/11/25/20261125T000000Z.jpg"] = frameBytes(100000);
 	auto sftp = std::make_unique<SftpChannel>(std::move(owned), std::chrono::seconds(2));
 	sftp->start();
-	return { server, std::make_unique<SftpRemoteStore>(std::move(sftp), "store", lingercam::pull::FetchTuning{}) };
+	SftpChannel *channel = sftp.get();
+	return { server, channel,
+		 std::make_unique<SftpRemoteStore>(std::move(sftp), "store", lingercam::pull::FetchTuning{}) };
 }
 
 // Runs \a body, which must throw SshError(Protocol); returns its message.
@@ -226,11 +230,13 @@ TEST(AHostileServer, CannotHoldARoundOpenPastAStopRequest)
 	};
 	std::atomic<bool> stop{ false };
 	unsigned asked = 0;
-	c.store->setStopCheck([&] {
+	lingercam::pull::RoundLimits limits;
+	limits.stopRequested = [&] {
 		++asked;
 		stop = asked >= 2; // the second check comes a slice later: "stop now"
 		return stop.load();
-	});
+	};
+	c.channel->setLimits(limits);
 	NullSink sink;
 	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
 	try {
@@ -241,6 +247,80 @@ TEST(AHostileServer, CannotHoldARoundOpenPastAStopRequest)
 		EXPECT_NE(std::string(e.what()).find("a stop was requested"), std::string::npos) << e.what();
 	}
 	EXPECT_EQ(asked, 2u);
+}
+
+TEST(AHostileServer, CannotStretchOneAnswerByTricklingItsBytes)
+{
+	// One byte every 300 ms keeps the connection busy, but no answer completes within
+	// io_timeout (2 s): the wait for it is one deadline, not one per byte.
+	Client c = connect();
+	c.server->trickle = std::chrono::milliseconds(300);
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	try {
+		c.store->fetch(items, sink);
+		FAIL() << "the fetch returned";
+	} catch (const SshError &e) {
+		EXPECT_EQ(e.kind(), SshError::Kind::Dropped) << e.what();
+		EXPECT_NE(std::string(e.what()).find("no complete answer within io_timeout=2s"), std::string::npos)
+			<< e.what();
+	}
+	EXPECT_TRUE(sink.verdicts_.empty());
+}
+
+TEST(AHostileServer, CannotHoldARoundOpenByAnsweringJustInTime)
+{
+	// Every answer comes in time, but each READ gets one byte: a 100 KB frame would take
+	// days. The round's deadline ends it, whatever the answers look like.
+	Client c = connect();
+	FakeSftpServer *server = c.server;
+	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
+		if (r.type != kRead)
+			return server->answer(r);
+		return { Bytes().u8(103).u32(r.id).str("x").b };
+	};
+	server->trickle = std::chrono::milliseconds(2);
+	c.channel->setLimits(lingercam::pull::RoundLimits::startingNow({}, std::chrono::milliseconds(1500)));
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	try {
+		c.store->fetch(items, sink);
+		FAIL() << "the fetch returned";
+	} catch (const SshError &e) {
+		EXPECT_EQ(e.kind(), SshError::Kind::Overtime) << e.what();
+		EXPECT_NE(std::string(e.what()).find("the round passed round_timeout=1500ms"), std::string::npos)
+			<< e.what();
+	}
+	EXPECT_TRUE(sink.verdicts_.empty());
+	EXPECT_GT(server->requestsSeen[kRead], 2u) << "the server did answer, one byte at a time";
+}
+
+TEST(AnSftpSession, IsAbandonedWhenACallbackThrowsAndNeverRunsItsOtherCallbacks)
+{
+	// The sink throws mid-fetch (a full disk) while other reads are in flight. Their
+	// callbacks point into the fetch that is being unwound: they must never run, and the
+	// session must refuse further use, so the round reconnects.
+	Client c = connect();
+	c.server->files["store/2026/11/25/20261125T000100Z.jpg"] = frameBytes(100000);
+	class ThrowingSink : public NullSink {
+	public:
+		void data(std::size_t, std::uint64_t, std::span<const std::uint8_t>) override
+		{
+			throw std::runtime_error("No space left on device");
+		}
+	} sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 },
+				      { "2026/11/25/20261125T000100Z.jpg", 100000, 0 } };
+	EXPECT_THROW(c.store->fetch(items, sink), std::runtime_error);
+	EXPECT_TRUE(c.channel->abandoned());
+	EXPECT_EQ(c.channel->outstanding(), 0u) << "callbacks into the unwound fetch were kept";
+	try {
+		c.store->list("2026/11/25");
+		FAIL() << "an abandoned session was used";
+	} catch (const SshError &e) {
+		EXPECT_EQ(e.kind(), SshError::Kind::Dropped) << e.what();
+		EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
+	}
 }
 
 TEST(SftpReplies, RefuseANameCountTheBytesCannotHold)

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_sftp_server.h"
+#include "support/sftp/fake_sftp_server.h"
 #include "recording_sink.h"
 #include "pull/sftp_channel.h"
 #include "pull/sftp_remote_store.h"
@@ -152,6 +152,6 @@ TEST(ASftpChannel, NamesTheDeadlineWhenTheServerNeverAnswers)
 		FAIL() << "no exception";
 	} catch (const lingercam::pull::SshError &e) {
 		EXPECT_EQ(e.kind(), lingercam::pull::SshError::Kind::Dropped);
-		EXPECT_NE(std::string(e.what()).find("no answer within io_timeout"), std::string::npos) << e.what();
+		EXPECT_NE(std::string(e.what()).find("no complete answer within io_timeout=200ms"), std::string::npos) << e.what();
 	}
 }

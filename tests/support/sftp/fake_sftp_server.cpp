@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // An SFTP v3 server in memory (see fake_sftp_server.h).
-#include "fake_sftp_server.h"
+#include "support/sftp/fake_sftp_server.h"
 
 #include <algorithm>
 #include <set>
@@ -140,6 +140,16 @@ std::size_t FakeSftpServer::read(std::span<std::uint8_t> buffer, Clock::time_poi
 		return 0;
 	}
 	std::size_t n = std::min(buffer.size(), toClient_.size());
+	if (trickle.count() > 0) {
+		const auto due = lastByte_ + trickle;
+		if (due > deadline) {
+			std::this_thread::sleep_until(deadline);
+			return 0;
+		}
+		std::this_thread::sleep_until(due);
+		lastByte_ = Clock::now();
+		n = 1;
+	}
 	std::copy_n(toClient_.begin(), n, buffer.begin());
 	toClient_.erase(toClient_.begin(), toClient_.begin() + static_cast<std::ptrdiff_t>(n));
 	return n;

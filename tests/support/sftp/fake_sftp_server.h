@@ -4,6 +4,7 @@
 // fuzzers) change what it answers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -67,6 +68,9 @@ public:
 	/// Answers the requests of each write() in reverse order (SFTP lets a server answer in
 	/// any order).
 	bool reverseReplies = false;
+	/// When set, sends one byte per read, each this long after the one before: a server
+	/// that keeps a connection alive while hardly answering.
+	std::chrono::milliseconds trickle{ 0 };
 
 	// SftpTransport
 	void write(std::span<const std::uint8_t> bytes) override;
@@ -88,6 +92,7 @@ private:
 	std::map<std::string, std::string> openFiles_;
 	std::map<std::string, std::vector<std::string>> openDirs_;
 	unsigned nextHandle_ = 1;
+	Clock::time_point lastByte_{};
 };
 
 } // namespace lingercam::test

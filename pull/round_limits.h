@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// What ends any wait for the camera host early: a stop request, or the round's deadline.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace lingercam::pull {
+
+/// Limits of one round, consulted by every wait for the camera host: connecting, the SSH
+/// handshake, and every SFTP reply. io_timeout bounds each wait for one complete answer (a
+/// trickle of bytes does not extend it); the round deadline bounds the whole round, so that
+/// a server answering just in time, over and over, cannot hold a round open for good.
+struct RoundLimits {
+	using Clock = std::chrono::steady_clock;
+
+	/// How often a wait looks at the stop request: a stop ends a round within this.
+	static constexpr std::chrono::milliseconds kCheckEvery{ 250 };
+
+	/// True once the round should stop (SIGTERM, systemctl stop); empty: never.
+	std::function<bool()> stopRequested;
+	/// When the round must end; max(): never.
+	Clock::time_point deadline = Clock::time_point::max();
+	/// The configured round_timeout, for messages.
+	std::chrono::milliseconds roundTimeout{ 0 };
+
+	/// Limits for a round of \a roundTimeout (0: no deadline) starting now.
+	static RoundLimits startingNow(std::function<bool()> stopRequested, std::chrono::milliseconds roundTimeout)
+	{
+		RoundLimits l;
+		l.stopRequested = std::move(stopRequested);
+		l.roundTimeout = roundTimeout;
+		if (roundTimeout.count() > 0)
+			l.deadline = Clock::now() + roundTimeout;
+		return l;
+	}
+
+	/// The end of the next slice of a wait that may last until \a until.
+	Clock::time_point slice(Clock::time_point until) const
+	{
+		return std::min({ until, deadline, Clock::now() + kCheckEvery });
+	}
+	/// Throws SshError(Stopped) once a stop was requested, SshError(Overtime) once the
+	/// deadline passed; \a what says what was being waited for.
+	void check(const std::string &what) const;
+};
+
+/// A duration the way pull.toml writes it ("60s", "250ms", "1h"), for messages that name
+/// the key to change.
+std::string configDuration(std::chrono::milliseconds d);
+
+} // namespace lingercam::pull
