@@ -1,7 +1,5 @@
 #include "name_policy.h"
 
-#include <cstdio>
-
 namespace lingercam::pull {
 
 using common::FrameId;
@@ -46,23 +44,6 @@ std::string typeProblem(EntryType type)
 }
 
 } // namespace
-
-std::string printableName(std::string_view name)
-{
-	std::string out;
-	for (unsigned char c : name.substr(0, 80)) {
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-			char buf[8];
-			std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-			out += buf;
-		} else {
-			out += static_cast<char>(c);
-		}
-	}
-	if (name.size() > 80)
-		out += "...";
-	return out;
-}
 
 EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry)
 {

@@ -30,9 +30,6 @@ enum class FolderLevel { Root, Year, Month };
 /// Longest name accepted anywhere (a frame name is at most 24 characters).
 inline constexpr std::size_t kMaxRemoteName = 64;
 
-/// A remote name as it can be logged: control characters escaped, cut at 80 characters.
-std::string printableName(std::string_view name);
-
 /// Entries of the root (years), a year (months) or a month (days).
 EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry);
 /// Entries of the day folder \a dayPath ("YYYY/MM/DD").

@@ -22,7 +22,7 @@ std::optional<PlannedFrame> SyncPlanner::newest()
 	std::string reason;
 	auto id = checkLatestTarget(*target, reason);
 	if (!id) {
-		onRefuse_("latest.jpg -> " + printableName(*target), reason);
+		onRefuse_("latest.jpg -> " + *target, reason);
 		return std::nullopt;
 	}
 	// Each folder on the way must be a real folder: a year "2026" that is a symlink to /
@@ -83,7 +83,7 @@ std::vector<std::string> SyncPlanner::subfolders(const std::string &path, int le
 	for (const RemoteEntry &e : *entries) {
 		EntryVerdict v = checkFolderEntry(static_cast<FolderLevel>(level), e);
 		if (v.kind == EntryVerdict::Kind::Refuse)
-			onRefuse_((path.empty() ? "" : path + "/") + printableName(e.name), v.reason);
+			onRefuse_((path.empty() ? "" : path + "/") + e.name, v.reason);
 		else if (v.kind == EntryVerdict::Kind::Accept && e.name >= from)
 			out.push_back(e.name);
 	}
@@ -118,7 +118,7 @@ std::vector<PlannedFrame> SyncPlanner::backfill(const std::optional<FrameId> &wa
 				for (const RemoteEntry &e : *entries) {
 					EntryVerdict v = checkDayEntry(dayPath, e, maxFileSize_);
 					if (v.kind == EntryVerdict::Kind::Refuse)
-						onRefuse_(dayPath + "/" + printableName(e.name), v.reason);
+						onRefuse_(dayPath + "/" + e.name, v.reason);
 					else if (v.kind == EntryVerdict::Kind::Accept && (!watermark || *v.frame > *watermark))
 						dayFrames.push_back({ *v.frame, e.size, e.mtime });
 				}

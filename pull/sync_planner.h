@@ -26,6 +26,7 @@ struct PlannedFrame {
 /// handler and never fetched.
 class SyncPlanner {
 public:
+	/// \a path is the camera host's, raw: the handler escapes it before logging it.
 	using RefusalHandler = std::function<void(const std::string &path, const std::string &reason)>;
 
 	SyncPlanner(RemoteStore &remote, std::uint64_t maxFileSize, RefusalHandler onRefuse);

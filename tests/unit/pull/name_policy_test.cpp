@@ -85,10 +85,4 @@ TEST(ALatestTargetCheck, AcceptsOnlyAFramePathInsideTheStore)
 	}
 }
 
-TEST(APrintableName, EscapesControlCharactersAndCutsLongNames)
-{
-	EXPECT_EQ(pull::printableName("a\nb\x1b"), "a\\x0ab\\x1b");
-	EXPECT_EQ(pull::printableName(std::string(100, 'x')), std::string(80, 'x') + "...");
-}
-
 } // namespace
