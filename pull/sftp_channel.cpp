@@ -19,6 +19,9 @@ constexpr std::size_t kMaxPacket = 4 << 20;
 /// What each channel read asks libssh for. libssh grows the SSH window to the size asked,
 /// so this is also how much the server may have in flight towards us.
 constexpr std::size_t kReadRequest = 4 << 20;
+/// The input buffer: a whole largest packet, and room for one read after it. Left
+/// uninitialised, so only what the server sends is ever touched.
+constexpr std::size_t kInputSize = kMaxPacket + kReadRequest;
 
 constexpr std::uint32_t kOpenWrite = 0x02;
 constexpr std::uint32_t kOpenCreate = 0x08;
@@ -156,7 +159,7 @@ SftpAttrs SftpReader::attrs()
 
 SftpChannel::SftpChannel(std::unique_ptr<SftpTransport> transport, std::chrono::milliseconds ioTimeout,
 			 std::shared_ptr<spdlog::logger> log)
-	: transport_(std::move(transport)), ioTimeout_(ioTimeout), in_(kMaxPacket + kReadRequest),
+	: transport_(std::move(transport)), ioTimeout_(ioTimeout), in_(std::make_unique_for_overwrite<std::uint8_t[]>(kInputSize)),
 	  log_(log ? std::move(log) : spdlog::default_logger())
 {
 }
@@ -165,14 +168,14 @@ SftpChannel::~SftpChannel() = default;
 
 void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char *what)
 {
-	if (in_.size() - inEnd_ < kReadRequest) {
-		std::memmove(in_.data(), in_.data() + inStart_, inEnd_ - inStart_);
+	if (kInputSize - inEnd_ < kReadRequest) {
+		std::memmove(in_.get(), in_.get() + inStart_, inEnd_ - inStart_);
 		inEnd_ -= inStart_;
 		inStart_ = 0;
 	}
 	for (;;) {
 		// Waits in slices, so that a stop request ends even a wait for a silent server soon.
-		std::size_t n = transport_->read(std::span(in_.data() + inEnd_, in_.size() - inEnd_), limits_.slice(deadline));
+		std::size_t n = transport_->read(std::span(in_.get() + inEnd_, kInputSize - inEnd_), limits_.slice(deadline));
 		if (n > 0) {
 			inEnd_ += n;
 			return;
@@ -196,7 +199,7 @@ void SftpChannel::start()
 	const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
 	for (;;) {
 		if (inEnd_ - inStart_ >= 4) {
-			std::uint32_t len = getU32(in_.data() + inStart_);
+			std::uint32_t len = getU32(in_.get() + inStart_);
 			if (len < 5 || len > kMaxPacket)
 				throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "bad VERSION packet");
 			if (inEnd_ - inStart_ >= 4 + len)
@@ -204,8 +207,8 @@ void SftpChannel::start()
 		}
 		readMore(deadline, "start SFTP");
 	}
-	std::uint32_t len = getU32(in_.data() + inStart_);
-	std::span<const std::uint8_t> typeAndRest = std::span(in_.data() + inStart_ + 4, len);
+	std::uint32_t len = getU32(in_.get() + inStart_);
+	std::span<const std::uint8_t> typeAndRest = std::span(in_.get() + inStart_ + 4, len);
 	if (typeAndRest[0] != static_cast<std::uint8_t>(SftpType::Version))
 		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "the server did not answer INIT with VERSION");
 	sftp::VersionReply version = sftp::parseVersion(typeAndRest.subspan(1));
@@ -278,12 +281,12 @@ bool SftpChannel::dispatchBuffered()
 {
 	bool any = false;
 	while (inEnd_ - inStart_ >= 4) {
-		std::uint32_t len = getU32(in_.data() + inStart_);
+		std::uint32_t len = getU32(in_.get() + inStart_);
 		if (len < 5 || len > kMaxPacket)
 			throwSsh(SshError::Kind::Protocol, 0, "read SFTP reply", "packet length " + std::to_string(len));
 		if (inEnd_ - inStart_ < 4 + std::size_t(len))
 			break;
-		const std::uint8_t *p = in_.data() + inStart_ + 4;
+		const std::uint8_t *p = in_.get() + inStart_ + 4;
 		Reply reply{ static_cast<SftpType>(p[0]), getU32(p + 1), std::span(p + 5, len - 5) };
 		inStart_ += 4 + len;
 		auto it = pending_.find(reply.id);

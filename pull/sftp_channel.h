@@ -205,7 +205,7 @@ private:
 	std::chrono::milliseconds ioTimeout_;
 	RoundLimits limits_;
 	std::vector<std::uint8_t> out_;
-	std::vector<std::uint8_t> in_;
+	std::unique_ptr<std::uint8_t[]> in_;
 	std::size_t inStart_ = 0;
 	std::size_t inEnd_ = 0;
 	std::uint32_t nextId_ = 1;
