@@ -140,6 +140,8 @@ std::size_t FakeSftpServer::read(std::span<std::uint8_t> buffer, Clock::time_poi
 		return 0;
 	}
 	std::size_t n = std::min(buffer.size(), toClient_.size());
+	if (chunk)
+		n = std::clamp<std::size_t>(chunk(n), 1, n);
 	if (trickle.count() > 0) {
 		const auto due = lastByte_ + trickle;
 		if (due > deadline) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // An SFTP v3 server in memory, behind the client's transport seam: it answers the real
-// requests SftpChannel writes, from a map of files. Honest by default; tests (and, later,
-// fuzzers) change what it answers.
+// requests SftpChannel writes, from a map of files. Honest by default; tests and the
+// client fuzzer (tests/fuzz) change what it answers.
 #pragma once
 
 #include <chrono>
@@ -71,6 +71,9 @@ public:
 	/// When set, sends one byte per read, each this long after the one before: a server
 	/// that keeps a connection alive while hardly answering.
 	std::chrono::milliseconds trickle{ 0 };
+	/// When set, how many of the \a available bytes one read hands over (1..available):
+	/// the fuzzer's choice of how replies are cut into chunks.
+	std::function<std::size_t(std::size_t available)> chunk;
 
 	// SftpTransport
 	void write(std::span<const std::uint8_t> bytes) override;
