@@ -167,8 +167,17 @@ int runPullCli(int argc, char **argv)
 		if (progress)
 			progress->finish();
 		bool ok = true;
-		for (const auto &r : results)
-			ok = ok && r.ok;
+		for (std::size_t i = 0; i < results.size(); ++i) {
+			ok = ok && results[i].ok;
+			// A round can end well with frames it could not fetch (warned above, one line
+			// each): for a one-off run that is a failure to report.
+			if (results[i].ok && results[i].backlog > 0) {
+				log->error("frames not fetched source={} count={} (see the warnings above; the next round "
+					   "tries again)",
+					   service.config().sources[i].name, results[i].backlog);
+				ok = false;
+			}
+		}
 		return ok ? 0 : 1;
 	} catch (const common::ConfigError &e) {
 		log->error("configuration error: {}", e.what());

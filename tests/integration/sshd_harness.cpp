@@ -138,7 +138,7 @@ int SshdHarness::freePort()
 	return ntohs(addr.sin_port);
 }
 
-SshdHarness::SshdHarness(const fs::path &dir) : dir_(dir)
+SshdHarness::SshdHarness(const fs::path &dir, const std::string &sftpSubsystem) : dir_(dir)
 {
 	fs::create_directories(dir_);
 	if (const passwd *pw = ::getpwuid(::geteuid()))
@@ -163,7 +163,7 @@ SshdHarness::SshdHarness(const fs::path &dir) : dir_(dir)
 	    << "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
 	    << "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
 	    << "AllowUsers " << user_ << "\n"
-	    << "Subsystem sftp internal-sftp\n"
+	    << "Subsystem sftp " << sftpSubsystem << "\n"
 	    << "LogLevel VERBOSE\n";
 }
 

@@ -13,7 +13,9 @@ namespace lingercam::test {
 /// Nothing of the user's ~/.ssh is read or written.
 class SshdHarness {
 public:
-	explicit SshdHarness(const std::filesystem::path &dir);
+	/// \a sftpSubsystem is what sshd runs for "sftp": its own internal-sftp, or a command
+	/// (a misbehaving server of the tests' own).
+	explicit SshdHarness(const std::filesystem::path &dir, const std::string &sftpSubsystem = "internal-sftp");
 	~SshdHarness();
 	SshdHarness(const SshdHarness &) = delete;
 	SshdHarness &operator=(const SshdHarness &) = delete;

@@ -14,7 +14,7 @@ namespace {
 // SFTP v3 numbers (draft-ietf-secsh-filexfer-02), spelled out here on purpose: the fake
 // server must not share the client's constants, or a wrong one would agree with itself.
 enum : std::uint8_t {
-	kInit = 1, kVersion = 2, kOpen = 3, kClose = 4, kRead = 5, kLstat = 7, kOpendir = 11, kReaddir = 12,
+	kInit = 1, kVersion = 2, kOpen = 3, kClose = 4, kRead = 5, kWrite = 6, kLstat = 7, kOpendir = 11, kReaddir = 12,
 	kReadlink = 19, kStatus = 101, kHandle = 102, kData = 103, kName = 104, kAttrs = 105, kExtended = 200,
 	kExtendedReply = 201,
 };
@@ -157,6 +157,16 @@ std::size_t FakeSftpServer::read(std::span<std::uint8_t> buffer, Clock::time_poi
 	return n;
 }
 
+bool FakeSftpServer::isFolder(const std::string &path) const
+{
+	const std::string prefix = path.empty() ? "" : path + "/";
+	auto under = [&](const auto &map) {
+		auto it = map.lower_bound(prefix);
+		return it != map.end() && it->first.rfind(prefix, 0) == 0;
+	};
+	return under(files) || under(links);
+}
+
 std::vector<std::vector<std::uint8_t>> FakeSftpServer::answer(const Request &request)
 {
 	In in{ request.body };
@@ -166,10 +176,22 @@ std::vector<std::vector<std::uint8_t>> FakeSftpServer::answer(const Request &req
 		std::string name = in.str();
 		if (name == "limits@openssh.com" && maxRead)
 			return { reply(kExtendedReply, id).u64(maxRead + 1024).u64(maxRead).u64(maxRead).u64(0).b };
+		if (name == "posix-rename@openssh.com") {
+			std::string from = normalise(in.str()), to = normalise(in.str());
+			auto f = files.find(from);
+			if (f == files.end())
+				return { status(id, kNoSuchFile, "No such file") };
+			files[to] = std::move(f->second);
+			files.erase(from);
+			return { status(id, kOk) };
+		}
 		return { status(id, kUnsupported, "unsupported extension") };
 	}
 	case kOpen: {
 		std::string path = normalise(in.str());
+		const std::uint32_t flags = in.u32();
+		if (flags & 0x02) // SSH_FXF_WRITE (with CREAT and TRUNC, as the client sends it)
+			files[path].clear();
 		if (!files.count(path))
 			return { status(id, kNoSuchFile, "No such file") };
 		std::string h = "f";
@@ -189,6 +211,19 @@ std::vector<std::vector<std::uint8_t>> FakeSftpServer::answer(const Request &req
 			return { status(id, kEof, "EOF") };
 		std::size_t n = std::min<std::uint64_t>({ len, maxRead ? maxRead : 32768, content.size() - offset });
 		return { reply(kData, id).str(std::string_view(content).substr(offset, n)).b };
+	}
+	case kWrite: {
+		std::string h = in.str();
+		std::uint64_t offset = in.u64();
+		std::string bytes = in.str();
+		auto it = openFiles_.find(h);
+		if (it == openFiles_.end())
+			return { status(id, kFailure, "bad handle") };
+		std::string &content = files[it->second];
+		if (content.size() < offset + bytes.size())
+			content.resize(offset + bytes.size());
+		content.replace(offset, bytes.size(), bytes);
+		return { status(id, kOk) };
 	}
 	case kClose: {
 		std::string h = in.str();
@@ -218,7 +253,8 @@ std::vector<std::vector<std::uint8_t>> FakeSftpServer::answer(const Request &req
 		h += std::to_string(nextHandle_++);
 		std::vector<std::string> list{ ".", ".." };
 		for (const std::string &e : entries)
-			list.push_back(dir.empty() ? e : dir + "/" + e);
+			for (int copies = duplicateNames ? 2 : 1; copies > 0; --copies)
+				list.push_back(dir.empty() ? e : dir + "/" + e);
 		openDirs_[h] = std::move(list);
 		return { reply(kHandle, id).str(h).b };
 	}
@@ -252,6 +288,8 @@ std::vector<std::vector<std::uint8_t>> FakeSftpServer::answer(const Request &req
 			attrs(o, f->second.size(), 0100644);
 		else if (links.count(path))
 			attrs(o, 0, 0120777);
+		else if (isFolder(path))
+			attrs(o, 4096, 0040755);
 		else
 			return { status(id, kNoSuchFile, "No such file") };
 		return { o.b };

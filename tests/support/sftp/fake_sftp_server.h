@@ -74,11 +74,15 @@ public:
 	/// When set, how many of the \a available bytes one read hands over (1..available):
 	/// the fuzzer's choice of how replies are cut into chunks.
 	std::function<std::size_t(std::size_t available)> chunk;
+	/// Lists every folder entry twice.
+	bool duplicateNames = false;
 
 	// SftpTransport
 	void write(std::span<const std::uint8_t> bytes) override;
 	std::size_t read(std::span<std::uint8_t> buffer, Clock::time_point deadline) override;
 	std::string peer() const override { return "fake-sftp"; }
+	/// Reply bytes not yet read.
+	bool hasOutput() const { return !toClient_.empty(); }
 
 	/// The honest reply packets for \a request.
 	std::vector<std::vector<std::uint8_t>> answer(const Request &request);
@@ -87,6 +91,8 @@ public:
 
 private:
 	void handle(const Request &request);
+	/// A folder exists when a file or link is under it.
+	bool isFolder(const std::string &path) const;
 
 	std::vector<std::uint8_t> fromClient_;
 	std::vector<std::vector<std::uint8_t>> batch_; ///< replies to the current write()
