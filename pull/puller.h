@@ -94,6 +94,12 @@ public:
 
 	const std::string &name() const { return name_; }
 
+	/// Refused remote paths already warned about are remembered (by hash, so a repeat is
+	/// logged at debug level only), this many at most: a camera host listing millions of
+	/// bad names costs a fixed amount of memory.
+	static constexpr std::size_t kMaxRememberedRefusals = 4096;
+	std::size_t rememberedRefusals() const { return warned_.size(); }
+
 	/// The connector of a configured source: SftpRemoteStore over libssh.
 	static Connector sftpConnector(const SourceConfig &source);
 
@@ -115,9 +121,7 @@ private:
 	common::Interrupt &interrupt_;
 	PullStatus *status_;
 	ProgressCallback progress_;
-	/// Refused paths already logged at warning level, by hash, at most this many.
-	static constexpr std::size_t kMaxRememberedRefusals = 4096;
-	std::unordered_set<std::size_t> warned_;
+	std::unordered_set<std::size_t> warned_; ///< see kMaxRememberedRefusals
 	std::optional<common::FrameId> remoteWatermark_; ///< last value written to the remote .pulled
 	std::chrono::steady_clock::time_point lastProgress_{};
 	std::chrono::milliseconds progressInterval_{ 100 };

@@ -93,6 +93,25 @@ TEST_F(APuller, FetchesTheNewestFrameBeforeAnyOther)
 	EXPECT_EQ(remote->fetched.size(), 5u) << "the newest is not fetched twice";
 }
 
+TEST_F(APuller, RemembersABoundedNumberOfRefusedNames)
+{
+	// A camera host listing 10,000 names outside the layout, every round: each is refused
+	// and logged, and what the daemon keeps about them stays bounded for its lifetime.
+	addFrames(3);
+	std::vector<pull::RemoteEntry> bad;
+	for (int i = 0; i < 10000; ++i)
+		bad.push_back({ "not-a-frame-" + std::to_string(i), pull::EntryType::Regular, 10, 0 });
+	remote->extraEntries[minute(0).dayPath()] = bad;
+	pull::Puller p("cam", root / "mirror", [this](const pull::RoundLimits &) { return std::make_unique<Borrowed>(*remote); },
+		       options, interrupt);
+	for (int round = 0; round < 3; ++round) {
+		auto r = p.runRound();
+		ASSERT_TRUE(r.ok) << r.error;
+		EXPECT_GE(r.refused, 10000u);
+		EXPECT_LE(p.rememberedRefusals(), pull::Puller::kMaxRememberedRefusals);
+	}
+}
+
 TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
 {
 	addFrames(6);
