@@ -69,7 +69,7 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 		s->responder = [s](const FakeSftpServer::Request &r) -> Packets {
 			Packets p = s->answer(r);
 			if ((r.type == kOpen || r.type == kOpendir) && !p.empty() && p[0][0] == kHandle)
-				return { SftpBytes().u8(kHandle).u32(r.id).str(std::string(1 << 20, 'h')).b };
+				return { SftpBytes::packet(kHandle, r.id).str(std::string(1 << 20, 'h')).b };
 			return p;
 		};
 	} else if (mode == "endless-listing") {
@@ -77,8 +77,8 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 			Packets p = s->answer(r);
 			if (r.type != kReaddir || p.empty() || p[0][0] != kStatus)
 				return p;
-			SftpBytes o;
-			o.u8(kName).u32(r.id).u32(2000);
+			SftpBytes o = SftpBytes::packet(kName, r.id);
+			o.u32(2000);
 			for (int i = 0; i < 2000; ++i, ++n) {
 				char name[32];
 				std::snprintf(name, sizeof name, "20261125T%02u%02u%02uZ-%u.jpg", n / 3600 % 24, n / 60 % 60, n % 60,
@@ -96,7 +96,7 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 				const std::uint32_t len = getU32(p[0], 5);
 				const std::uint32_t keep = zero ? 0 : std::max<std::uint32_t>(1, len / 2);
 				std::vector<std::uint8_t> bytes(p[0].begin() + 9, p[0].begin() + 9 + keep);
-				return { SftpBytes().u8(kData).u32(r.id).str(std::string(bytes.begin(), bytes.end())).b };
+				return { SftpBytes::packet(kData, r.id).str(std::string(bytes.begin(), bytes.end())).b };
 			}
 			return p;
 		};
@@ -108,7 +108,7 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 	} else if (mode == "ok-to-read") {
 		s->responder = [s](const FakeSftpServer::Request &r) -> Packets {
 			if (r.type == kRead)
-				return { SftpBytes().u8(kStatus).u32(r.id).u32(0).str("").str("en").b };
+				return { SftpBytes::packet(kStatus, r.id).u32(0).str("").str("en").b };
 			return s->answer(r);
 		};
 	} else if (mode == "ansi-status") {
@@ -118,7 +118,7 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 			std::string message;
 			while (message.size() < (7u << 19))
 				message += "\x1b[2J\x1b[31mdisk on fire\x1b[0m\r\n\a";
-			return { SftpBytes().u8(kStatus).u32(r.id).u32(4).str(message).str("en").b };
+			return { SftpBytes::packet(kStatus, r.id).u32(4).str(message).str("en").b };
 		};
 	} else if (mode == "slow-drip") {
 		s->trickle = std::chrono::milliseconds(900);
@@ -126,7 +126,7 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 		s->responder = [s](const FakeSftpServer::Request &r) -> Packets {
 			Packets p = s->answer(r);
 			if (r.type == kRead && !p.empty() && p[0][0] == kData && getU32(p[0], 5) > 1)
-				return { SftpBytes().u8(kData).u32(r.id).str(std::string(1, static_cast<char>(p[0][9]))).b };
+				return { SftpBytes::packet(kData, r.id).str(std::string(1, static_cast<char>(p[0][9]))).b };
 			return p;
 		};
 	} else if (mode == "wrong-id") {

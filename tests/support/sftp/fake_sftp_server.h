@@ -34,6 +34,15 @@ struct SftpBytes {
 		b.insert(b.end(), be, be + 4);
 		return *this;
 	}
+	/// A reply packet's start: type and request id, in one insert (g++ 12 at -O3 warns,
+	/// array-bounds and stringop-overflow, on a u8() followed by a u32()).
+	static SftpBytes packet(std::uint8_t type, std::uint32_t id)
+	{
+		SftpBytes o;
+		o.b = { type, static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16),
+			static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id) };
+		return o;
+	}
 	SftpBytes &u64(std::uint64_t v) { return u32(static_cast<std::uint32_t>(v >> 32)).u32(static_cast<std::uint32_t>(v)); }
 	SftpBytes &str(std::string_view s)
 	{
