@@ -26,7 +26,10 @@ public:
 	/// Up to \a max bytes, as many as the input says (and has).
 	std::vector<std::uint8_t> bytes(std::size_t max)
 	{
-		std::size_t n = std::min<std::size_t>(below(max + 1), data_.size() - pos_);
+		// Two statements: the length's bytes are taken first, whatever order a compiler
+		// evaluates arguments in (g++ goes right to left; the g++ replay found that).
+		const std::size_t wanted = below(max + 1);
+		const std::size_t n = std::min<std::size_t>(wanted, data_.size() - pos_);
 		std::vector<std::uint8_t> out(data_.begin() + static_cast<std::ptrdiff_t>(pos_),
 					      data_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
 		pos_ += n;
