@@ -3,7 +3,10 @@
 # sshd of its own by lingercam-pull and by the usual tools, in one run, one table.
 #   bench_pull.sh [path/to/lingercam-pull] [runs]
 # Times are medians of RUNS (default 3) wall-clock runs of fresh processes, each into an
-# empty destination; the source files stay in the page cache for every peer alike.
+# empty destination; the source files stay in the page cache for every peer alike. Peak RSS
+# of lingercam-pull is the kernel's (wait4), the largest of the runs.
+# BASELINE_PULL=path/to/an/older/lingercam-pull measures that build too, in the same runs,
+# so a change is seen side by side with what it replaced.
 set -euo pipefail
 
 PULL=${1:-$(dirname "$0")/../../build/pull/lingercam-pull}
@@ -11,6 +14,8 @@ RUNS=${2:-3}
 FRAMES=${FRAMES:-1440}
 FRAME_BYTES=${FRAME_BYTES:-250000}
 [ -x "$PULL" ] || { echo "bench_pull: no lingercam-pull at $PULL (build it first)" >&2; exit 2; }
+BASELINE=${BASELINE_PULL:-}
+[ -z "$BASELINE" ] || [ -x "$BASELINE" ] || { echo "bench_pull: BASELINE_PULL=$BASELINE is not a program" >&2; exit 2; }
 for tool in /usr/sbin/sshd ssh scp sftp rsync tar python3 ssh-keygen; do
 	command -v "$tool" >/dev/null || { echo "bench_pull: $tool missing (scripts/install-deps.sh)" >&2; exit 2; }
 done
@@ -66,16 +71,28 @@ local_store = "$DEST"
 TOML
 
 # --- measurements -------------------------------------------------------------------------
-declare -A TIMES
+declare -A TIMES PEAK
 fresh() { rm -rf "$DEST"; mkdir -p "$DEST"; sync; }
+# Runs a command and writes its peak RSS in KiB (the kernel's ru_maxrss) to $WORK/rss.
+with_rss() {
+	python3 -c 'import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$WORK/rss" "$@"
+}
 measure() { # name command...
 	local name=$1; shift
 	fresh
 	local start end
 	start=$(date +%s.%N)
-	"$@" >"$WORK/out.log" 2>&1 || { echo "bench_pull: '$name' failed:" >&2; cat "$WORK/out.log" >&2; exit 1; }
+	with_rss "$@" >"$WORK/out.log" 2>&1 || { echo "bench_pull: '$name' failed:" >&2; cat "$WORK/out.log" >&2; exit 1; }
 	end=$(date +%s.%N)
 	TIMES[$name]="${TIMES[$name]:-} $(echo "$end - $start" | bc -l)"
+	local rss; rss=$(cat "$WORK/rss")
+	[ "${PEAK[$name]:-0}" -ge "$rss" ] || PEAK[$name]=$rss
 }
 check_count() { # name expected-frames
 	local n
@@ -83,7 +100,9 @@ check_count() { # name expected-frames
 	[ "$n" -ge "$2" ] || { echo "bench_pull: $1 left $n frames, expected $2" >&2; exit 1; }
 }
 
-PEERS=("lingercam-pull" "rsync -a -e ssh" "sftp -r" "scp -r" "ssh tar c | tar x" "ssh tar (aes128-gcm)")
+PEERS=("lingercam-pull")
+[ -z "$BASELINE" ] || PEERS+=("lingercam-pull (baseline)")
+PEERS+=("rsync -a -e ssh" "sftp -r" "scp -r" "ssh tar c | tar x" "ssh tar (aes128-gcm)")
 NEWEST_PEERS=("lingercam-pull --mode latest" "scp (one file)")
 for run in $(seq "$RUNS"); do
 	measure "lingercam-pull" "$PULL" --config "$WORK/pull.toml" once
@@ -91,6 +110,10 @@ for run in $(seq "$RUNS"); do
 	if [ "$run" = 1 ] && ! diff -rq "$STORE/2026" "$DEST/2026" >/dev/null; then
 		echo "bench_pull: lingercam-pull's mirror differs from the store" >&2
 		exit 1
+	fi
+	if [ -n "$BASELINE" ]; then
+		measure "lingercam-pull (baseline)" "$BASELINE" --config "$WORK/pull.toml" once
+		check_count "lingercam-pull (baseline)" "$FRAMES"
 	fi
 	measure "rsync -a -e ssh" rsync -a -e "$SSH_CMD" "$USER_NAME@127.0.0.1:$STORE/" "$DEST/"
 	check_count rsync "$FRAMES"
@@ -120,11 +143,13 @@ printf '\nlingercam-pull benchmark: %d frames x %d B (%s MiB), loopback sshd (%s
 	"$FRAMES" "$FRAME_BYTES" "$((TOTAL_BYTES / 1048576))" "$OPENSSH" "$RUNS"
 printf 'lingercam-pull: cipher %s, read requests of %s B (the server limit, one per frame), 8 MiB of\n' "$CIPHER" "$MAXREAD"
 printf '  reads in flight across up to 64 open files, no compression; peers use OpenSSH defaults\n\n'
-printf '%-34s %10s %12s\n' "catch-up, one day into an empty dir" "wall (s)" "x lingercam"
+printf '%-34s %10s %12s %14s\n' "catch-up, one day into an empty dir" "wall (s)" "x lingercam" "peak RSS (MiB)"
 BASE=$(median "${TIMES[lingercam-pull]}")
 for p in "${PEERS[@]}"; do
 	m=$(median "${TIMES[$p]}")
-	printf '%-34s %10.2f %12.2f\n' "$p" "$m" "$(echo "$m / $BASE" | bc -l)"
+	rss=-
+	[[ "$p" != lingercam-pull* ]] || rss=$(echo "scale=1; ${PEAK[$p]} / 1024" | bc -l)
+	printf '%-34s %10.2f %12.2f %14s\n' "$p" "$m" "$(echo "$m / $BASE" | bc -l)" "$rss"
 done
 printf '\n%-34s %10s %12s\n' "newest frame" "wall (s)" "x lingercam"
 NBASE=$(median "${TIMES[lingercam-pull --mode latest]}")
