@@ -112,22 +112,23 @@ RoundResult Puller::runRound()
 				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, e.what());
 				break;
 			}
+			// No retry starts past the round's deadline.
+			const auto untilDeadline = std::chrono::duration_cast<milliseconds>(
+				limits.deadline - std::chrono::steady_clock::now());
+			if (untilDeadline < backoff) {
+				result.error += "; not retried: round_timeout=" + configDuration(limits.roundTimeout) +
+						" ends the round before the next attempt";
+				result.errorKind = SshError::Kind::Overtime;
+				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, result.error);
+				break;
+			}
 			log_->warn("connection problem, retrying source={} attempt={}/{} in={} error=\"{}\"", name_,
 				   result.attempts, options_.retries + 1, common::formatDuration(backoff), e.what());
 			setState(SourceStatus::State::Waiting);
 			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
 			// stop cuts the backoff short.
-			// ... and no retry starts past the round's deadline.
-			const auto untilDeadline = std::chrono::duration_cast<milliseconds>(
-				limits.deadline - std::chrono::steady_clock::now());
-			if (interrupt_.waitForStop(std::clamp(untilDeadline, milliseconds(0), backoff)))
+			if (interrupt_.waitForStop(backoff))
 				break;
-			if (untilDeadline < backoff) {
-				result.error += "; no retry: the round passed round_timeout=" + configDuration(limits.roundTimeout);
-				result.errorKind = SshError::Kind::Overtime;
-				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, result.error);
-				break;
-			}
 			backoff = std::min(backoff * 2, kMaxBackoff);
 		} catch (const std::exception &e) {
 			// Local problems (disk full, permissions) are not fixed by retrying now.

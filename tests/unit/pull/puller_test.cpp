@@ -112,6 +112,30 @@ TEST_F(APuller, RemembersABoundedNumberOfRefusedNames)
 	}
 }
 
+TEST_F(APuller, StartsNoRetryThatTheRoundDeadlineWouldCut)
+{
+	// The camera host drops every connection; the next retry would start after the round's
+	// deadline, so the round ends now, saying why, instead of sleeping into it.
+	options.retries = 3;
+	options.retryBackoff = std::chrono::seconds(30);
+	options.roundTimeout = std::chrono::seconds(5);
+	unsigned connects = 0;
+	pull::Puller p(
+		"cam", root / "mirror",
+		[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
+			++connects;
+			throw pull::SshError(pull::SshError::Kind::Dropped, 0, "connect: connection reset");
+		},
+		options, interrupt);
+	auto r = p.runRound();
+	EXPECT_FALSE(r.ok);
+	EXPECT_EQ(connects, 1u);
+	ASSERT_TRUE(r.errorKind.has_value());
+	EXPECT_EQ(*r.errorKind, pull::SshError::Kind::Overtime) << r.error;
+	EXPECT_NE(r.error.find("not retried: round_timeout=5s ends the round before the next attempt"), std::string::npos)
+		<< r.error;
+}
+
 TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
 {
 	addFrames(6);
