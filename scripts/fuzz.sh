@@ -9,7 +9,8 @@
 #   --build-only     build, run nothing
 #   --no-build       use build/fuzz as it is
 #   --coverage       afterwards, replay each corpus in a coverage build (build/fuzz-cov) and
-#                    print the line coverage of every pull/ and common/ file it reaches
+#                    print the line coverage of every pull/ file it reaches
+#   --coverage-only  that report alone, for the corpora as they are (no build, no run)
 #   --merge          afterwards, minimise what was found into tests/fuzz/corpus/TARGET
 # Each run starts from tests/fuzz/corpus/TARGET plus what earlier runs found (kept in
 # build/fuzz/corpus/TARGET). A finding stops the run, exit 1, and names the input: copy it
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     --build-only) run=no; shift ;;
     --no-build) build=no; shift ;;
     --coverage) coverage=yes; shift ;;
+    --coverage-only) coverage=yes build=no run=no; shift ;;
     --merge) merge=yes; shift ;;
     -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -50,11 +52,10 @@ if [ "$build" = yes ]; then
   cmake --build "$out" --target fuzzers -j"$(nproc)" >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
   echo "fuzz: built ${all_targets[*]} with $(clang++ --version | head -1) in $(( $(date +%s) - start )) s"
 fi
-[ "$run" = yes ] || exit 0
-
 status=0
-printf '%-14s %12s %10s %8s %8s %s\n' fuzzer executions exec/s cov ft result
+[ "$run" = yes ] && printf '%-14s %12s %10s %8s %8s %s\n' fuzzer executions exec/s cov ft result
 for t in "${targets[@]}"; do
+  [ "$run" = yes ] || break
   fuzzer="$out/tests/fuzz/${t}_fuzzer"
   [ -x "$fuzzer" ] || { echo "fuzz: no $fuzzer (run without --no-build)" >&2; exit 2; }
   work="$out/corpus/$t" findings="$out/findings"
@@ -96,7 +97,6 @@ if [ "$coverage" = yes ]; then
   done
   llvm-profdata merge -sparse "$cov"/*.profraw -o "$cov/all.profdata"
   echo "fuzz: line coverage of the code the corpora reach (llvm-cov):"
-  llvm-cov report "${objects[@]:1}" -instr-profile="$cov/all.profdata" "$repo/pull" "$repo/common/frame_name.cpp" |
-    sed "s|$repo/||"
+  llvm-cov report "${objects[@]:1}" -instr-profile="$cov/all.profdata" "$repo/pull" | sed "s|$repo/||"
 fi
 exit $status

@@ -204,9 +204,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		sftp->start();
 		SftpRemoteStore store(std::move(sftp), "store", tuning);
 		for (std::uint8_t ops = in.u8() % 4; ops > 0; --ops) {
-			switch (in.u8() % 3) {
+			switch (in.u8() % 4) {
 			case 0: store.list("2026/11/25"); break;
 			case 1: store.readLink("latest.jpg"); break;
+			case 2: store.writeFile(".pulled", "20261125T001000Z\n"); break;
 			default: store.lstatMany({ items.front().path, "2026/11/25/missing.jpg" }); break;
 			}
 		}
