@@ -174,13 +174,15 @@ void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char
 		inStart_ = 0;
 	}
 	for (;;) {
+		// Before every read, not only after an empty one: a server that keeps sending
+		// (one byte per answer, quickly) must not hold off a stop or the round's deadline.
+		limits_.check(what);
 		// Waits in slices, so that a stop request ends even a wait for a silent server soon.
-		std::size_t n = transport_->read(std::span(in_.get() + inEnd_, kInputSize - inEnd_), limits_.slice(deadline));
+		std::size_t n = transport_->read(std::span(in_.get() + inEnd_, std::min(kReadRequest, kInputSize - inEnd_)), limits_.slice(deadline));
 		if (n > 0) {
 			inEnd_ += n;
 			return;
 		}
-		limits_.check(what);
 		if (SftpTransport::Clock::now() >= deadline)
 			throwSsh(SshError::Kind::Dropped, 0, what, "no complete answer within io_timeout=" + configDuration(ioTimeout_));
 	}

@@ -41,7 +41,8 @@ struct OpenFile {
 	/// The sink has every byte before this offset, each once and in order.
 	std::uint64_t delivered = 0;
 	/// Replies that arrived before the bytes in front of them (reordered replies, or reads
-	/// past a short one): held until those come. Bounded by the bytes in flight.
+	/// past a short one): held until those come. They count as bytes in flight until they
+	/// reach the sink, so all files together hold at most FetchTuning::maxInFlight.
 	std::map<std::uint64_t, std::vector<std::uint8_t>> early;
 };
 
@@ -129,11 +130,16 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 	SftpChannel::CallbackScope scope(*sftp_); // on an exception, the callbacks below are dropped unrun
 	std::deque<OpenFile> open;
 	std::size_t nextItem = 0;
+	// Bytes requested and not yet handed to the sink: in flight, or parked in an `early` map
+	// while the bytes in front of them are still missing.
 	std::uint64_t inFlight = 0;
 	bool stopping = false;
 
 	auto finish = [&](OpenFile &f) {
 		f.finished = true;
+		for (const auto &[offset, bytes] : f.early)
+			inFlight -= bytes.size();
+		f.early.clear();
 		if (f.opened)
 			sftp_->send(SftpType::Close, SftpPacket().string(f.handle), {});
 	};
@@ -154,7 +160,8 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 	// whatever order the replies come in.
 	auto deliver = [&](OpenFile &f, std::uint64_t offset, std::span<const std::uint8_t> bytes) {
 		if (offset != f.delivered) {
-			f.early.emplace(offset, std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+			if (f.early.emplace(offset, std::vector<std::uint8_t>(bytes.begin(), bytes.end())).second)
+				inFlight += bytes.size();
 			return;
 		}
 		sink.data(f.index, offset, bytes);
@@ -162,6 +169,7 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 		for (auto it = f.early.begin(); it != f.early.end() && it->first == f.delivered; it = f.early.erase(it)) {
 			sink.data(f.index, it->first, it->second);
 			f.delivered += it->second.size();
+			inFlight -= it->second.size();
 		}
 	};
 

@@ -277,7 +277,7 @@ TEST(AHostileServer, CannotHoldARoundOpenByAnsweringJustInTime)
 	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
 		if (r.type != kRead)
 			return server->answer(r);
-		return { Bytes().u8(103).u32(r.id).str("x").b };
+		return { Bytes::packet(103, r.id).str("x").b };
 	};
 	server->trickle = std::chrono::milliseconds(2);
 	c.channel->setLimits(lingercam::pull::RoundLimits::startingNow({}, std::chrono::milliseconds(1500)));
@@ -293,6 +293,64 @@ TEST(AHostileServer, CannotHoldARoundOpenByAnsweringJustInTime)
 	}
 	EXPECT_TRUE(sink.verdicts_.empty());
 	EXPECT_GT(server->requestsSeen[kRead], 2u) << "the server did answer, one byte at a time";
+}
+
+TEST(AHostileServer, CannotMakeTheClientHoldAFileByWithholdingItsFirstBytes)
+{
+	// The server answers every READ but the first: the answers after it cannot reach the
+	// sink and are parked. They count as bytes in flight, so no more is requested than
+	// maxInFlight allows, and the wait for the missing answer ends at io_timeout.
+	auto owned = std::make_unique<FakeSftpServer>();
+	FakeSftpServer *server = owned.get();
+	server->maxRead = 65536;
+	server->files["store/2026/11/25/20261125T000000Z.jpg"] = frameBytes(8u << 20);
+	bool withheld = false;
+	server->responder = [server, &withheld](const FakeSftpServer::Request &r) -> Packets {
+		if (r.type == kRead && !withheld) {
+			withheld = true;
+			return {};
+		}
+		return server->answer(r);
+	};
+	auto sftp = std::make_unique<SftpChannel>(std::move(owned), std::chrono::seconds(2));
+	sftp->start();
+	lingercam::pull::FetchTuning tuning;
+	tuning.maxInFlight = 1u << 20;
+	SftpRemoteStore store(std::move(sftp), "store", tuning);
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 8u << 20, 0 } };
+	try {
+		store.fetch(items, sink);
+		FAIL() << "the fetch returned";
+	} catch (const SshError &e) {
+		EXPECT_EQ(e.kind(), SshError::Kind::Dropped) << e.what();
+	}
+	EXPECT_LE(server->requestsSeen[kRead], (1u << 20) / 65536 + 1) << "reads past maxInFlight were sent";
+	EXPECT_TRUE(sink.verdicts_.empty());
+}
+
+TEST(AHostileServer, CannotHoldOffAStopByAnsweringEveryReadWithAByte)
+{
+	// Answers keep coming, one byte each, without a pause: the stop request is still seen.
+	Client c = connect();
+	FakeSftpServer *server = c.server;
+	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
+		if (r.type != kRead)
+			return server->answer(r);
+		return { Bytes::packet(103, r.id).str("x").b };
+	};
+	unsigned asked = 0;
+	lingercam::pull::RoundLimits limits;
+	limits.stopRequested = [&] { return ++asked > 50; };
+	c.channel->setLimits(limits);
+	NullSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
+	try {
+		c.store->fetch(items, sink);
+		FAIL() << "the fetch returned";
+	} catch (const SshError &e) {
+		EXPECT_EQ(e.kind(), SshError::Kind::Stopped) << e.what();
+	}
 }
 
 TEST(AnSftpSession, IsAbandonedWhenACallbackThrowsAndNeverRunsItsOtherCallbacks)
