@@ -21,7 +21,7 @@ SshChannelTransport::SshChannelTransport(std::unique_ptr<SshConnection> connecti
 	ssh_session session = connection_->session();
 	channel_ = ssh_channel_new(session);
 	if (!channel_)
-		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "open a channel", ssh_get_error(session));
+		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "open a channel", sshErrorText(session));
 	try {
 		// Still non-blocking (see SshConnection): a stop ends these waits too.
 		throwIfSshFailed(connection_->untilDone([this] { return ssh_channel_open_session(channel_); }, SSH_AGAIN,
@@ -43,7 +43,9 @@ SshChannelTransport::SshChannelTransport(std::unique_ptr<SshConnection> connecti
 SshChannelTransport::~SshChannelTransport()
 {
 	if (channel_) {
-		// Best effort: the connection may be gone already.
+		// Best effort, without waiting: the connection may be gone already, and a server
+		// that stops reading must not hold a stopping daemon for io_timeout.
+		ssh_set_blocking(connection_->session(), 0);
 		if (ssh_channel_is_open(channel_))
 			ssh_channel_close(channel_);
 		ssh_channel_free(channel_);
@@ -69,7 +71,11 @@ void SshChannelTransport::write(std::span<const std::uint8_t> bytes)
 			const int ms = static_cast<int>(std::clamp<long long>(slice.count(), 1, 50));
 			// Handles what arrives (the window adjust among it); returns at once when data
 			// is waiting to be read, so then sleep instead of spinning.
-			if (ssh_channel_poll_timeout(channel_, ms, 0) > 0)
+			const int polled = ssh_channel_poll_timeout(channel_, ms, 0);
+			if (polled < 0 || !ssh_channel_is_open(channel_))
+				throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "send SFTP requests",
+					 polled == SSH_ERROR ? sshErrorText(session) : "the connection was closed");
+			if (polled > 0)
 				std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10)));
 			continue;
 		}
@@ -77,7 +83,7 @@ void SshChannelTransport::write(std::span<const std::uint8_t> bytes)
 		int n = ssh_channel_write(channel_, bytes.data() + done, chunk);
 		if (n <= 0)
 			throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "send SFTP requests",
-				 ssh_get_error(session));
+				 sshErrorText(session));
 		done += static_cast<std::size_t>(n);
 	}
 }
@@ -93,7 +99,13 @@ std::size_t SshChannelTransport::read(std::span<std::uint8_t> buffer, Clock::tim
 	int n = ssh_channel_read_timeout(channel_, buffer.data(), want, 0,
 					 static_cast<int>(std::min<long long>(left, std::numeric_limits<int>::max())));
 	if (n < 0)
-		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "read from the server", ssh_get_error(session));
+		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "read from the server", sshErrorText(session));
+	// The subsystem's stderr is no part of SFTP, and libssh keeps it until it is read: read
+	// and drop what is there (a bounded amount per call), so a server cannot grow it.
+	char dropped[16384];
+	for (int i = 0; i < 16 && ssh_channel_poll(channel_, 1) > 0; ++i)
+		if (ssh_channel_read_nonblocking(channel_, dropped, sizeof dropped, 1) <= 0)
+			break;
 	if (n == 0 && (ssh_channel_is_eof(channel_) || !ssh_channel_is_open(channel_) || !ssh_is_connected(session)))
 		throwSsh(SshError::Kind::Dropped, 0, "read from the server", "the connection was closed");
 	return static_cast<std::size_t>(n);

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
+#include "sftp_replies.h"
 #include "ssh_error.h"
 
 namespace lingercam::pull {
@@ -169,7 +170,7 @@ void SshConnection::verifyHostKey(const SshOptions &options)
 	case SSH_KNOWN_HOSTS_ERROR:
 	default:
 		throwSsh(Kind::HostKey, ssh_get_error_code(session_), "check the host key of " + hostForKeys_,
-			 std::string(ssh_get_error(session_)) + " (known_hosts " + knownHosts + ")");
+			 sshErrorText(session_) + " (known_hosts " + knownHosts + ")");
 	}
 }
 
@@ -192,7 +193,7 @@ void SshConnection::authenticate(const SshOptions &options)
 			return;
 		if (rc == SSH_AUTH_ERROR)
 			throwSsh(Kind::Dropped, ssh_get_error_code(session_), "authenticate to " + peer_,
-				 ssh_get_error(session_));
+				 sshErrorText(session_));
 		tried += (tried.empty() ? "" : ", ") + path;
 	}
 	if (options.identities.empty()) {
@@ -202,7 +203,7 @@ void SshConnection::authenticate(const SshOptions &options)
 			return;
 		if (rc == SSH_AUTH_ERROR)
 			throwSsh(Kind::Dropped, ssh_get_error_code(session_), "authenticate to " + peer_,
-				 ssh_get_error(session_));
+				 sshErrorText(session_));
 		tried = "ssh-agent and the default keys";
 	} else if (std::getenv("SSH_AUTH_SOCK")) {
 		if (untilDone([&] { return ssh_userauth_agent(session_, nullptr); }, SSH_AUTH_AGAIN,
@@ -255,13 +256,19 @@ void SshConnection::setUpDone()
 	ssh_set_blocking(session_, 1);
 }
 
+std::string sshErrorText(ssh_session session)
+{
+	const char *message = ssh_get_error(session);
+	return message ? sftp::safeText(message) : std::string();
+}
+
 void throwIfSshFailed(int rc, ssh_session session, SshError::Kind kind, const std::string &what)
 {
 	if (rc == SSH_OK)
 		return;
-	const char *message = session ? ssh_get_error(session) : nullptr;
+	const std::string message = session ? sshErrorText(session) : std::string();
 	int code = session ? ssh_get_error_code(session) : rc;
-	throwSsh(kind, code, what, message && *message ? message : "libssh returned " + std::to_string(rc));
+	throwSsh(kind, code, what, !message.empty() ? message : "libssh returned " + std::to_string(rc));
 }
 
 std::string SshConnection::cipher() const

@@ -84,6 +84,10 @@ private:
 	std::shared_ptr<spdlog::logger> log_;
 };
 
+/// libssh's last error for \a session, fit for a log line: it can carry the server's own
+/// words (its banner, its DISCONNECT message), so it is escaped and cut (sftp::safeText).
+std::string sshErrorText(ssh_session_struct *session);
+
 /// The one place libssh return codes become exceptions: throws SshError(kind) with libssh's
 /// code and message when \a rc is not SSH_OK (0).
 void throwIfSshFailed(int rc, ssh_session_struct *session, SshError::Kind kind, const std::string &what);
