@@ -5,13 +5,17 @@
 // - bytes reach the sink in range, each once, in order, and never after the file's verdict;
 // - each file gets one verdict at most, and every file one when the fetch returns;
 // - a file is done only with every byte from its start to its listed size, and, unless the
-//   server lied about contents, exactly the file's bytes;
+//   server forged a reply to that file's own OPEN or READ (or broke the framing, after which
+//   any packet can be forged), exactly the file's bytes;
 // - failures are SshError with a printable message; nothing else escapes.
 // libFuzzer's -malloc_limit_mb (scripts/fuzz.sh) turns any allocation past the bounds into
 // a finding too.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +39,7 @@ using Packets = std::vector<std::vector<std::uint8_t>>;
 
 namespace {
 
-constexpr std::uint8_t kData = 103, kStatus = 101;
+constexpr std::uint8_t kOpen = 3, kRead = 5, kData = 103, kStatus = 101, kHandle = 102;
 
 bool printable(std::string_view s)
 {
@@ -60,8 +64,10 @@ std::uint32_t getU32(const std::vector<std::uint8_t> &p, std::size_t at)
 
 class ContractSink final : public FetchSink {
 public:
-	ContractSink(const std::vector<FetchItem> &items, const std::vector<std::string> &contents, const bool &lied)
-		: items_(items), contents_(contents), lied_(lied), got_(items.size()), verdict_(items.size(), 0)
+	ContractSink(const std::vector<FetchItem> &items, const std::vector<std::string> &contents,
+		     const std::vector<bool> &forged, const bool &unframed)
+		: items_(items), contents_(contents), forged_(forged), unframed_(unframed), got_(items.size()),
+		  verdict_(items.size(), 0)
 	{
 	}
 	void data(std::size_t index, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
@@ -78,7 +84,7 @@ public:
 		FUZZ_CHECK(verdict_[index] == 0);
 		verdict_[index] = 1;
 		FUZZ_CHECK(start(index) + got_[index].size() == items_[index].size);
-		if (!lied_) {
+		if (!forged_[index] && !unframed_) {
 			FUZZ_CHECK(items_[index].size == contents_[index].size());
 			FUZZ_CHECK(got_[index] == std::string_view(contents_[index]).substr(start(index)));
 		}
@@ -101,10 +107,22 @@ private:
 
 	const std::vector<FetchItem> &items_;
 	const std::vector<std::string> &contents_;
-	const bool &lied_;
+	const std::vector<bool> &forged_;
+	const bool &unframed_;
 	std::vector<std::string> got_;
 	std::vector<int> verdict_;
 };
+
+std::string readString(const std::vector<std::uint8_t> &body, std::size_t at)
+{
+	if (body.size() < at + 4)
+		return {};
+	const std::uint32_t n = getU32(body, at);
+	if (body.size() - at - 4 < n)
+		return {};
+	return std::string(body.begin() + static_cast<std::ptrdiff_t>(at + 4),
+			   body.begin() + static_cast<std::ptrdiff_t>(at + 4 + n));
+}
 
 std::string frameBytes(std::size_t size, unsigned seed)
 {
@@ -143,12 +161,46 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	}
 	server->links["store/latest.jpg"] = items.back().path;
 
-	bool lied = false; // the server sent bytes it made up where a file's contents could go
+	// Which file each OPEN and READ was for, so a forged reply taints only the file it can
+	// reach: a made-up reply to a file's OPEN (a handle of another file) or READ (other bytes).
+	std::vector<bool> forged(files, false);
+	bool unframed = false; // after broken framing any packet can be forged
+	std::map<std::uint32_t, std::size_t> fileOfRequest;
+	std::map<std::string, std::size_t> fileOfHandle;
+	std::set<std::uint32_t> forgedAhead; // ids forged before their request was seen
+	auto forge = [&](std::uint32_t id) {
+		if (auto it = fileOfRequest.find(id); it != fileOfRequest.end())
+			forged[it->second] = true;
+		else
+			forgedAhead.insert(id);
+	};
+	auto honest = [&](const FakeSftpServer::Request &r) {
+		Packets p = server->answer(r);
+		if (r.type == kOpen && p.size() == 1 && p[0][0] == kHandle)
+			if (auto it = fileOfRequest.find(r.id); it != fileOfRequest.end())
+				fileOfHandle[readString(p[0], 5)] = it->second;
+		return p;
+	};
 	server->responder = [&](const FakeSftpServer::Request &r) -> Packets {
-		switch (in.u8() % 12) {
-		default: return server->answer(r);
+		std::optional<std::size_t> file;
+		if (r.type == kOpen) {
+			const std::string path = readString(r.body, 0);
+			for (std::size_t i = 0; i < items.size(); ++i)
+				if (path == "store/" + items[i].path)
+					file = i;
+		} else if (r.type == kRead) {
+			if (auto it = fileOfHandle.find(readString(r.body, 0)); it != fileOfHandle.end())
+				file = it->second;
+		}
+		if (file) {
+			fileOfRequest[r.id] = *file;
+			if (forgedAhead.count(r.id))
+				forged[*file] = true;
+		}
+		switch (in.u8() % 13) {
+		default: return honest(r);
 		case 6: { // a short read: the right bytes, fewer of them
-			Packets p = server->answer(r);
+			Packets p = honest(r);
 			if (p.size() == 1 && p[0].size() >= 9 && p[0][0] == kData) {
 				const std::uint32_t len = static_cast<std::uint32_t>(in.below(getU32(p[0], 5) + 1));
 				p[0].resize(9 + len);
@@ -158,15 +210,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		}
 		case 7: return {}; // never answered
 		case 8: { // answered twice
-			Packets p = server->answer(r);
+			Packets p = honest(r);
 			if (!p.empty())
 				p.push_back(p.front());
 			return p;
 		}
 		case 9: { // arbitrary bytes, for this request or another
-			lied = true;
 			std::vector<std::uint8_t> p{ in.u8(), 0, 0, 0, 0 };
-			putU32(p, 1, in.flag() ? r.id : in.u32());
+			const std::uint32_t id = in.flag() ? r.id : in.u32();
+			forge(id);
+			putU32(p, 1, id);
 			auto body = in.bytes(96);
 			p.insert(p.end(), body.begin(), body.end());
 			return { p };
@@ -181,12 +234,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 			return { p };
 		}
 		case 11: { // the honest answer under the next request's id
-			lied = true;
-			Packets p = server->answer(r);
+			forge(r.id + 1);
+			Packets p = honest(r);
 			for (auto &packet : p)
 				if (packet.size() >= 5)
 					putU32(packet, 1, r.id + 1);
 			return p;
+		}
+		case 12: { // bytes without framing: every packet after them is read from the wrong place
+			unframed = true;
+			server->unframedNext = true;
+			return { in.bytes(64) };
 		}
 		}
 	};
@@ -211,7 +269,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 			default: store.lstatMany({ items.front().path, "2026/11/25/missing.jpg" }); break;
 			}
 		}
-		ContractSink sink(items, contents, lied);
+		ContractSink sink(items, contents, forged, unframed);
 		store.fetch(items, sink);
 		sink.checkEveryFileDecided();
 	} catch (const SshError &e) {

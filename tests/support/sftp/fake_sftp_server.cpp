@@ -114,11 +114,13 @@ void FakeSftpServer::write(std::span<const std::uint8_t> bytes)
 	}
 	if (reverseReplies)
 		std::reverse(batch_.begin(), batch_.end());
-	for (const std::vector<std::uint8_t> &packet : batch_) {
-		Out framed;
-		framed.u32(static_cast<std::uint32_t>(packet.size()));
-		toClient_.insert(toClient_.end(), framed.b.begin(), framed.b.end());
-		toClient_.insert(toClient_.end(), packet.begin(), packet.end());
+	for (const Outgoing &packet : batch_) {
+		if (packet.framed) {
+			Out length;
+			length.u32(static_cast<std::uint32_t>(packet.bytes.size()));
+			toClient_.insert(toClient_.end(), length.b.begin(), length.b.end());
+		}
+		toClient_.insert(toClient_.end(), packet.bytes.begin(), packet.bytes.end());
 	}
 	batch_.clear();
 }
@@ -126,8 +128,11 @@ void FakeSftpServer::write(std::span<const std::uint8_t> bytes)
 void FakeSftpServer::handle(const Request &request)
 {
 	++requestsSeen[request.type];
-	for (std::vector<std::uint8_t> &packet : responder ? responder(request) : answer(request))
-		batch_.push_back(std::move(packet));
+	std::vector<std::vector<std::uint8_t>> packets = responder ? responder(request) : answer(request);
+	const bool framed = !unframedNext;
+	unframedNext = false;
+	for (std::vector<std::uint8_t> &packet : packets)
+		batch_.push_back({ std::move(packet), framed });
 }
 
 std::size_t FakeSftpServer::read(std::span<std::uint8_t> buffer, Clock::time_point deadline)

@@ -85,6 +85,9 @@ public:
 	std::function<std::size_t(std::size_t available)> chunk;
 	/// Lists every folder entry twice.
 	bool duplicateNames = false;
+	/// Set by a responder: the packets it returns this time go out as they are, without
+	/// the length in front (a server whose framing is broken). Cleared after use.
+	bool unframedNext = false;
 
 	// SftpTransport
 	void write(std::span<const std::uint8_t> bytes) override;
@@ -104,7 +107,11 @@ private:
 	bool isFolder(const std::string &path) const;
 
 	std::vector<std::uint8_t> fromClient_;
-	std::vector<std::vector<std::uint8_t>> batch_; ///< replies to the current write()
+	struct Outgoing {
+		std::vector<std::uint8_t> bytes;
+		bool framed = true;
+	};
+	std::vector<Outgoing> batch_; ///< replies to the current write()
 	std::deque<std::uint8_t> toClient_;
 	// Open handles: "f<n>" for files (path), "d<n>" for folders (remaining entries).
 	std::map<std::string, std::string> openFiles_;
