@@ -25,12 +25,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint8_t kOpen = 3, kRead = 5, kOpendir = 11, kReaddir = 12, kStatus = 101, kHandle = 102, kData = 103,
+constexpr std::uint8_t kOpen = 3, kRead = 5, kReaddir = 12, kExtended = 200, kStatus = 101, kHandle = 102, kData = 103,
 		       kName = 104;
 
 const std::map<std::string, const char *> kModes = {
 	{ "honest", "answers like OpenSSH's sftp-server" },
-	{ "handle-bomb", "1 MiB handles, max-read 4096 (the client would repeat the handle in every READ)" },
+	{ "handle-bomb", "1 MiB handles for files, max-read 4096 (the client would repeat it in every READ)" },
 	{ "endless-listing", "READDIR never ends: 2,000 more frame names in every reply" },
 	{ "short-reads", "every DATA carries half of what was asked, 16 KiB reads (SFTP allows it)" },
 	{ "reordered", "answers each batch of requests in reverse order, 16 KiB reads (SFTP allows it)" },
@@ -38,7 +38,7 @@ const std::map<std::string, const char *> kModes = {
 	{ "zero-data", "answers READ with DATA of no bytes" },
 	{ "ok-to-read", "answers READ with STATUS OK and no data" },
 	{ "ansi-status", "refuses to open frames with a 3.5 MiB message full of ANSI escapes" },
-	{ "slow-drip", "sends one byte every 900 ms" },
+	{ "slow-drip", "once SFTP is started, sends one byte every 900 ms" },
 	{ "crawl", "answers every READ quickly, with one byte" },
 	{ "wrong-id", "answers with ids it was never sent" },
 };
@@ -68,7 +68,7 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 		s->maxRead = 4096;
 		s->responder = [s](const FakeSftpServer::Request &r) -> Packets {
 			Packets p = s->answer(r);
-			if ((r.type == kOpen || r.type == kOpendir) && !p.empty() && p[0][0] == kHandle)
+			if (r.type == kOpen && !p.empty() && p[0][0] == kHandle)
 				return { SftpBytes::packet(kHandle, r.id).str(std::string(1 << 20, 'h')).b };
 			return p;
 		};
@@ -121,7 +121,12 @@ void misbehave(FakeSftpServer &server, const std::string &mode)
 			return { SftpBytes::packet(kStatus, r.id).u32(4).str(message).str("en").b };
 		};
 	} else if (mode == "slow-drip") {
-		s->trickle = std::chrono::milliseconds(900);
+		// From the first request after the start (VERSION and limits@ come whole).
+		s->responder = [s](const FakeSftpServer::Request &r) -> Packets {
+			if (r.type != kExtended)
+				s->trickle = std::chrono::milliseconds(900);
+			return s->answer(r);
+		};
 	} else if (mode == "crawl") {
 		s->responder = [s](const FakeSftpServer::Request &r) -> Packets {
 			Packets p = s->answer(r);

@@ -162,7 +162,7 @@ TEST_P(AHostileCameraHost, CannotHurtThePuller)
 INSTANTIATE_TEST_SUITE_P(
 	Misbehaviours, AHostileCameraHost,
 	::testing::Values(Case{ "honest", 0, "round done" },
-			  Case{ "handle-bomb", 1, "a handle of 1048576 bytes (SFTP allows 256)" },
+			  Case{ "handle-bomb", 1, "a handle of 1048576 bytes (SFTP allows 256)" }, // to an OPEN, not OPENDIR
 			  Case{ "endless-listing", 1, "the listing passed 100000 entries" },
 			  Case{ "short-reads", 0, "round done" },
 			  Case{ "reordered", 0, "round done" },
@@ -170,7 +170,7 @@ INSTANTIATE_TEST_SUITE_P(
 			  Case{ "zero-data", 1, "the server sent no bytes at offset" },
 			  Case{ "ok-to-read", 1, "the server answered a read with OK and no data" },
 			  Case{ "ansi-status", 1, "failure (\\x1b[2J\\x1b[31mdisk on fire" },
-			  Case{ "slow-drip", 1, "no complete answer within io_timeout=2s" },
+			  Case{ "slow-drip", 1, "read from the server: no complete answer within io_timeout=2s" },
 			  Case{ "crawl", 1, "the round passed round_timeout=8s" },
 			  Case{ "wrong-id", 1, "answer to a request never sent" }),
 	[](const ::testing::TestParamInfo<Case> &param) {
