@@ -127,8 +127,11 @@ RoundResult Puller::runRound()
 			setState(SourceStatus::State::Waiting);
 			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
 			// stop cuts the backoff short.
-			if (interrupt_.waitForStop(backoff))
+			if (interrupt_.waitForStop(backoff)) {
+				result.errorKind = SshError::Kind::Stopped;
+				log_->info("round stopped source={} (what arrived is kept)", name_);
 				break;
+			}
 			backoff = std::min(backoff * 2, kMaxBackoff);
 		} catch (const std::exception &e) {
 			// Local problems (disk full, permissions) are not fixed by retrying now.
@@ -148,7 +151,8 @@ RoundResult Puller::runRound()
 			   result.watermark ? result.watermark->stem() : "none", common::formatDuration(result.took));
 	if (status_)
 		status_->update(name_, [&](SourceStatus &s) {
-			s.state = result.ok ? SourceStatus::State::Idle : SourceStatus::State::Failed;
+			const bool stopped = result.errorKind == SshError::Kind::Stopped;
+			s.state = result.ok || stopped ? SourceStatus::State::Idle : SourceStatus::State::Failed;
 			s.lastRoundEnd = std::chrono::system_clock::now();
 			s.lastRoundOk = result.ok;
 			s.framesPulled += result.framesFetched;
@@ -160,6 +164,8 @@ RoundResult Puller::runRound()
 				s.watermark = result.watermark->stem();
 			if (result.ok) {
 				s.lastResult = "ok, " + std::to_string(result.framesFetched) + " frames";
+			} else if (stopped) {
+				s.lastResult = "stopped, " + std::to_string(result.framesFetched) + " frames kept";
 			} else {
 				s.lastResult = "failed: " + result.error;
 				s.lastError = result.error;
