@@ -242,19 +242,25 @@ bool SftpChannel::hasExtension(std::string_view name) const
 	return false;
 }
 
-void SftpChannel::abandon(const std::string &why)
+void SftpChannel::abandon(const std::string &why) noexcept
 {
 	pending_.clear();
 	out_.clear();
-	if (abandoned_.empty())
-		abandoned_ = why;
+	if (abandoned_)
+		return;
+	abandoned_ = true;
+	try {
+		abandonedWhy_ = why;
+	} catch (...) { // out of memory: the session is refused all the same
+	}
 }
 
 void SftpChannel::throwIfAbandoned() const
 {
-	if (!abandoned_.empty())
+	if (abandoned_)
 		throwSsh(SshError::Kind::Dropped, 0, "use the SFTP session",
-			 "it was abandoned after " + abandoned_ + "; a new connection is needed");
+			 "it was abandoned after " + (abandonedWhy_.empty() ? std::string("an error") : abandonedWhy_) +
+				 "; a new connection is needed");
 }
 
 std::uint32_t SftpChannel::send(SftpType type, const SftpPacket &body, Callback callback)
@@ -319,7 +325,12 @@ void SftpChannel::pump()
 		while (!dispatchBuffered());
 	} catch (const std::exception &e) {
 		// The stream may be mid-packet and callbacks may point into frames being unwound.
-		abandon(std::string("an error: ") + e.what());
+		std::string why;
+		try {
+			why = std::string("an error: ") + e.what();
+		} catch (...) { // out of memory: abandon all the same
+		}
+		abandon(why);
 		throw;
 	} catch (...) {
 		abandon("an error");

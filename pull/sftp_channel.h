@@ -175,9 +175,10 @@ public:
 		SftpChannel &channel_;
 		int exceptions_;
 	};
-	/// Drops every pending callback and refuses any further use, naming \a why.
-	void abandon(const std::string &why);
-	bool abandoned() const { return !abandoned_.empty(); }
+	/// Drops every pending callback and refuses any further use, naming \a why. Never
+	/// throws: it runs while an exception unwinds.
+	void abandon(const std::string &why) noexcept;
+	bool abandoned() const { return abandoned_; }
 
 	// Blocking helpers built on send()/pump(); they return nullopt for "no such file".
 	std::optional<std::string> readlink(const std::string &path);
@@ -215,7 +216,8 @@ private:
 	std::uint32_t maxRead_ = 32768;
 	std::uint64_t maxOpenHandles_ = 0;
 	bool started_ = false;
-	std::string abandoned_; ///< why the session was abandoned; empty while usable
+	bool abandoned_ = false;
+	std::string abandonedWhy_; ///< best effort: may stay empty if copying it failed
 	std::shared_ptr<spdlog::logger> log_;
 };
 
