@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace lingercam::fuzz {
@@ -48,6 +49,15 @@ private:
 	std::span<const std::uint8_t> data_;
 	std::size_t pos_ = 0;
 };
+
+/// Fit for a log line as it is: printable ASCII only (what every text pull shows must be).
+inline bool printable(std::string_view s)
+{
+	for (unsigned char c : s)
+		if (c < 0x20 || c >= 0x7f)
+			return false;
+	return true;
+}
 
 } // namespace lingercam::fuzz
 

@@ -15,15 +15,9 @@
 namespace pull = lingercam::pull;
 using lingercam::fuzz::FuzzInput;
 
-namespace {
+using lingercam::fuzz::printable;
 
-bool printable(std::string_view s)
-{
-	for (unsigned char c : s)
-		if (c < 0x20 || c >= 0x7f)
-			return false;
-	return true;
-}
+namespace {
 
 bool digits(std::string_view s, std::size_t n)
 {

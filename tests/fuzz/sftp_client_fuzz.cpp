@@ -37,17 +37,11 @@ using lingercam::pull::SshError;
 using lingercam::test::FakeSftpServer;
 using Packets = std::vector<std::vector<std::uint8_t>>;
 
+using lingercam::fuzz::printable;
+
 namespace {
 
 constexpr std::uint8_t kOpen = 3, kRead = 5, kData = 103, kStatus = 101, kHandle = 102;
-
-bool printable(std::string_view s)
-{
-	for (unsigned char c : s)
-		if (c < 0x20 || c >= 0x7f)
-			return false;
-	return true;
-}
 
 void putU32(std::vector<std::uint8_t> &p, std::size_t at, std::uint32_t v)
 {

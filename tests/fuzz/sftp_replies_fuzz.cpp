@@ -13,15 +13,9 @@
 namespace sftp = lingercam::pull::sftp;
 using lingercam::pull::SshError;
 
-namespace {
+using lingercam::fuzz::printable;
 
-bool printable(std::string_view s)
-{
-	for (unsigned char c : s)
-		if (c < 0x20 || c >= 0x7f)
-			return false;
-	return true;
-}
+namespace {
 
 } // namespace
 

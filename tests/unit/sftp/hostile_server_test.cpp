@@ -71,18 +71,24 @@ Client connect(std::uint64_t maxRead = 261120)
 		 std::make_unique<SftpRemoteStore>(std::move(sftp), "store", lingercam::pull::FetchTuning{}) };
 }
 
-// Runs \a body, which must throw SshError(Protocol); returns its message.
+// Runs \a body, which must throw SshError of \a kind; returns its message.
 template <typename F>
-std::string protocolError(F &&body)
+std::string sshError(SshError::Kind kind, F &&body)
 {
 	try {
 		body();
 	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Protocol) << e.what();
+		EXPECT_EQ(e.kind(), kind) << e.what();
 		return e.what();
 	}
 	ADD_FAILURE() << "no SshError";
 	return {};
+}
+
+template <typename F>
+std::string protocolError(F &&body)
+{
+	return sshError(SshError::Kind::Protocol, std::forward<F>(body));
 }
 
 } // namespace
@@ -239,13 +245,8 @@ TEST(AHostileServer, CannotHoldARoundOpenPastAStopRequest)
 	c.channel->setLimits(limits);
 	NullSink sink;
 	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
-	try {
-		c.store->fetch(items, sink);
-		FAIL() << "the fetch returned";
-	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Stopped) << e.what();
-		EXPECT_NE(std::string(e.what()).find("a stop was requested"), std::string::npos) << e.what();
-	}
+	const std::string error = sshError(SshError::Kind::Stopped, [&] { c.store->fetch(items, sink); });
+	EXPECT_NE(error.find("a stop was requested"), std::string::npos) << error;
 	EXPECT_EQ(asked, 2u);
 }
 
@@ -257,14 +258,8 @@ TEST(AHostileServer, CannotStretchOneAnswerByTricklingItsBytes)
 	c.server->trickle = std::chrono::milliseconds(300);
 	RecordingSink sink;
 	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
-	try {
-		c.store->fetch(items, sink);
-		FAIL() << "the fetch returned";
-	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Dropped) << e.what();
-		EXPECT_NE(std::string(e.what()).find("no complete answer within io_timeout=2s"), std::string::npos)
-			<< e.what();
-	}
+	const std::string error = sshError(SshError::Kind::Dropped, [&] { c.store->fetch(items, sink); });
+	EXPECT_NE(error.find("no complete answer within io_timeout=2s"), std::string::npos) << error;
 	EXPECT_TRUE(sink.verdicts_.empty());
 }
 
@@ -283,14 +278,8 @@ TEST(AHostileServer, CannotHoldARoundOpenByAnsweringJustInTime)
 	c.channel->setLimits(lingercam::pull::RoundLimits::startingNow({}, std::chrono::milliseconds(1500)));
 	RecordingSink sink;
 	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
-	try {
-		c.store->fetch(items, sink);
-		FAIL() << "the fetch returned";
-	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Overtime) << e.what();
-		EXPECT_NE(std::string(e.what()).find("the round passed round_timeout=1500ms"), std::string::npos)
-			<< e.what();
-	}
+	const std::string error = sshError(SshError::Kind::Overtime, [&] { c.store->fetch(items, sink); });
+	EXPECT_NE(error.find("the round passed round_timeout=1500ms"), std::string::npos) << error;
 	EXPECT_TRUE(sink.verdicts_.empty());
 	EXPECT_GT(server->requestsSeen[kRead], 2u) << "the server did answer, one byte at a time";
 }
@@ -319,12 +308,7 @@ TEST(AHostileServer, CannotMakeTheClientHoldAFileByWithholdingItsFirstBytes)
 	SftpRemoteStore store(std::move(sftp), "store", tuning);
 	RecordingSink sink;
 	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 8u << 20, 0 } };
-	try {
-		store.fetch(items, sink);
-		FAIL() << "the fetch returned";
-	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Dropped) << e.what();
-	}
+	sshError(SshError::Kind::Dropped, [&] { store.fetch(items, sink); });
 	EXPECT_LE(server->requestsSeen[kRead], (1u << 20) / 65536 + 1) << "reads past maxInFlight were sent";
 	EXPECT_TRUE(sink.verdicts_.empty());
 }
@@ -345,12 +329,7 @@ TEST(AHostileServer, CannotHoldOffAStopByAnsweringEveryReadWithAByte)
 	c.channel->setLimits(limits);
 	NullSink sink;
 	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 100000, 0 } };
-	try {
-		c.store->fetch(items, sink);
-		FAIL() << "the fetch returned";
-	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Stopped) << e.what();
-	}
+	sshError(SshError::Kind::Stopped, [&] { c.store->fetch(items, sink); });
 }
 
 TEST(AnSftpSession, IsAbandonedWhenACallbackThrowsAndNeverRunsItsOtherCallbacks)
@@ -372,13 +351,8 @@ TEST(AnSftpSession, IsAbandonedWhenACallbackThrowsAndNeverRunsItsOtherCallbacks)
 	EXPECT_THROW(c.store->fetch(items, sink), std::runtime_error);
 	EXPECT_TRUE(c.channel->abandoned());
 	EXPECT_EQ(c.channel->outstanding(), 0u) << "callbacks into the unwound fetch were kept";
-	try {
-		c.store->list("2026/11/25");
-		FAIL() << "an abandoned session was used";
-	} catch (const SshError &e) {
-		EXPECT_EQ(e.kind(), SshError::Kind::Dropped) << e.what();
-		EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
-	}
+	const std::string error = sshError(SshError::Kind::Dropped, [&] { c.store->list("2026/11/25"); });
+	EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;
 }
 
 TEST(SftpReplies, RefuseANameCountTheBytesCannotHold)
