@@ -199,6 +199,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 				const std::uint32_t len = static_cast<std::uint32_t>(in.below(getU32(p[0], 5) + 1));
 				p[0].resize(9 + len);
 				putU32(p[0], 5, len);
+				// SFTP v3 (draft 02, 6.4): a short read of a regular file means its end. Cut
+				// right at the listed size of a longer file, it claims the file ends there: a
+				// forgery about that file, not a short read.
+				const std::string handle = readString(r.body, 0);
+				if (file && r.body.size() >= 4 + handle.size() + 8) {
+					const std::uint64_t offset = std::uint64_t(getU32(r.body, 4 + handle.size())) << 32 |
+								     getU32(r.body, 8 + handle.size());
+					if (offset + len == items[*file].size && items[*file].size < contents[*file].size())
+						forged[*file] = true;
+				}
 			}
 			return p;
 		}
@@ -221,7 +231,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		case 10: { // a STATUS of any code and message
 			std::vector<std::uint8_t> p{ kStatus, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 			putU32(p, 1, r.id);
-			putU32(p, 5, static_cast<std::uint32_t>(in.below(10)));
+			const auto code = static_cast<std::uint32_t>(in.below(10));
+			putU32(p, 5, code);
+			// EOF to a file's READ claims the file ends there: a forgery about that file
+			// (any other status fails the read).
+			if (code == 1 && r.type == kRead && file)
+				forged[*file] = true;
 			auto message = in.bytes(300);
 			putU32(p, 9, static_cast<std::uint32_t>(message.size()));
 			p.insert(p.end(), message.begin(), message.end());
