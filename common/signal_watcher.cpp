@@ -33,7 +33,7 @@ SignalWatcher::SignalWatcher(Interrupt &interrupt) : interrupt_(interrupt)
 			if (sigwait(&set, &sig) != 0 || sig == SIGUSR1)
 				continue;
 			received_ = sig;
-			logger("main")->info("received {}; finishing the current work, then exiting", sigabbrev_np(sig));
+			logger("main")->info("received {}; stopping (what is done is kept), then exiting", sigabbrev_np(sig));
 			interrupt_.requestStop();
 		}
 	});

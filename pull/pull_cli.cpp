@@ -115,7 +115,8 @@ int runPullCli(int argc, char **argv)
 	app.add_flag("-v,--verbose", verbose, "debug logging");
 	std::string mode;
 	auto *run = app.add_subcommand("run", "the daemon: a round every interval within active hours");
-	auto *once = app.add_subcommand("once", "one round now, ignoring active hours");
+	auto *once = app.add_subcommand("once", "one round now, ignoring active hours; exit 1 if a source failed "
+						"or frames could not be fetched");
 	once->add_option("--mode", mode, "mirror or latest (overrides the config)")->check(CLI::IsMember({ "mirror", "latest" }));
 	auto *check = app.add_subcommand("check-config", "read the config, print it and exit");
 	bool syncNow = false;

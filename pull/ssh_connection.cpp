@@ -1,6 +1,8 @@
 #include "ssh_connection.h"
 
 #include <poll.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -104,6 +106,9 @@ SshConnection::SshConnection(const SshOptions &options, RoundLimits limits)
 		unsigned int port = 22;
 		ssh_options_get_port(session_, &port);
 		std::string user = getOption(session_, SSH_OPTIONS_USER);
+		if (user.empty()) // libssh logs in as the local user then, and says so only later
+			if (const passwd *pw = ::getpwuid(::getuid()))
+				user = pw->pw_name;
 		peer_ = user + "@" + host + ":" + std::to_string(port);
 		hostForKeys_ = port == 22 ? host : "[" + host + "]:" + std::to_string(port);
 
