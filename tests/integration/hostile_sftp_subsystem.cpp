@@ -165,13 +165,21 @@ bool writeAll(const std::uint8_t *p, std::size_t n)
 
 int main(int argc, char **argv)
 {
+	const bool help = argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0);
 	if (argc != 3 || !kModes.count(argv[2])) {
-		std::fprintf(stderr, "usage: %s ROOT MODE\nmodes:\n", argc > 0 ? argv[0] : "hostile_sftp_subsystem");
+		if (argc == 3)
+			std::fprintf(stderr, "hostile_sftp_subsystem: no mode '%s'\n", argv[2]);
+		std::fprintf(help ? stdout : stderr, "usage: %s ROOT MODE\nmodes:\n", argc > 0 ? argv[0] : "hostile_sftp_subsystem");
 		for (const auto &[mode, what] : kModes)
-			std::fprintf(stderr, "  %-16s %s\n", mode.c_str(), what);
-		return 2;
+			std::fprintf(help ? stdout : stderr, "  %-16s %s\n", mode.c_str(), what);
+		return help ? 0 : 2;
 	}
 	FakeSftpServer server;
+	std::error_code ec;
+	if (!fs::is_directory(argv[1], ec)) {
+		std::fprintf(stderr, "hostile_sftp_subsystem: ROOT %s is not a folder\n", argv[1]);
+		return 2;
+	}
 	load(server, argv[1]);
 	misbehave(server, argv[2]);
 
