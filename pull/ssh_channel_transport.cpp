@@ -98,6 +98,10 @@ std::size_t SshChannelTransport::read(std::span<std::uint8_t> buffer, Clock::tim
 		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::int32_t>::max()));
 	int n = ssh_channel_read_timeout(channel_, buffer.data(), want, 0,
 					 static_cast<int>(std::min<long long>(left, std::numeric_limits<int>::max())));
+	// libssh 0.11 (Debian 13) says SSH_AGAIN when the timeout passed with nothing to read;
+	// 0.10 says 0. Either is "nothing yet", not an error.
+	if (n == SSH_AGAIN)
+		n = 0;
 	if (n < 0)
 		throwSsh(SshError::Kind::Dropped, ssh_get_error_code(session), "read from the server", sshErrorText(session));
 	// The subsystem's stderr is no part of SFTP, and libssh keeps it until it is read: read
