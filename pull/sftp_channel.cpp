@@ -283,6 +283,7 @@ void SftpChannel::flush()
 		return;
 	transport_->write(out_);
 	out_.clear();
+	firstUnsentId_ = nextId_;
 }
 
 bool SftpChannel::dispatchBuffered()
@@ -297,6 +298,10 @@ bool SftpChannel::dispatchBuffered()
 		const std::uint8_t *p = in_.get() + inStart_ + 4;
 		Reply reply{ static_cast<SftpType>(p[0]), getU32(p + 1), std::span(p + 5, len - 5) };
 		inStart_ += 4 + len;
+		// Unsigned distance: ids wrap (0 is skipped; no wait spans 4 billion requests).
+		if (reply.id - firstUnsentId_ < nextId_ - firstUnsentId_)
+			throwSsh(SshError::Kind::Protocol, 0, "read SFTP reply",
+				 "answer to a request not sent yet id=" + std::to_string(reply.id));
 		auto it = pending_.find(reply.id);
 		if (it == pending_.end())
 			throwSsh(SshError::Kind::Protocol, 0, "read SFTP reply",

@@ -210,6 +210,8 @@ private:
 	std::size_t inStart_ = 0;
 	std::size_t inEnd_ = 0;
 	std::uint32_t nextId_ = 1;
+	/// Requests from this id on are queued in out_, not yet written: no answer can be theirs.
+	std::uint32_t firstUnsentId_ = 1;
 	std::unordered_map<std::uint32_t, Callback> pending_;
 	std::vector<std::uint8_t> lastReply_; ///< body of the last waitFor() reply
 	std::vector<std::pair<std::string, std::string>> extensions_;
