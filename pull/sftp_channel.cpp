@@ -227,7 +227,10 @@ void SftpChannel::start()
 			sftp::Limits limits = sftp::parseLimits(reply.body);
 			maxOpenHandles_ = limits.maxOpenHandles;
 			if (limits.maxRead >= 4096)
+			{
 				maxRead_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.maxRead, kMaxPacket - 1024));
+				maxReadKnown_ = true;
+			}
 		}
 	}
 	log_->debug("sftp started version={} extensions={} max_read={} max_handles={}", serverVersion,

@@ -137,6 +137,10 @@ public:
 	bool hasExtension(std::string_view name) const;
 	/// Largest read the server serves in one reply (limits@openssh.com, else 32 KiB).
 	std::uint32_t maxRead() const { return maxRead_; }
+	/// The server said its largest read (limits@openssh.com). Then a read of at most that
+	/// which comes back short has met the end of the file (SFTP v3, 6.4); without it, a
+	/// short read may be a limit the server did not announce.
+	bool maxReadKnown() const { return maxReadKnown_; }
 	/// Most handles the server allows open at once, 0 if it did not say.
 	std::uint64_t maxOpenHandles() const { return maxOpenHandles_; }
 
@@ -216,6 +220,7 @@ private:
 	std::vector<std::uint8_t> lastReply_; ///< body of the last waitFor() reply
 	std::vector<std::pair<std::string, std::string>> extensions_;
 	std::uint32_t maxRead_ = 32768;
+	bool maxReadKnown_ = false;
 	std::uint64_t maxOpenHandles_ = 0;
 	bool started_ = false;
 	bool abandoned_ = false;

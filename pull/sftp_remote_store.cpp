@@ -203,8 +203,13 @@ void SftpRemoteStore::fetch(std::span<const FetchItem> items, FetchSink &sink)
 					    f->missing -= bytes.size();
 					    std::uint64_t got = offset + bytes.size();
 					    if (bytes.size() < len) {
-						    if (got == f->end)
-							    f->eofSeen = true; // short read right at the listed size
+						    // A short read right at the listed size proves the end of the
+						    // file only if the server said its read limit; else ask past
+						    // the end, where a STATUS EOF proves it.
+						    if (got == f->end && sftp_->maxReadKnown())
+							    f->eofSeen = true;
+						    else if (got == f->end)
+							    requestRead(*f, got, 1);
 						    else if (got < f->end)
 							    requestRead(*f, got, std::min(len - bytes.size(), f->end + 1 - got));
 					    }

@@ -214,7 +214,8 @@ std::vector<std::vector<std::uint8_t>> FakeSftpServer::answer(const Request &req
 		const std::string &content = files.at(it->second);
 		if (offset >= content.size())
 			return { status(id, kEof, "EOF") };
-		std::size_t n = std::min<std::uint64_t>({ len, maxRead ? maxRead : 32768, content.size() - offset });
+		const std::uint64_t cap = readCap ? readCap : maxRead ? maxRead : 32768;
+		std::size_t n = std::min<std::uint64_t>({ len, cap, content.size() - offset });
 		return { reply(kData, id).str(std::string_view(content).substr(offset, n)).b };
 	}
 	case kWrite: {

@@ -70,6 +70,8 @@ public:
 	std::map<std::string, std::string> links;
 	/// What limits@openssh.com says for max-read (0: the extension is not offered).
 	std::uint64_t maxRead = 261120;
+	/// The most one READ serves when set (0: maxRead, or 32 KiB without it), announced or not.
+	std::uint64_t readCap = 0;
 	/// Entries per READDIR reply.
 	std::size_t namesPerReply = 100;
 	/// Replaces the honest answer when set.

@@ -332,6 +332,27 @@ TEST(AHostileServer, CannotHoldOffAStopByAnsweringEveryReadWithAByte)
 	sshError(SshError::Kind::Stopped, [&] { c.store->fetch(items, sink); });
 }
 
+TEST(AServerThatHidesItsReadLimit, CannotPassOffAFilePrefixAsTheWholeFile)
+{
+	// No limits@openssh.com, but every READ is cut at 4096 bytes; the file is 10,000 bytes
+	// and the listing (out of date) says 4096. The first read ends short right at the
+	// listed size: without a read limit said, that proves nothing, so the client asks past
+	// the end, finds more, and fails the file instead of taking 4096 bytes as all of it.
+	auto owned = std::make_unique<FakeSftpServer>();
+	FakeSftpServer *server = owned.get();
+	server->maxRead = 0;
+	server->readCap = 4096;
+	server->files["store/2026/11/25/20261125T000000Z.jpg"] = frameBytes(10000);
+	auto sftp = std::make_unique<SftpChannel>(std::move(owned), std::chrono::seconds(2));
+	sftp->start();
+	SftpRemoteStore store(std::move(sftp), "store", lingercam::pull::FetchTuning{});
+	RecordingSink sink;
+	std::vector<FetchItem> items{ { "2026/11/25/20261125T000000Z.jpg", 4096, 0 } };
+	store.fetch(items, sink);
+	ASSERT_EQ(sink.verdicts_.count(0), 1u);
+	EXPECT_NE(sink.verdicts_[0].find("file grew while being fetched"), std::string::npos) << sink.verdicts_[0];
+}
+
 TEST(AnSftpSession, IsAbandonedWhenACallbackThrowsAndNeverRunsItsOtherCallbacks)
 {
 	// The sink throws mid-fetch (a full disk) while other reads are in flight. Their
