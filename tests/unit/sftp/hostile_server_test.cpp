@@ -71,6 +71,16 @@ Client connect(std::uint64_t maxRead = 261120)
 		 std::make_unique<SftpRemoteStore>(std::move(sftp), "store", lingercam::pull::FetchTuning{}) };
 }
 
+// Honest, but every READ gets one byte (DATA "x"), at once.
+void answerEveryReadWithOneByte(FakeSftpServer &server)
+{
+	server.responder = [&server](const FakeSftpServer::Request &r) -> Packets {
+		if (r.type != kRead)
+			return server.answer(r);
+		return { Bytes::packet(103, r.id).str("x").b };
+	};
+}
+
 // Runs \a body, which must throw SshError of \a kind; returns its message.
 template <typename F>
 std::string sshError(SshError::Kind kind, F &&body)
@@ -269,11 +279,7 @@ TEST(AHostileServer, CannotHoldARoundOpenByAnsweringJustInTime)
 	// days. The round's deadline ends it, whatever the answers look like.
 	Client c = connect();
 	FakeSftpServer *server = c.server;
-	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
-		if (r.type != kRead)
-			return server->answer(r);
-		return { Bytes::packet(103, r.id).str("x").b };
-	};
+	answerEveryReadWithOneByte(*server);
 	server->trickle = std::chrono::milliseconds(2);
 	c.channel->setLimits(lingercam::pull::RoundLimits::startingNow({}, std::chrono::milliseconds(1500)));
 	RecordingSink sink;
@@ -317,12 +323,7 @@ TEST(AHostileServer, CannotHoldOffAStopByAnsweringEveryReadWithAByte)
 {
 	// Answers keep coming, one byte each, without a pause: the stop request is still seen.
 	Client c = connect();
-	FakeSftpServer *server = c.server;
-	server->responder = [server](const FakeSftpServer::Request &r) -> Packets {
-		if (r.type != kRead)
-			return server->answer(r);
-		return { Bytes::packet(103, r.id).str("x").b };
-	};
+	answerEveryReadWithOneByte(*c.server);
 	unsigned asked = 0;
 	lingercam::pull::RoundLimits limits;
 	limits.stopRequested = [&] { return ++asked > 50; };
