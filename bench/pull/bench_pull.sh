@@ -1,41 +1,54 @@
 #!/usr/bin/env bash
-# Pull benchmark: one day of frames (1,440 x 250 KB, incompressible) fetched over a loopback
-# sshd of its own by lingercam-pull and by the usual tools, in one run, one table.
+# SPDX-License-Identifier: MIT
+# Pull benchmark: incompressible frames of 250 KB fetched from an sshd of our own by
+# lingercam-pull and by the usual tools, on loopback and over shaped links, in one run,
+# one table.
 #   bench_pull.sh [path/to/lingercam-pull] [runs]
-# Times are medians of RUNS (default 3) wall-clock runs of fresh processes, each into an
-# empty destination; the source files stay in the page cache for every peer alike. Peak RSS
-# of lingercam-pull is the kernel's (wait4), the largest of the runs.
-# BASELINE_PULL=path/to/an/older/lingercam-pull measures that build too, in the same runs,
-# so a change is seen side by side with what it replaced.
+# LINKS chooses the links (default: all three below), each "loopback" or RATE,RTT_MS,FRAMES:
+#   loopback          1,440 frames (one day), sshd on 127.0.0.1
+#   100mbit,40,300    300 frames at 100 Mbit/s and 40 ms round trip
+#   50mbit,200,120    120 frames at 50 Mbit/s and 200 ms round trip
+# A shaped link is two network namespaces and a veth pair: sshd in one, the clients in the
+# other, `tc tbf` for the rate and bench/pull/delay_proxy.py for the delay, since this
+# kernel has no netem (bench/pull/shaped-link.sh; root needed). Every tool uses the same
+# cipher (aes128-gcm@openssh.com). Times are medians of RUNS (default 3) runs of fresh
+# processes into an empty folder; every run's result is compared with the store, byte for
+# byte. "x tar" is the time over the tar stream's, "x floor" over bytes / rate. Peak RSS of
+# lingercam-pull is the kernel's (wait4), the largest of the runs. "newest" is the time
+# until the newest frame is in the mirror (lingercam-pull --mode latest, with its own
+# connection), beside scp of latest.jpg.
+# BASELINE_PULL=path/to/an/older/lingercam-pull measures that build too, in the same runs.
 set -euo pipefail
 
-PULL=${1:-$(dirname "$0")/../../build/pull/lingercam-pull}
+here=$(cd "$(dirname "$0")" && pwd)
+PULL=$(realpath "${1:-$here/../../build/pull/lingercam-pull}")
 RUNS=${2:-3}
-FRAMES=${FRAMES:-1440}
+LINKS=${LINKS:-loopback 100mbit,40,300 50mbit,200,120}
 FRAME_BYTES=${FRAME_BYTES:-250000}
+CIPHER=aes128-gcm@openssh.com
 [ -x "$PULL" ] || { echo "bench_pull: no lingercam-pull at $PULL (build it first)" >&2; exit 2; }
 BASELINE=${BASELINE_PULL:-}
 [ -z "$BASELINE" ] || [ -x "$BASELINE" ] || { echo "bench_pull: BASELINE_PULL=$BASELINE is not a program" >&2; exit 2; }
-for tool in /usr/sbin/sshd ssh scp sftp rsync tar python3 ssh-keygen; do
+for tool in /usr/sbin/sshd ssh scp sftp rsync tar python3 ssh-keygen bc ip tc; do
 	command -v "$tool" >/dev/null || { echo "bench_pull: $tool missing (scripts/install-deps.sh)" >&2; exit 2; }
+done
+for link in $LINKS; do
+	[ "$link" = loopback ] || [[ "$link" =~ ^[0-9]+[kmg]bit,[0-9]+,[0-9]+$ ]] ||
+		{ echo "bench_pull: link '$link' is not loopback or RATE,RTT_MS,FRAMES (e.g. 100mbit,40,300)" >&2; exit 2; }
+	[ "$link" = loopback ] || [ "$(id -u)" = 0 ] || { echo "bench_pull: shaped links need root (network namespaces)" >&2; exit 2; }
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lingercam-bench-XXXXXX")
-. "$(dirname "$0")/../../scripts/loopback-sshd.sh"
+. "$here/shaped-link.sh"
 cleanup() {
-	stop_loopback_sshd
+	link_down
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# --- a loopback sshd of our own -------------------------------------------------------
-start_loopback_sshd "$WORK"
-PORT=$SSHD_PORT
 USER_NAME=$(id -un)
 
-# --- one day of frames ------------------------------------------------------------------
-STORE="$WORK/camera/store"
-python3 - "$STORE" "$FRAMES" "$FRAME_BYTES" <<'PY'
+make_store() { # DIR FRAMES
+	python3 - "$1" "$2" "$FRAME_BYTES" <<'PY'
 import os, sys
 store, frames, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 day = os.path.join(store, "2026", "11", "23")
@@ -48,31 +61,8 @@ for i in range(frames):
 last = sorted(os.listdir(day))[-1]
 os.symlink("2026/11/23/" + last, os.path.join(store, "latest.jpg"))
 PY
-NEWEST=$(readlink "$STORE/latest.jpg")
-TOTAL_BYTES=$((FRAMES * FRAME_BYTES))
+}
 
-SSH_OPTS=(-F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i "$WORK/client_key"
-	-o UserKnownHostsFile="$WORK/known_hosts" -o StrictHostKeyChecking=yes -o LogLevel=ERROR)
-SSH_CMD="ssh ${SSH_OPTS[*]} -p $PORT"
-DEST="$WORK/dest"
-
-cat > "$WORK/pull.toml" <<TOML
-active_hours = "always"
-[[source]]
-name = "bench"
-host = "127.0.0.1"
-port = $PORT
-user = "$USER_NAME"
-identity = "$WORK/client_key"
-known_hosts = "$WORK/known_hosts"
-ssh_config = "none"
-remote_store = "$STORE"
-local_store = "$DEST"
-TOML
-
-# --- measurements -------------------------------------------------------------------------
-declare -A TIMES PEAK
-fresh() { rm -rf "$DEST"; mkdir -p "$DEST"; sync; }
 # Runs a command and writes its peak RSS in KiB (the kernel's ru_maxrss) to $WORK/rss.
 with_rss() {
 	python3 -c 'import os, sys
@@ -83,85 +73,102 @@ _, status, usage = os.wait4(pid, 0)
 open(sys.argv[1], "w").write(str(usage.ru_maxrss))
 sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$WORK/rss" "$@"
 }
-measure() { # name command...
-	local name=$1; shift
-	fresh
-	local start end
-	start=$(date +%s.%N)
-	with_rss "$@" >"$WORK/out.log" 2>&1 || { echo "bench_pull: '$name' failed:" >&2; cat "$WORK/out.log" >&2; exit 1; }
-	end=$(date +%s.%N)
-	TIMES[$name]="${TIMES[$name]:-} $(echo "$end - $start" | bc -l)"
-	local rss; rss=$(cat "$WORK/rss")
-	[ "${PEAK[$name]:-0}" -ge "$rss" ] || PEAK[$name]=$rss
-}
-check_count() { # name expected-frames
-	local n
-	n=$(find "$DEST" -name '*.jpg' -type f | wc -l)
-	[ "$n" -ge "$2" ] || { echo "bench_pull: $1 left $n frames, expected $2" >&2; exit 1; }
-}
-
-PEERS=("lingercam-pull")
-[ -z "$BASELINE" ] || PEERS+=("lingercam-pull (baseline)")
-PEERS+=("rsync -a -e ssh" "sftp -r" "scp -r" "ssh tar c | tar x" "ssh tar (aes128-gcm)")
-NEWEST_PEERS=("lingercam-pull --mode latest" "scp (one file)")
-for run in $(seq "$RUNS"); do
-	measure "lingercam-pull" "$PULL" --config "$WORK/pull.toml" once
-	check_count lingercam-pull "$FRAMES"
-	if [ "$run" = 1 ] && ! diff -rq "$STORE/2026" "$DEST/2026" >/dev/null; then
-		echo "bench_pull: lingercam-pull's mirror differs from the store" >&2
-		exit 1
-	fi
-	if [ -n "$BASELINE" ]; then
-		measure "lingercam-pull (baseline)" "$BASELINE" --config "$WORK/pull.toml" once
-		check_count "lingercam-pull (baseline)" "$FRAMES"
-	fi
-	measure "rsync -a -e ssh" rsync -a -e "$SSH_CMD" "$USER_NAME@127.0.0.1:$STORE/" "$DEST/"
-	check_count rsync "$FRAMES"
-	measure "sftp -r" sftp -q "${SSH_OPTS[@]}" -P "$PORT" -r "$USER_NAME@127.0.0.1:$STORE" "$DEST/"
-	check_count sftp "$FRAMES"
-	measure "scp -r" scp -q "${SSH_OPTS[@]}" -P "$PORT" -r "$USER_NAME@127.0.0.1:$STORE" "$DEST/"
-	check_count scp "$FRAMES"
-	measure "ssh tar c | tar x" bash -c "$SSH_CMD $USER_NAME@127.0.0.1 'tar c -C $STORE .' | tar x -C $DEST"
-	check_count tar "$FRAMES"
-	measure "ssh tar (aes128-gcm)" bash -c "$SSH_CMD -c aes128-gcm@openssh.com $USER_NAME@127.0.0.1 'tar c -C $STORE .' | tar x -C $DEST"
-	check_count tar-gcm "$FRAMES"
-	measure "lingercam-pull --mode latest" "$PULL" --config "$WORK/pull.toml" once --mode latest
-	check_count "lingercam-pull --mode latest" 1
-	measure "scp (one file)" scp -q "${SSH_OPTS[@]}" -P "$PORT" "$USER_NAME@127.0.0.1:$STORE/latest.jpg" "$DEST/latest.jpg"
-done
-
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# What lingercam-pull negotiated: its debug log names cipher and read size.
-fresh
-"$PULL" --config "$WORK/pull.toml" -v once --mode latest >"$WORK/v.log" 2>&1 || true
-CIPHER=$(grep -o 'cipher=[^ ]*' "$WORK/v.log" | head -1 | cut -d= -f2)
-MAXREAD=$(grep -o 'max_read=[0-9]*' "$WORK/v.log" | head -1 | cut -d= -f2)
+declare -A TIMES PEAK
+ROWS=()
+for link in $LINKS; do
+	dir="$WORK/$link"
+	mkdir -p "$dir"
+	if [ "$link" = loopback ]; then
+		frames=1440 rate_bits=0 label="loopback"
+		start_loopback_sshd "$dir/sshd"
+		RUN=()
+	else
+		IFS=, read -r rate rtt frames <<<"$link"
+		label="$rate, ${rtt} ms RTT"
+		rate_bits=$(echo "$rate" | sed 's/kbit/*1000/; s/mbit/*1000000/; s/gbit/*1000000000/' | bc)
+		link_up "$rate" "$rtt" "$dir"
+		RUN=("${LINK_RUN[@]}")
+	fi
+	PORT=$SSHD_PORT
+	STORE="$dir/camera/store"
+	make_store "$STORE" "$frames"
+	TOTAL_BYTES=$((frames * FRAME_BYTES))
+	DEST="$dir/dest"
+	KEYS="$dir/sshd"
+	SSH_OPTS=(-F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i "$KEYS/client_key" -c "$CIPHER"
+		-o UserKnownHostsFile="$KEYS/known_hosts" -o StrictHostKeyChecking=yes -o LogLevel=ERROR)
+	SSH_CMD="ssh ${SSH_OPTS[*]} -p $PORT"
+	cat > "$dir/pull.toml" <<TOML
+active_hours = "always"
+ciphers = "$CIPHER"
+[[source]]
+name = "bench"
+host = "127.0.0.1"
+port = $PORT
+user = "$USER_NAME"
+identity = "$KEYS/client_key"
+known_hosts = "$KEYS/known_hosts"
+ssh_config = "none"
+remote_store = "$STORE"
+local_store = "$DEST"
+TOML
 
-OPENSSH=$(ssh -V 2>&1 | cut -d, -f1)
-printf '\nlingercam-pull benchmark: %d frames x %d B (%s MiB), loopback sshd (%s), median of %d runs\n' \
-	"$FRAMES" "$FRAME_BYTES" "$((TOTAL_BYTES / 1048576))" "$OPENSSH" "$RUNS"
-printf 'lingercam-pull: cipher %s, read requests of %s B (the server limit, one per frame), 8 MiB of\n' "$CIPHER" "$MAXREAD"
-printf '  reads in flight across up to 64 open files, no compression; peers use OpenSSH defaults\n\n'
-printf '%-34s %10s %12s %14s\n' "catch-up, one day into an empty dir" "wall (s)" "x lingercam" "peak RSS (MiB)"
-BASE=$(median "${TIMES[lingercam-pull]}")
-for p in "${PEERS[@]}"; do
-	m=$(median "${TIMES[$p]}")
-	rss=-
-	[[ "$p" != lingercam-pull* ]] || rss=$(echo "scale=1; ${PEAK[$p]} / 1024" | bc -l)
-	printf '%-34s %10.2f %12.2f %14s\n' "$p" "$m" "$(echo "$m / $BASE" | bc -l)" "$rss"
-done
-printf '\n%-34s %10s %12s\n' "newest frame" "wall (s)" "x lingercam"
-NBASE=$(median "${TIMES[lingercam-pull --mode latest]}")
-for p in "${NEWEST_PEERS[@]}"; do
-	m=$(median "${TIMES[$p]}")
-	printf '%-34s %10.2f %12.2f\n' "$p" "$m" "$(echo "$m / $NBASE" | bc -l)"
+	fresh() { rm -rf "$DEST"; mkdir -p "$DEST"; sync; }
+	# name expected-frames command...: one timed run, its peak RSS, and its result checked.
+	measure() {
+		local name=$1 expect=$2; shift 2
+		fresh
+		local start end
+		start=$(date +%s.%N)
+		with_rss "${RUN[@]}" "$@" >"$dir/out.log" 2>&1 || { echo "bench_pull: '$name' failed ($label):" >&2; cat "$dir/out.log" >&2; exit 1; }
+		end=$(date +%s.%N)
+		TIMES[$link/$name]="${TIMES[$link/$name]:-} $(echo "$end - $start" | bc -l)"
+		local rss; rss=$(cat "$WORK/rss")
+		[ "${PEAK[$link/$name]:-0}" -ge "$rss" ] || PEAK[$link/$name]=$rss
+		local got; got=$(find "$DEST" -maxdepth 2 -type d -name 2026 | head -1)
+		if [ "$expect" = all ]; then
+			diff -rq "$STORE/2026" "$got" >/dev/null || { echo "bench_pull: '$name' ($label): the copy differs from the store" >&2; exit 1; }
+		else
+			cmp -s "$STORE/$(readlink "$STORE/latest.jpg")" "$DEST/$expect" ||
+				{ echo "bench_pull: '$name' ($label): the newest frame differs" >&2; exit 1; }
+		fi
+	}
+	newest=$(readlink "$STORE/latest.jpg")
+	PEERS=("lingercam-pull")
+	[ -z "$BASELINE" ] || PEERS+=("lingercam-pull (baseline)")
+	PEERS+=("rsync -a" "rsync -a --fsync" "sftp -r" "scp -r" "ssh tar c | tar x")
+	for run in $(seq "$RUNS"); do
+		echo "bench_pull: $label, run $run of $RUNS" >&2
+		measure "lingercam-pull" all "$PULL" --config "$dir/pull.toml" once
+		[ -z "$BASELINE" ] || measure "lingercam-pull (baseline)" all "$BASELINE" --config "$dir/pull.toml" once
+		measure "rsync -a" all rsync -a -e "$SSH_CMD" "$USER_NAME@127.0.0.1:$STORE/" "$DEST/"
+		measure "rsync -a --fsync" all rsync -a --fsync -e "$SSH_CMD" "$USER_NAME@127.0.0.1:$STORE/" "$DEST/"
+		measure "sftp -r" all sftp -q "${SSH_OPTS[@]}" -P "$PORT" -r "$USER_NAME@127.0.0.1:$STORE" "$DEST/"
+		measure "scp -r" all scp -q "${SSH_OPTS[@]}" -P "$PORT" -r "$USER_NAME@127.0.0.1:$STORE" "$DEST/"
+		measure "ssh tar c | tar x" all bash -c "$SSH_CMD $USER_NAME@127.0.0.1 'tar c -C $STORE .' | tar x -C $DEST"
+		measure "newest: lingercam-pull --mode latest" "$newest" "$PULL" --config "$dir/pull.toml" once --mode latest
+		measure "newest: scp latest.jpg" "latest.jpg" scp -q "${SSH_OPTS[@]}" -P "$PORT" "$USER_NAME@127.0.0.1:$STORE/latest.jpg" "$DEST/latest.jpg"
+	done
+
+	tar_time=$(median "${TIMES[$link/ssh tar c | tar x]}")
+	floor=-
+	[ "$rate_bits" = 0 ] || floor=$(echo "$TOTAL_BYTES * 8 / $rate_bits" | bc -l)
+	for p in "${PEERS[@]}" "newest: lingercam-pull --mode latest" "newest: scp latest.jpg"; do
+		m=$(median "${TIMES[$link/$p]}")
+		x_tar=- x_floor=- rss=-
+		[[ "$p" == newest* ]] || x_tar=$(printf '%.2f' "$(echo "$m / $tar_time" | bc -l)")
+		[[ "$p" == newest* ]] || [ "$floor" = - ] || x_floor=$(printf '%.2f' "$(echo "$m / $floor" | bc -l)")
+		[[ "$p" != lingercam-pull* && "$p" != "newest: lingercam-pull"* ]] || rss=$(printf '%.1f' "$(echo "${PEAK[$link/$p]} / 1024" | bc -l)")
+		ROWS+=("$(printf '%-26s %-6s %-38s %9.2f %7s %8s %9s' "$label" "$frames" "$p" "$m" "$x_tar" "$x_floor" "$rss")")
+	done
+	[ "$floor" = - ] || ROWS+=("$(printf '%-26s %-6s %-38s %9.2f' "$label" "$frames" "floor: bytes / rate" "$floor")")
+	link_down
+	stop_loopback_sshd
 done
 
-RSYNC=$(median "${TIMES[rsync -a -e ssh]}")
-SFTP=$(median "${TIMES[sftp -r]}")
-SCP1=$(median "${TIMES[scp (one file)]}")
-verdict() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo met; else echo MISSED; fi; }
-printf '\ntargets: catch-up no slower than rsync: %s (%.2f s vs %.2f s)\n' "$(verdict "$BASE <= $RSYNC")" "$BASE" "$RSYNC"
-printf '         catch-up at least 1.5x faster than sftp -r: %s (%.2fx)\n' "$(verdict "$SFTP / $BASE >= 1.5")" "$(echo "$SFTP / $BASE" | bc -l)"
-printf '         newest frame at most 0.75x scp: %s (%.2fx)\n' "$(verdict "$NBASE / $SCP1 <= 0.75")" "$(echo "$NBASE / $SCP1" | bc -l)"
+printf '\nlingercam-pull benchmark: frames of %d B, cipher %s for every tool, median of %d runs (%s)\n' \
+	"$FRAME_BYTES" "$CIPHER" "$RUNS" "$(ssh -V 2>&1 | cut -d, -f1)"
+printf '%-26s %-6s %-38s %9s %7s %8s %9s\n' link frames tool "wall (s)" "x tar" "x floor" "RSS (MiB)"
+printf '%s\n' "${ROWS[@]}"
