@@ -42,6 +42,15 @@ struct RoundLimits {
 	{
 		return std::min({ until, deadline, Clock::now() + kCheckEvery });
 	}
+	/// How long one poll() of a socket may wait, in milliseconds, before the caller looks
+	/// at its state again: the next slice, cut to 1..50 ms. Short because libssh does not
+	/// say every state it waits in (a TCP connect in progress waits for writability), so a
+	/// missed one costs at most this.
+	int pollMilliseconds(Clock::time_point until) const
+	{
+		const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(slice(until) - Clock::now());
+		return static_cast<int>(std::clamp<long long>(left.count(), 1, 50));
+	}
 	/// Throws SshError(Stopped) once a stop was requested, SshError(Overtime) once the
 	/// deadline passed; \a what says what was being waited for.
 	void check(const std::string &what) const;

@@ -63,12 +63,10 @@ void SshChannelTransport::write(std::span<const std::uint8_t> bytes)
 		const std::uint32_t window = ssh_channel_window_size(channel_);
 		if (window == 0) {
 			connection_->limits().check("send SFTP requests");
-			const auto now = Clock::now();
-			if (now >= until)
+			if (Clock::now() >= until)
 				throwSsh(SshError::Kind::Dropped, 0, "send SFTP requests",
 					 "the server took no requests within io_timeout=" + configDuration(ioTimeout_));
-			const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(connection_->limits().slice(until) - now);
-			const int ms = static_cast<int>(std::clamp<long long>(slice.count(), 1, 50));
+			const int ms = connection_->limits().pollMilliseconds(until);
 			// Handles what arrives (the window adjust among it); returns at once when data
 			// is waiting to be read, so then sleep instead of spinning.
 			const int polled = ssh_channel_poll_timeout(channel_, ms, 0);

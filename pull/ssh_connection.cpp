@@ -232,13 +232,9 @@ int SshConnection::untilDone(const std::function<int()> &call, int again, const 
 		if (rc != again)
 			return rc;
 		limits_.check(what);
-		const auto now = Clock::now();
-		if (now >= until)
+		if (Clock::now() >= until)
 			throwSsh(kind, 0, what, std::string("no answer within ") + timeoutKey + "=" + configDuration(timeout));
-		// Short slices: libssh does not say every state it waits in (a TCP connect in
-		// progress waits for writability), so a missed one costs at most this.
-		const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(limits_.slice(until) - now);
-		const int ms = static_cast<int>(std::clamp<long long>(slice.count(), 1, 50));
+		const int ms = limits_.pollMilliseconds(until);
 		const socket_t fd = ssh_get_fd(session_);
 		if (fd == SSH_INVALID_SOCKET) {
 			std::this_thread::sleep_for(std::chrono::milliseconds(ms));
