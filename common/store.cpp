@@ -193,7 +193,7 @@ std::optional<FrameId> Store::latest() const
 	return parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
 }
 
-std::optional<FrameId> Store::pulledWatermark() const
+std::optional<FrameId> Store::pulledWatermark(bool *existsOut) const
 {
 	bool exists = false;
 	std::string content;
@@ -201,8 +201,12 @@ std::optional<FrameId> Store::pulledWatermark() const
 		content = readSmallFile(rootFd_.get(), kPulledName, exists);
 	} catch (const SystemError &e) {
 		log_->warn("cannot read {}: {}", kPulledName, e.what());
+		if (existsOut)
+			*existsOut = true;
 		return std::nullopt;
 	}
+	if (existsOut)
+		*existsOut = exists;
 	if (!exists)
 		return std::nullopt;
 	while (!content.empty() && (content.back() == '\n' || content.back() == ' ' || content.back() == '\r'))
@@ -242,7 +246,10 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 	RetentionResult result;
 	if (frames_.size() <= 1)
 		return result;
-	std::optional<FrameId> watermark = pulledWatermark();
+	// A .pulled that exists says pull runs, even when it confirms nothing (empty, or cut
+	// short by a full disk on a write): then no frame is pulled.
+	bool pullRuns = false;
+	std::optional<FrameId> watermark = pulledWatermark(&pullRuns);
 	auto isPulled = [&](const StoredFrame &f) { return watermark && f.id <= *watermark; };
 
 	auto dropFront = [&]() {
@@ -252,7 +259,7 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 		pruneEmptyDays(victim.id, frames_.empty() ? std::nullopt : std::optional(frames_.front().id));
 		++result.deleted;
 		result.freedBytes += victim.bytes;
-		if (watermark && !isPulled(victim))
+		if (pullRuns && !isPulled(victim))
 			++result.deletedUnpulled;
 	};
 
@@ -261,11 +268,11 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 	if (policy.maxAge.count() > 0) {
 		std::int64_t cutoff = toSeconds(now) - policy.maxAge.count();
 		while (frames_.size() > 1 && frames_.front().id.seconds < cutoff) {
-			if (watermark && !isPulled(frames_.front())) {
+			if (pullRuns && !isPulled(frames_.front())) {
 				if (!warnedAgeKept_)
 					log_->warn("keeping frames older than max_age that pull has not confirmed yet "
 						   "pulled={} oldest={}",
-						   watermark->stem(), frames_.front().id.stem());
+						   watermark ? watermark->stem() : "nothing", frames_.front().id.stem());
 				warnedAgeKept_ = true;
 				break;
 			}

@@ -76,8 +76,10 @@ public:
 
 	/// The frame latest.jpg points at (one readlink), if any.
 	std::optional<FrameId> latest() const;
-	/// The time pull confirmed in .pulled, if the file exists and is valid.
-	std::optional<FrameId> pulledWatermark() const;
+	/// The time pull confirmed in .pulled, if the file exists and is valid. \a exists (if
+	/// given) says whether the file is there at all: an empty or unreadable one still says
+	/// that pull runs, and has confirmed nothing.
+	std::optional<FrameId> pulledWatermark(bool *exists = nullptr) const;
 
 	std::filesystem::path root() const { return root_; }
 	std::filesystem::path pathOf(const FrameId &id) const { return root_ / id.relativePath(); }

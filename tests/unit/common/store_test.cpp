@@ -268,6 +268,25 @@ TEST_F(AStore, DeletesFramesPullConfirmedBeforeFramesItHasNot)
 	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/08/20261108T120000Z.jpg");
 }
 
+TEST_F(AStore, KeepsFramesPastMaxAgeWhenPulledConfirmsNothing)
+{
+	// An empty .pulled (a write cut short by a full disk on the camera host) still says pull
+	// runs: frames it has not confirmed do not age out.
+	Store store(root);
+	const auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int d = 0; d < 4; ++d)
+		store.publish(fakeJpeg(100, 1), t + std::chrono::hours(24 * d));
+	common::writeFileAtomic(root / ".pulled", "");
+	bool exists = false;
+	EXPECT_FALSE(store.pulledWatermark(&exists));
+	EXPECT_TRUE(exists);
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(24);
+	auto result = store.applyRetention(age, t + std::chrono::hours(24 * 9));
+	EXPECT_EQ(result.deleted, 0u);
+	EXPECT_EQ(framesOnDisk(root).size(), 4u);
+}
+
 TEST_F(AStore, IgnoresAnInvalidPulledFile)
 {
 	Store store(root);
