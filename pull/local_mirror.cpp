@@ -292,9 +292,14 @@ std::optional<std::string> LocalMirror::commit(std::unique_ptr<PartFile> part)
 	std::shared_ptr<PartFile> shared(std::move(part));
 	{
 		std::lock_guard lock(mutex_);
-		dirtyDays_.insert(shared->dayFd);
+		++queuedCommits_;
 	}
-	enqueue([shared] { finishPart(*shared); }, 0);
+	enqueue(
+		[this, shared] {
+			finishPart(*shared);
+			finished(shared->frame.id, shared->dayFd, std::nullopt);
+		},
+		0);
 	return std::nullopt;
 }
 
@@ -302,22 +307,30 @@ void LocalMirror::commitData(const PlannedFrame &frame, std::uint64_t offset, st
 {
 	const std::uint64_t bytes = data.size();
 	auto shared = std::make_shared<std::vector<std::uint8_t>>(std::move(data));
+	{
+		std::lock_guard lock(mutex_);
+		++queuedCommits_;
+	}
 	enqueue(
 		[this, frame, offset, shared] {
 			std::unique_ptr<PartFile> part = openPart(frame, offset);
 			write(*part, offset, *shared);
-			if (auto problem = check(*part)) {
-				std::lock_guard lock(mutex_);
-				refusals_.push_back({ frame.id, *problem });
-				return;
-			}
-			{
-				std::lock_guard lock(mutex_);
-				dirtyDays_.insert(part->dayFd);
-			}
+			if (auto problem = check(*part))
+				return finished(frame.id, -1, std::move(problem));
 			finishPart(*part);
+			finished(frame.id, part->dayFd, std::nullopt);
 		},
 		bytes);
+}
+
+void LocalMirror::finished(const FrameId &id, int dayFd, std::optional<std::string> refused)
+{
+	// The folder is marked after the rename, so that the collect() reporting this frame
+	// syncs it.
+	std::lock_guard lock(mutex_);
+	if (dayFd >= 0)
+		dirtyDays_.insert(dayFd);
+	finished_.push_back({ id, std::move(refused) });
 }
 
 void LocalMirror::savePart(const PlannedFrame &frame, std::uint64_t offset, std::span<const std::uint8_t> data)
@@ -332,24 +345,39 @@ void LocalMirror::discardPart(const FrameId &id)
 	::unlinkat(rootFd_.get(), path.c_str(), 0);
 }
 
-std::vector<Refusal> LocalMirror::flush()
+std::vector<Commit> LocalMirror::collect()
 {
 	std::set<int> dirty;
-	std::vector<Refusal> refused;
+	std::vector<Commit> done;
 	{
-		std::unique_lock lock(mutex_);
-		idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
-		refused.swap(refusals_);
+		std::lock_guard lock(mutex_);
 		if (failure_) {
 			auto failure = std::exchange(failure_, nullptr);
 			dirtyDays_.clear();
 			std::rethrow_exception(failure);
 		}
+		done.swap(finished_);
 		dirty.swap(dirtyDays_);
+		queuedCommits_ -= done.size();
 	}
 	for (int fd : dirty)
 		common::fsyncDir(fd, "day folder in " + root_.string());
-	return refused;
+	return done;
+}
+
+std::vector<Commit> LocalMirror::flush()
+{
+	{
+		std::unique_lock lock(mutex_);
+		idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
+	}
+	return collect();
+}
+
+std::size_t LocalMirror::committing() const
+{
+	std::lock_guard lock(mutex_);
+	return queuedCommits_;
 }
 
 } // namespace lingercam::pull

@@ -26,10 +26,11 @@ class logger;
 
 namespace lingercam::pull {
 
-/// A frame a commit thread refused (size or JPEG markers wrong); its ".part" is gone.
-struct Refusal {
+/// A frame a commit thread finished: renamed into place and its folder synced, or refused
+/// (size or JPEG markers wrong; its ".part" is gone then).
+struct Commit {
 	common::FrameId id;
-	std::string reason;
+	std::optional<std::string> refused;
 };
 
 /// A frame being written: ".<name>.part" in its day folder.
@@ -47,7 +48,8 @@ struct PartFile {
 ///
 /// fsync costs about 3 ms a file on the disks measured, more than the transfer itself, so
 /// commits run on a few threads of their own (concurrent fsyncs share journal commits);
-/// flush() waits for them and fsyncs the folders before anything points at the frames.
+/// collect() reports the finished ones, with their folders synced, without waiting, and
+/// flush() waits for all of them: only then may anything point at the frames.
 /// Small frames arrive whole in memory (commitData): the commit threads also create and
 /// write their files, so the thread reading the network does nothing but read it.
 class LocalMirror {
@@ -80,8 +82,8 @@ public:
 	/// Opens (creating the day folder if needed) the frame's ".part" to continue at \a offset.
 	std::unique_ptr<PartFile> openPart(const PlannedFrame &frame, std::uint64_t offset);
 	void write(PartFile &part, std::uint64_t offset, std::span<const std::uint8_t> bytes);
-	/// Checks size and JPEG SOI/EOI markers now; queues fsync and rename. Returns why the
-	/// frame was refused (its ".part" is deleted then), or nullopt.
+	/// Checks size and JPEG SOI/EOI markers now; queues fsync and rename (collect() reports
+	/// it done). Returns why the frame was refused (its ".part" is deleted then), or nullopt.
 	std::optional<std::string> commit(std::unique_ptr<PartFile> part);
 	/// Queues a frame held whole in memory (\a data continues a part of \a offset bytes):
 	/// a commit thread writes its ".part", checks, fsyncs and renames it. Waits while more
@@ -91,15 +93,19 @@ public:
 	void savePart(const PlannedFrame &frame, std::uint64_t offset, std::span<const std::uint8_t> data);
 	/// Deletes the frame's ".part".
 	void discardPart(const common::FrameId &id);
-	/// Waits for queued commits and fsyncs the folders they renamed into; returns the frames
-	/// the commit threads refused since the last flush. Rethrows the first failure
-	/// (common::SystemError).
-	std::vector<Refusal> flush();
+	/// The commits finished since the last call, after an fsync of the folders they renamed
+	/// into; never waits for the others. Rethrows the first failure (common::SystemError).
+	std::vector<Commit> collect();
+	/// Waits for every queued commit, then collect().
+	std::vector<Commit> flush();
+	/// Commits queued and not yet collected.
+	std::size_t committing() const;
 
 private:
 	int dayFolder(const std::string &dayPath);
 	std::optional<std::string> check(PartFile &part);
 	void enqueue(std::function<void()> task, std::uint64_t bytes);
+	void finished(const common::FrameId &id, int dayFd, std::optional<std::string> refused);
 	void commitWorker(std::stop_token stop);
 
 	std::filesystem::path root_;
@@ -107,12 +113,13 @@ private:
 	std::mutex daysMutex_;
 	std::map<std::string, common::UniqueFd> days_; ///< folders opened this round
 	std::set<int> dirtyDays_;
-	std::vector<Refusal> refusals_;
+	std::vector<Commit> finished_;
+	std::size_t queuedCommits_ = 0;
 	std::uint64_t queuedBytes_ = 0;
 	std::condition_variable drained_;
 	std::shared_ptr<spdlog::logger> log_;
 
-	std::mutex mutex_;
+	mutable std::mutex mutex_;
 	std::condition_variable cv_;
 	std::condition_variable idle_;
 	std::deque<std::function<void()>> queue_;

@@ -93,6 +93,7 @@ RoundResult Puller::runRound()
 			if (!mirror)
 				mirror = std::make_unique<LocalMirror>(localStore_);
 			setState(SourceStatus::State::Connecting);
+			log_->debug("connecting source={} attempt={}", name_, result.attempts);
 			std::unique_ptr<RemoteStore> remote = connector_(limits);
 			setState(SourceStatus::State::Pulling);
 			attempt(*remote, *mirror, result);
@@ -174,309 +175,563 @@ RoundResult Puller::runRound()
 	return result;
 }
 
+/// One attempt of a round over one connection: the plan, the fetch and the watermark, all
+/// driven from the store's pump() (see the class comment of Puller).
+class Puller::Attempt final : public FetchQueue {
+public:
+	Attempt(Puller &puller, RemoteStore &remote, LocalMirror &mirror, RoundResult &result)
+		: p_(puller), remote_(remote), mirror_(mirror), result_(result),
+		  planner_(remote, puller.options_.maxFileSize,
+			   [this](const std::string &path, const std::string &reason) { p_.refuse(path, reason, result_); }),
+		  mirrorMode_(puller.options_.mode == PullMode::Mirror)
+	{
+	}
+
+	void run();
+	/// The connection broke: commit what finished, keep what arrived, advance the local
+	/// watermark (the remote one follows on the next connection).
+	void salvage();
+
+	// FetchQueue
+	std::optional<FetchItem> next() override;
+	Size sizeOf(std::size_t id, std::uint64_t &size, std::uint64_t &offset) override;
+	void data(std::size_t id, std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
+	void done(std::size_t id) override;
+	void failed(std::size_t id, const std::string &reason, bool gone) override;
+	bool keepGoing() override { return !p_.interrupt_.stopRequested(); }
+
+private:
+	/// Unchecked: the newest frame, opened while its checks are in flight. FollowsNewest: a
+	/// planned frame that is the newest one, fetched as that.
+	enum class Outcome { Queued, Fetching, Committing, Present, Committed, Refused, Gone, Failed, Unchecked, FollowsNewest };
+	static bool resolved(Outcome o)
+	{
+		return o == Outcome::Present || o == Outcome::Committed || o == Outcome::Refused || o == Outcome::Gone;
+	}
+	struct Frame {
+		PlannedFrame planned;
+		Outcome outcome = Outcome::Queued;
+		std::uint64_t offset = 0; ///< where the fetch started (a resumed ".part")
+		std::vector<std::uint8_t> buffer;
+		std::unique_ptr<PartFile> part;
+	};
+	/// Frames up to this size are assembled in memory (at most a few are in flight at once).
+	static constexpr std::uint64_t kInMemory = 4u << 20;
+
+	/// Where the fetch of \a f starts: after its ".part" when that can be resumed.
+	std::uint64_t startAt(Frame &f);
+	void onLinked(const std::optional<FrameId> &id);
+	void onChecked(std::optional<PlannedFrame> frame);
+	void onDay(const std::string &dayPath, std::vector<PlannedFrame> frames);
+	void onCommits(const std::vector<Commit> &commits);
+	void setOutcome(Frame &frame, Outcome outcome);
+	Frame *byId(std::size_t id);
+	bool finished() const;
+	/// Advances the local watermark over the frames resolved without a gap; with \a remote,
+	/// writes it to the camera host's ".pulled" too (in the background).
+	void checkpoint(bool remote);
+	void writePulled();
+	std::size_t unresolved() const { return plan_.size() - resolvedCount_; }
+
+	Puller &p_;
+	RemoteStore &remote_;
+	LocalMirror &mirror_;
+	RoundResult &result_;
+	SyncPlanner planner_;
+	bool mirrorMode_;
+	RoundProgress progress_;
+	std::optional<FrameId> watermark_;
+
+	/// latest.jpg's frame, fetched first (id 0) while the listing runs.
+	std::optional<Frame> newest_;
+	bool newestSettled_ = false; ///< latest.jpg read and its frame checked (or none)
+	bool newestStarted_ = false;
+	/// Frames newer than the watermark, until the watermark passes them.
+	std::map<FrameId, Frame> plan_;
+	std::size_t resolvedCount_ = 0;
+	std::set<FrameId> queued_; ///< planned, not started: oldest first
+	std::map<std::size_t, FrameId> fetching_; ///< fetch id (1 on) -> frame
+	std::size_t nextId_ = 1;
+	std::optional<FrameId> newestLocal_; ///< the newest frame the mirror has now
+
+	std::chrono::steady_clock::time_point lastCheckpoint_ = std::chrono::steady_clock::now();
+	bool writing_ = false;   ///< a ".pulled" write in flight
+	bool prepared_ = false;  ///< its temporary file opened ahead
+};
+
 void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &result)
 {
-	SyncPlanner planner(remote, options_.maxFileSize,
-			    [&](const std::string &path, const std::string &reason) { refuse(path, reason, result); });
-	RoundProgress progress;
-	// Waits for the commit threads; frames they refused (size, JPEG markers) stop counting
-	// as fetched.
-	auto settle = [&](const std::vector<PlannedFrame> &list, std::vector<Outcome> &outs) {
-		for (const Refusal &refusal : mirror.flush()) {
-			auto it = std::lower_bound(list.begin(), list.end(), refusal.id,
-						   [](const PlannedFrame &f, const FrameId &id) { return f.id < id; });
-			if (it != list.end() && it->id == refusal.id) {
-				auto &outcome = outs[static_cast<std::size_t>(it - list.begin())];
-				if (outcome == Outcome::Committed) {
-					outcome = Outcome::Refused;
-					--result.framesFetched;
-					result.bytesFetched -= std::min(result.bytesFetched, it->size);
-				}
-			}
-			refuse(refusal.id.relativePath(), "refused frame: " + refusal.reason, result);
-		}
-	};
-
-	// 1. The newest frame, at once.
-	auto newest = planner.newest();
-	if (!newest && !remote.lstatMany({ "" }).front())
-		throwSsh(SshError::Kind::Remote, static_cast<int>(kSftpNoSuchFile), "remote store " + remote.describe(),
-			 "does not exist on the camera host: check remote_store, and that lingercam-capture runs there");
-	if (newest) {
-		result.newest = newest->id;
-		if (!mirror.hasFrame(newest->id)) {
-			std::vector<PlannedFrame> one{ *newest };
-			std::vector<Outcome> outcome{ Outcome::Pending };
-			const std::size_t index = 0;
-			progress.framesTotal = 1;
-			progress.bytesTotal = newest->size;
-			fetchFrames(remote, mirror, one, outcome, std::span(&index, 1), result, progress);
-			settle(one, outcome);
-			result.newestFetched = outcome[0] == Outcome::Committed;
-			if (result.newestFetched)
-				log_->info("fetched the newest frame source={} frame={}", name_, newest->id.relativePath());
-		}
-		if (mirror.hasFrame(newest->id)) {
-			auto local = mirror.latest();
-			if (!local || *local < newest->id)
-				mirror.setLatest(newest->id);
-		}
+	Attempt attempt(*this, remote, mirror, result);
+	struct Stop {
+		RemoteStore &remote;
+		~Stop() { remote.stopFetching(); }
+	} stop{ remote };
+	try {
+		attempt.run();
+	} catch (const SshError &) {
+		attempt.salvage();
+		throw;
 	}
-	if (options_.mode == PullMode::Latest) {
-		result.foldersListed = planner.foldersListed();
+}
+
+void Puller::Attempt::run()
+{
+	progress_ = RoundProgress{};
+	if (mirrorMode_) {
+		watermark_ = mirror_.watermark();
+		result_.watermark = watermark_;
+		std::string today = p_.options_.today;
+		if (today.empty())
+			today = FrameId{ std::chrono::duration_cast<std::chrono::seconds>(
+						 std::chrono::system_clock::now().time_since_epoch())
+						 .count(),
+					 0 }
+					.dayPath();
+		planner_.startBackfill(watermark_, today,
+				       [this](const std::string &day, std::vector<PlannedFrame> frames) { onDay(day, std::move(frames)); });
+	}
+	planner_.findNewest([this](const std::optional<FrameId> &id) { onLinked(id); },
+			    [this](std::optional<PlannedFrame> frame) { onChecked(std::move(frame)); });
+	newestLocal_ = mirror_.latest();
+	remote_.startFetching(*this);
+
+	bool planned = false, fetched = false;
+	auto lastRate = std::chrono::steady_clock::now();
+	std::uint64_t lastBytes = 0;
+	while (!finished()) {
+		if (mirrorMode_)
+			planner_.poll(queued_.size() + fetching_.size());
+		if (p_.log_->should_log(spdlog::level::debug)) {
+			// Where a round's time goes (bench/pull/trace_round.sh reads these).
+			const auto now = std::chrono::steady_clock::now();
+			if (mirrorMode_ && !planned && planner_.complete()) {
+				planned = true;
+				p_.log_->debug("plan complete source={} folders={} frames={}", p_.name_, planner_.foldersListed(),
+					       progress_.framesTotal);
+			}
+			if (!fetched && newestSettled_ && fetching_.empty() && queued_.empty() && (!mirrorMode_ || planned)) {
+				fetched = true;
+				p_.log_->debug("all frames in source={} bytes={}", p_.name_, progress_.bytesDone);
+			}
+			if (now - lastRate >= std::chrono::seconds(1)) {
+				p_.log_->debug("receiving source={} rate={}/s", p_.name_,
+					       common::formatBytes((progress_.bytesDone - lastBytes) * 1000 /
+								   static_cast<std::uint64_t>(std::max<long long>(
+									   1, std::chrono::duration_cast<std::chrono::milliseconds>(now - lastRate).count()))));
+				lastRate = now;
+				lastBytes = progress_.bytesDone;
+			}
+		}
+		onCommits(mirror_.collect());
+		if (mirrorMode_ && std::chrono::steady_clock::now() - lastCheckpoint_ >= p_.options_.checkpointEvery)
+			checkpoint(!queued_.empty()); // near the end, the last write comes soon enough
+		if (mirrorMode_ && queued_.empty() && planner_.complete() && !prepared_ && !writing_ &&
+		    p_.remoteWatermark_ != watermark_) {
+			// Every frame is asked for: open the last write's temporary file now.
+			remote_.prepareWrite(common::kPulledName);
+			prepared_ = true;
+		}
+		if (finished())
+			break;
+		if (remote_.busy())
+			// While frames are being committed, look at them often: the newest one is
+			// reported (and latest.jpg pointed at it) as soon as it is in.
+			remote_.pump(mirror_.committing() > 0 ? std::optional(std::chrono::milliseconds(5)) : std::nullopt);
+		else if (mirror_.committing() > 0)
+			onCommits(mirror_.flush());
+		else
+			throw std::logic_error("a round waits for nothing and is not finished");
+	}
+	onCommits(mirror_.flush());
+	p_.reportProgress(progress_, true);
+	if (mirrorMode_) {
+		checkpoint(true);
+		while (writing_)
+			remote_.pump();
+		checkpoint(true); // the watermark may have moved while the last write was in flight
+		while (writing_)
+			remote_.pump();
+		if (prepared_) {
+			remote_.unprepareWrite(common::kPulledName);
+			prepared_ = false;
+		}
+		while (remote_.busy())
+			remote_.pump();
+		result_.backlog = unresolved();
+		result_.foldersListed = planner_.foldersListed();
+	}
+	// Frames that arrived while the round ran may be newer than latest.jpg was.
+	if (newestLocal_) {
+		auto local = mirror_.latest();
+		if (!local || *local < *newestLocal_)
+			mirror_.setLatest(*newestLocal_);
+	}
+	if (!mirrorMode_)
+		result_.foldersListed = planner_.foldersListed();
+}
+
+bool Puller::Attempt::finished() const
+{
+	if (!newestSettled_)
+		return false;
+	if (newest_ && !resolved(newest_->outcome) && newest_->outcome != Outcome::Failed)
+		return false;
+	if (!fetching_.empty() || mirror_.committing() > 0)
+		return false;
+	if (!mirrorMode_ || p_.interrupt_.stopRequested())
+		return true;
+	return planner_.complete() && queued_.empty();
+}
+
+void Puller::Attempt::salvage()
+{
+	try {
+		onCommits(mirror_.flush());
+		// What arrived of frames held in memory becomes their ".part", for a later resume.
+		auto keep = [&](Frame &f) {
+			if (f.outcome == Outcome::Fetching && !f.buffer.empty())
+				mirror_.savePart(f.planned, f.offset, f.buffer);
+			f.part.reset();
+		};
+		if (newest_)
+			keep(*newest_);
+		for (auto &[id, f] : plan_)
+			keep(f);
+		if (mirrorMode_)
+			checkpoint(false);
+	} catch (const std::exception &e) {
+		p_.log_->error("could not keep what arrived source={} error=\"{}\"", p_.name_, e.what());
+	}
+	if (mirrorMode_) {
+		result_.backlog = unresolved();
+		result_.foldersListed = planner_.foldersListed();
+	}
+}
+
+void Puller::Attempt::onLinked(const std::optional<FrameId> &id)
+{
+	if (mirrorMode_)
+		planner_.setNewestDay(id ? std::optional(id->dayPath()) : std::nullopt);
+	if (!id) {
+		// No latest.jpg: say so if the store itself is missing.
+		remote_.requestLstat({ "" }, [this](std::vector<std::optional<RemoteEntry>> root) {
+			if (!root.front())
+				throwSsh(SshError::Kind::Remote, static_cast<int>(kSftpNoSuchFile),
+					 "remote store " + remote_.describe(),
+					 "does not exist on the camera host: check remote_store, and that lingercam-capture runs there");
+		});
 		return;
 	}
+	result_.newest = *id;
+	if (mirror_.hasFrame(*id))
+		return;
+	// Opened now, beside the checks of its folders: read once they are in.
+	newest_.emplace();
+	newest_->planned.id = *id;
+	newest_->outcome = Outcome::Unchecked;
+}
 
-	// 2. Everything newer than the watermark, oldest first.
-	std::optional<FrameId> watermark = mirror.watermark();
-	result.watermark = watermark;
-	const std::vector<PlannedFrame> frames = planner.backfill(watermark);
-	result.foldersListed = planner.foldersListed();
-	std::vector<Outcome> outcomes(frames.size(), Outcome::Pending);
-	std::map<std::string, LocalMirror::DayState> days;
-	std::vector<std::size_t> pending;
-	std::set<FrameId> wanted;
-	for (std::size_t i = 0; i < frames.size(); ++i) {
-		const std::string dayPath = frames[i].id.dayPath();
-		auto it = days.find(dayPath);
-		if (it == days.end())
-			it = days.emplace(dayPath, mirror.day(dayPath)).first;
-		if (it->second.frames.count(frames[i].id)) {
-			outcomes[i] = Outcome::Present;
+void Puller::Attempt::onChecked(std::optional<PlannedFrame> frame)
+{
+	newestSettled_ = true;
+	if (!frame) {
+		result_.newest.reset();
+		if (newest_ && !newestStarted_)
+			newest_.reset();
+		else if (newest_ && newest_->outcome == Outcome::Unchecked)
+			setOutcome(*newest_, Outcome::Gone); // its fetch is cancelled (sizeOf)
+		return;
+	}
+	result_.newest = frame->id;
+	if (!newest_) {
+		// In the mirror already.
+		if (!newestLocal_ || *newestLocal_ < frame->id)
+			newestLocal_ = frame->id;
+		return;
+	}
+	newest_->planned = *frame;
+	if (newest_->outcome == Outcome::Unchecked)
+		newest_->outcome = newestStarted_ ? Outcome::Fetching : Outcome::Queued;
+	progress_.framesTotal += 1;
+	progress_.bytesTotal += frame->size;
+}
+
+std::optional<FetchItem> Puller::Attempt::next()
+{
+	if (newest_ && !newestStarted_ && (newest_->outcome == Outcome::Unchecked || newest_->outcome == Outcome::Queued)) {
+		newestStarted_ = true;
+		const bool known = newest_->outcome == Outcome::Queued;
+		newest_->outcome = known ? Outcome::Fetching : Outcome::Unchecked;
+		fetching_.emplace(0, newest_->planned.id);
+		const std::uint64_t offset = known ? startAt(*newest_) : 0;
+		return FetchItem{ newest_->planned.id.relativePath(), newest_->planned.size, offset, 0, known };
+	}
+	if (!newestSettled_ && newest_)
+		return std::nullopt; // the newest frame goes first
+	while (!queued_.empty()) {
+		const FrameId id = *queued_.begin();
+		queued_.erase(queued_.begin());
+		Frame &f = plan_.at(id);
+		if (f.outcome != Outcome::Queued)
+			continue;
+		const std::uint64_t offset = startAt(f);
+		f.outcome = Outcome::Fetching;
+		const std::size_t fetchId = nextId_++;
+		fetching_.emplace(fetchId, id);
+		return FetchItem{ id.relativePath(), f.planned.size, offset, fetchId, true };
+	}
+	return std::nullopt;
+}
+
+std::uint64_t Puller::Attempt::startAt(Frame &f)
+{
+	f.offset = mirror_.resumeOffset(f.planned);
+	if (f.offset > 0) {
+		++result_.resumed;
+		result_.resumedBytes += f.offset;
+		progress_.bytesDone += f.offset;
+		p_.log_->info("resuming a partial frame source={} frame={} offset={}", p_.name_, f.planned.id.relativePath(),
+			      f.offset);
+	}
+	return f.offset;
+}
+
+FetchQueue::Size Puller::Attempt::sizeOf(std::size_t id, std::uint64_t &size, std::uint64_t &offset)
+{
+	if (id != 0 || !newest_)
+		return Size::Cancelled;
+	if (!newestSettled_)
+		return Size::Pending;
+	if (newest_->outcome != Outcome::Fetching) {
+		fetching_.erase(0);
+		return Size::Cancelled;
+	}
+	size = newest_->planned.size;
+	offset = startAt(*newest_);
+	return Size::Known;
+}
+
+Puller::Attempt::Frame *Puller::Attempt::byId(std::size_t id)
+{
+	auto it = fetching_.find(id);
+	if (it == fetching_.end())
+		return nullptr;
+	if (id == 0)
+		return newest_ ? &*newest_ : nullptr;
+	auto f = plan_.find(it->second);
+	return f == plan_.end() ? nullptr : &f->second;
+}
+
+void Puller::Attempt::data(std::size_t id, std::uint64_t offset, std::span<const std::uint8_t> bytes)
+{
+	Frame *f = byId(id);
+	if (!f)
+		throw std::logic_error("bytes for a frame not being fetched");
+	const std::uint64_t size = f->planned.size;
+	if (size - f->offset <= kInMemory) {
+		// Files of this size arrive whole within a few replies: keep them in memory and let
+		// a commit thread create, write and fsync the file. The fetch delivers each byte
+		// once and in order; a frame is assembled only so.
+		if (offset != f->offset + f->buffer.size())
+			throw std::logic_error("fetch delivered bytes at offset " + std::to_string(offset) + " of " +
+					       f->planned.id.relativePath() + ", expected " +
+					       std::to_string(f->offset + f->buffer.size()));
+		if (f->buffer.empty())
+			f->buffer.reserve(size - f->offset);
+		f->buffer.insert(f->buffer.end(), bytes.begin(), bytes.end());
+	} else {
+		if (!f->part)
+			f->part = mirror_.openPart(f->planned, f->offset);
+		mirror_.write(*f->part, offset, bytes);
+	}
+	progress_.bytesDone += bytes.size();
+	p_.reportProgress(progress_, false);
+}
+
+void Puller::Attempt::done(std::size_t id)
+{
+	Frame *f = byId(id);
+	if (!f)
+		throw std::logic_error("a frame done that was not being fetched");
+	fetching_.erase(id);
+	++progress_.framesDone;
+	if (f->planned.size - f->offset <= kInMemory) {
+		mirror_.commitData(f->planned, f->offset, std::move(f->buffer));
+		f->buffer = {};
+		setOutcome(*f, Outcome::Committing);
+	} else {
+		if (!f->part)
+			f->part = mirror_.openPart(f->planned, f->offset);
+		if (auto problem = mirror_.commit(std::move(f->part))) {
+			p_.refuse(f->planned.id.relativePath(), "refused frame: " + *problem, result_);
+			setOutcome(*f, Outcome::Refused);
 		} else {
-			pending.push_back(i);
-			wanted.insert(frames[i].id);
+			setOutcome(*f, Outcome::Committing);
+		}
+	}
+	p_.reportProgress(progress_, false);
+}
+
+void Puller::Attempt::failed(std::size_t id, const std::string &reason, bool gone)
+{
+	Frame *f = byId(id);
+	fetching_.erase(id);
+	if (!f)
+		return;
+	f->part.reset(); // a partial file stays for the next attempt to resume
+	f->buffer = {};
+	++progress_.framesDone;
+	if (gone) {
+		mirror_.discardPart(f->planned.id);
+		setOutcome(*f, Outcome::Gone);
+		p_.log_->debug("frame deleted on the camera host before it was fetched source={} frame={}", p_.name_,
+			       f->planned.id.relativePath());
+	} else {
+		setOutcome(*f, Outcome::Failed);
+		p_.log_->warn("could not fetch a frame source={} frame={} error=\"{}\"", p_.name_,
+			      f->planned.id.relativePath(), reason);
+	}
+}
+
+void Puller::Attempt::setOutcome(Frame &f, Outcome outcome)
+{
+	const bool isNewest = newest_ && &f == &*newest_;
+	if (!isNewest && resolved(f.outcome) != resolved(outcome))
+		resolvedCount_ = resolved(outcome) ? resolvedCount_ + 1 : resolvedCount_ - 1;
+	f.outcome = outcome;
+	if ((outcome == Outcome::Committed || outcome == Outcome::Present) && (!newestLocal_ || *newestLocal_ < f.planned.id))
+		newestLocal_ = f.planned.id;
+	if (!isNewest)
+		return;
+	// The newest frame is also in its day's plan once that is listed. Committed or refused
+	// there too when it is; otherwise (gone, failed) it is fetched again like any other.
+	auto it = plan_.find(f.planned.id);
+	if (it == plan_.end() || it->second.outcome != Outcome::FollowsNewest)
+		return;
+	if (outcome == Outcome::Committed || outcome == Outcome::Refused) {
+		setOutcome(it->second, outcome);
+	} else if (outcome == Outcome::Gone || outcome == Outcome::Failed) {
+		it->second.outcome = Outcome::Queued;
+		queued_.insert(it->first);
+	}
+}
+
+void Puller::Attempt::onDay(const std::string &dayPath, std::vector<PlannedFrame> frames)
+{
+	LocalMirror::DayState local = mirror_.day(dayPath);
+	std::set<FrameId> wanted;
+	std::size_t added = 0;
+	std::uint64_t addedBytes = 0;
+	for (PlannedFrame &frame : frames) {
+		const FrameId id = frame.id;
+		auto [it, inserted] = plan_.emplace(id, Frame{});
+		if (!inserted)
+			continue;
+		Frame &f = it->second;
+		f.planned = std::move(frame);
+		if (local.frames.count(id)) {
+			setOutcome(f, Outcome::Present);
+		} else if (newest_ && newest_->planned.id == id &&
+			   (newest_->outcome == Outcome::Unchecked || newest_->outcome == Outcome::Queued ||
+			    newest_->outcome == Outcome::Fetching || newest_->outcome == Outcome::Committing)) {
+			f.outcome = Outcome::FollowsNewest;
+			wanted.insert(id);
+		} else if (newest_ && newest_->planned.id == id &&
+			   (newest_->outcome == Outcome::Committed || newest_->outcome == Outcome::Refused)) {
+			setOutcome(f, newest_->outcome);
+		} else {
+			queued_.insert(id);
+			wanted.insert(id);
+			++added;
+			addedBytes += f.planned.size;
 		}
 	}
 	// A ".part" for a frame no longer wanted (fetched meanwhile, or deleted remotely) is
 	// left over from an interrupted round.
-	for (const auto &entry : days)
-		for (const FrameId &part : entry.second.parts)
-			if (!wanted.count(part))
-				mirror.discardPart(part);
-
-	progress = RoundProgress{};
-	progress.framesTotal = pending.size();
-	for (std::size_t i : pending)
-		progress.bytesTotal += frames[i].size;
-	result.backlog = pending.size();
-	if (!pending.empty())
-		log_->info("backfilling source={} frames={} bytes={} since={}", name_, pending.size(),
-			   common::formatBytes(progress.bytesTotal), watermark ? watermark->stem() : "the beginning");
-
-	std::size_t contiguous = 0;
-	auto resolved = [](Outcome o) {
-		return o == Outcome::Present || o == Outcome::Committed || o == Outcome::Refused || o == Outcome::Gone;
-	};
-	auto advance = [&](bool remoteToo) {
-		while (contiguous < frames.size() && resolved(outcomes[contiguous]))
-			++contiguous;
-		if (contiguous > 0) {
-			FrameId w = frames[contiguous - 1].id;
-			if (!watermark || *watermark < w) {
-				mirror.setWatermark(w);
-				watermark = w;
-				result.watermark = w;
-			}
-		}
-		if (remoteToo && watermark && remoteWatermark_ != watermark) {
-			remote.writeFile(common::kPulledName, watermark->stem() + "\n");
-			remoteWatermark_ = watermark;
-		}
-	};
-
-	try {
-		for (std::size_t start = 0; start < pending.size() && !interrupt_.stopRequested();
-		     start += options_.stretchFrames) {
-			std::size_t count = std::min(options_.stretchFrames, pending.size() - start);
-			fetchFrames(remote, mirror, frames, outcomes, std::span(pending).subspan(start, count), result,
-				    progress);
-			settle(frames, outcomes);
-			advance(true);
-		}
-		advance(true);
-	} catch (const SshError &) {
-		// Keep what arrived: commit it and advance the local watermark; the remote .pulled
-		// follows on the next connection.
-		settle(frames, outcomes);
-		advance(false);
-		result.backlog = static_cast<std::size_t>(
-			std::count_if(outcomes.begin(), outcomes.end(), [&](Outcome o) { return !resolved(o); }));
-		throw;
+	for (const FrameId &part : local.parts)
+		if (!wanted.count(part))
+			mirror_.discardPart(part);
+	if (added > 0 && !prepared_ && !writing_) {
+		// A backlog: ".pulled" will be written; its temporary file can be opened now.
+		remote_.prepareWrite(common::kPulledName);
+		prepared_ = true;
 	}
-	result.backlog = static_cast<std::size_t>(
-		std::count_if(outcomes.begin(), outcomes.end(), [&](Outcome o) { return !resolved(o); }));
+	if (added > 0) {
+		progress_.framesTotal += added;
+		progress_.bytesTotal += addedBytes;
+		p_.log_->info("backfilling source={} day={} frames={} bytes={} since={}", p_.name_, dayPath, added,
+			      common::formatBytes(addedBytes), watermark_ ? watermark_->stem() : "the beginning");
+	}
+}
 
-	// Frames that arrived while the round ran may be newer than latest.jpg was.
-	for (std::size_t i = frames.size(); i-- > 0;) {
-		if (outcomes[i] == Outcome::Committed || outcomes[i] == Outcome::Present) {
-			auto local = mirror.latest();
-			if (!local || *local < frames[i].id)
-				mirror.setLatest(frames[i].id);
-			break;
+void Puller::Attempt::onCommits(const std::vector<Commit> &commits)
+{
+	for (const Commit &c : commits) {
+		Frame *f = nullptr;
+		if (newest_ && newest_->planned.id == c.id && newest_->outcome == Outcome::Committing)
+			f = &*newest_;
+		else if (auto it = plan_.find(c.id); it != plan_.end())
+			f = &it->second;
+		if (!f)
+			continue;
+		if (c.refused) {
+			p_.refuse(c.id.relativePath(), "refused frame: " + *c.refused, result_);
+			setOutcome(*f, Outcome::Refused);
+			continue;
+		}
+		++result_.framesFetched;
+		result_.bytesFetched += f->planned.size - f->offset;
+		setOutcome(*f, Outcome::Committed);
+		if (newest_ && f == &*newest_) {
+			result_.newestFetched = true;
+			p_.log_->info("fetched the newest frame source={} frame={}", p_.name_, c.id.relativePath());
+			auto local = mirror_.latest();
+			if (!local || *local < c.id)
+				mirror_.setLatest(c.id);
 		}
 	}
 }
 
-namespace {
-
-class MirrorSink final : public FetchSink {
-public:
-	using Refuse = std::function<void(const std::string &, const std::string &)>;
-
-	MirrorSink(LocalMirror &mirror, std::vector<const PlannedFrame *> frames, std::vector<FetchItem> &items,
-		   std::vector<int> &states, RoundResult &result, RoundProgress &progress,
-		   std::function<void()> onProgress, Refuse refuse, common::Interrupt &interrupt,
-		   spdlog::logger &log, const std::string &source)
-		: mirror_(mirror), frames_(std::move(frames)), items_(items), states_(states), result_(result),
-		  progress_(progress), onProgress_(std::move(onProgress)), refuse_(std::move(refuse)),
-		  interrupt_(interrupt), log_(log), source_(source), parts_(frames_.size())
-	{
-	}
-
-	enum State { kPending = 0, kCommitted, kRefused, kGone, kFailed };
-
-	void data(std::size_t i, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
-	{
-		if (inMemory(i)) {
-			// Files of this size arrive whole within a few replies: keep them in memory and
-			// let a commit thread create, write and fsync the file.
-			// The fetch delivers each byte once and in order; a frame is assembled only so.
-			if (offset != items_[i].offset + buffers_[i].size())
-				throw std::logic_error("fetch delivered bytes at offset " + std::to_string(offset) + " of " +
-						       frames_[i]->id.relativePath() + ", expected " +
-						       std::to_string(items_[i].offset + buffers_[i].size()));
-			if (buffers_[i].empty())
-				buffers_[i].reserve(frames_[i]->size - items_[i].offset);
-			buffers_[i].insert(buffers_[i].end(), bytes.begin(), bytes.end());
-		} else {
-			if (!parts_[i])
-				parts_[i] = mirror_.openPart(*frames_[i], items_[i].offset);
-			mirror_.write(*parts_[i], offset, bytes);
-		}
-		progress_.bytesDone += bytes.size();
-		onProgress_();
-	}
-
-	void done(std::size_t i) override
-	{
-		if (inMemory(i)) {
-			mirror_.commitData(*frames_[i], items_[i].offset, std::move(buffers_[i]));
-			buffers_[i] = {};
-			++progress_.framesDone;
-			states_[i] = kCommitted; // until flush() reports a refusal
-			++result_.framesFetched;
-			result_.bytesFetched += frames_[i]->size - items_[i].offset;
-			onProgress_();
-			return;
-		}
-		if (!parts_[i])
-			parts_[i] = mirror_.openPart(*frames_[i], items_[i].offset);
-		auto problem = mirror_.commit(std::move(parts_[i]));
-		++progress_.framesDone;
-		if (problem) {
-			refuse_(frames_[i]->id.relativePath(), "refused frame: " + *problem);
-			states_[i] = kRefused;
-		} else {
-			states_[i] = kCommitted;
-			++result_.framesFetched;
-			result_.bytesFetched += frames_[i]->size - items_[i].offset;
-		}
-		onProgress_();
-	}
-
-	void failed(std::size_t i, const std::string &reason, bool gone) override
-	{
-		parts_[i].reset(); // a partial file stays for the next attempt to resume
-		buffers_[i] = {};
-		++progress_.framesDone;
-		if (gone) {
-			mirror_.discardPart(frames_[i]->id);
-			states_[i] = kGone;
-			log_.debug("frame deleted on the camera host before it was fetched source={} frame={}", source_,
-				   frames_[i]->id.relativePath());
-		} else {
-			states_[i] = kFailed;
-			log_.warn("could not fetch a frame source={} frame={} error=\"{}\"", source_,
-				  frames_[i]->id.relativePath(), reason);
-		}
-	}
-
-	bool keepGoing() override { return !interrupt_.stopRequested(); }
-
-	/// The connection broke: what arrived of frames held in memory becomes their ".part".
-	void savePartials()
-	{
-		for (std::size_t i = 0; i < buffers_.size(); ++i)
-			if (!buffers_[i].empty() && states_[i] == kPending)
-				mirror_.savePart(*frames_[i], items_[i].offset, buffers_[i]);
-	}
-
-private:
-	/// Frames up to this size are assembled in memory (at most a few are in flight at once).
-	static constexpr std::uint64_t kInMemory = 4u << 20;
-	bool inMemory(std::size_t i) const { return frames_[i]->size - items_[i].offset <= kInMemory; }
-
-	LocalMirror &mirror_;
-	std::vector<const PlannedFrame *> frames_;
-	std::vector<FetchItem> &items_;
-	std::vector<int> &states_;
-	RoundResult &result_;
-	RoundProgress &progress_;
-	std::function<void()> onProgress_;
-	Refuse refuse_;
-	common::Interrupt &interrupt_;
-	spdlog::logger &log_;
-	const std::string &source_;
-	std::vector<std::unique_ptr<PartFile>> parts_;
-	std::vector<std::vector<std::uint8_t>> buffers_ = std::vector<std::vector<std::uint8_t>>(parts_.size());
-};
-
-} // namespace
-
-void Puller::fetchFrames(RemoteStore &remote, LocalMirror &mirror, const std::vector<PlannedFrame> &frames,
-			 std::vector<Outcome> &outcomes, std::span<const std::size_t> indices, RoundResult &result,
-			 RoundProgress &progress)
+void Puller::Attempt::checkpoint(bool remote)
 {
-	std::vector<const PlannedFrame *> chosen;
-	std::vector<FetchItem> items;
-	for (std::size_t i : indices) {
-		const PlannedFrame &f = frames[i];
-		std::uint64_t offset = mirror.resumeOffset(f);
-		if (offset > 0) {
-			++result.resumed;
-			result.resumedBytes += offset;
-			progress.bytesDone += offset;
-			log_->info("resuming a partial frame source={} frame={} offset={}", name_, f.id.relativePath(), offset);
-		}
-		chosen.push_back(&f);
-		items.push_back(FetchItem{ f.id.relativePath(), f.size, offset });
+	lastCheckpoint_ = std::chrono::steady_clock::now();
+	// The watermark passes a frame only when every frame before it is resolved and every day
+	// up to its own has been listed.
+	const std::optional<std::string> through = planner_.listedThrough();
+	std::optional<FrameId> w = watermark_;
+	for (auto it = plan_.begin(); it != plan_.end();) {
+		if (!resolved(it->second.outcome) || !through || it->first.dayPath() > *through)
+			break;
+		w = it->first;
+		--resolvedCount_;
+		it = plan_.erase(it);
 	}
-	std::vector<int> states(items.size(), MirrorSink::kPending);
-	auto copyBack = [&] {
-		for (std::size_t k = 0; k < indices.size(); ++k) {
-			switch (states[k]) {
-			case MirrorSink::kCommitted: outcomes[indices[k]] = Outcome::Committed; break;
-			case MirrorSink::kRefused: outcomes[indices[k]] = Outcome::Refused; break;
-			case MirrorSink::kGone: outcomes[indices[k]] = Outcome::Gone; break;
-			case MirrorSink::kFailed: outcomes[indices[k]] = Outcome::Failed; break;
-			default: break;
-			}
-		}
-	};
-	MirrorSink sink(
-		mirror, std::move(chosen), items, states, result, progress, [&] { reportProgress(progress, false); },
-		[&](const std::string &path, const std::string &reason) { refuse(path, reason, result); }, interrupt_,
-		*log_, name_);
-	try {
-		remote.fetch(items, sink);
-	} catch (...) {
-		copyBack();
-		sink.savePartials();
-		throw;
+	if (w && (!watermark_ || *watermark_ < w)) {
+		mirror_.setWatermark(*w);
+		watermark_ = w;
+		result_.watermark = w;
 	}
-	copyBack();
-	reportProgress(progress, true);
+	if (remote)
+		writePulled();
+}
+
+void Puller::Attempt::writePulled()
+{
+	if (writing_ || !watermark_ || p_.remoteWatermark_ == watermark_)
+		return;
+	const FrameId w = *watermark_;
+	writing_ = true;
+	prepared_ = false;
+	remote_.requestWrite(common::kPulledName, w.stem() + "\n", [this, w] {
+		writing_ = false;
+		p_.remoteWatermark_ = w;
+		p_.log_->debug("wrote the remote .pulled source={} watermark={}", p_.name_, w.stem());
+		// The next write takes one round trip less.
+		if (!finished()) {
+			remote_.prepareWrite(common::kPulledName);
+			prepared_ = true;
+		}
+	});
 }
 
 } // namespace lingercam::pull

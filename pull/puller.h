@@ -37,9 +37,11 @@ struct RoundOptions {
 	std::chrono::milliseconds retryBackoff{ 2000 };
 	/// The longest a round may take, reconnects included (0: no limit).
 	std::chrono::milliseconds roundTimeout{ 0 };
-	/// Frames per stretch: after each, the mirror is flushed and the watermark advanced
-	/// locally and in the remote ".pulled".
-	std::size_t stretchFrames = 256;
+	/// How often, at most, the watermark is written while frames flow: locally, and to the
+	/// remote ".pulled" in the background. Always at the end of a round, too.
+	std::chrono::milliseconds checkpointEvery{ 3000 };
+	/// The viewer's UTC day ("YYYY/MM/DD"), for the days a backfill lists; empty: today's.
+	std::string today;
 };
 
 struct RoundProgress {
@@ -68,10 +70,13 @@ struct RoundResult {
 };
 
 /// Pulls one source: a round connects once, fetches the newest frame first, then (mode
-/// mirror) backfills every frame newer than the watermark in stretches, advancing the local
-/// watermark and the remote ".pulled" after each. Transient network errors are retried with
-/// exponential backoff inside the round; the next attempt or round continues where this one
-/// stopped (complete frames are skipped, ".part" files resumed).
+/// mirror) every frame newer than the watermark, oldest first. One pipeline carries it all:
+/// the newest frame's fetch starts while the day folders are being listed, frames flow as
+/// their days come in, and the watermark advances as frames are committed, written back to
+/// the remote ".pulled" in the background. Nothing waits for a round trip it does not
+/// need. Transient network errors are retried with exponential backoff inside the round;
+/// the next attempt or round continues where this one stopped (complete frames are skipped,
+/// ".part" files resumed).
 class Puller {
 public:
 	/// Connects to the camera host; every wait keeps to the round's limits.
@@ -84,7 +89,7 @@ public:
 
 	/// One round; never throws for network or remote problems (they are in the result).
 	RoundResult runRound();
-	/// Progress of the fetches, at most once per \a minInterval (and at the end of each stretch).
+	/// Progress of the fetches, at most once per \a minInterval (and at the end).
 	void setProgressCallback(ProgressCallback callback,
 				 std::chrono::milliseconds minInterval = std::chrono::milliseconds(100))
 	{
@@ -104,12 +109,10 @@ public:
 	static Connector sftpConnector(const SourceConfig &source);
 
 private:
-	enum class Outcome { Pending, Present, Committed, Refused, Gone, Failed };
+	class Attempt;
+	friend class Attempt;
 
 	void attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &result);
-	void fetchFrames(RemoteStore &remote, LocalMirror &mirror, const std::vector<PlannedFrame> &frames,
-			 std::vector<Outcome> &outcomes, std::span<const std::size_t> indices, RoundResult &result,
-			 RoundProgress &progress);
 	void reportProgress(const RoundProgress &progress, bool force);
 	void refuse(const std::string &path, const std::string &reason, RoundResult &result);
 	void setState(SourceStatus::State state);

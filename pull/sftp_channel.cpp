@@ -23,9 +23,6 @@ constexpr std::size_t kReadRequest = 4 << 20;
 /// uninitialised, so only what the server sends is ever touched.
 constexpr std::size_t kInputSize = kMaxPacket + kReadRequest;
 
-constexpr std::uint32_t kOpenWrite = 0x02;
-constexpr std::uint32_t kOpenCreate = 0x08;
-constexpr std::uint32_t kOpenTruncate = 0x10;
 
 constexpr std::uint32_t kAttrSize = 0x01;
 constexpr std::uint32_t kAttrUidGid = 0x02;
@@ -166,7 +163,8 @@ SftpChannel::SftpChannel(std::unique_ptr<SftpTransport> transport, std::chrono::
 
 SftpChannel::~SftpChannel() = default;
 
-void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char *what)
+bool SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char *what,
+			   SftpTransport::Clock::time_point returnAt)
 {
 	if (kInputSize - inEnd_ < kReadRequest) {
 		std::memmove(in_.get(), in_.get() + inStart_, inEnd_ - inStart_);
@@ -178,63 +176,71 @@ void SftpChannel::readMore(SftpTransport::Clock::time_point deadline, const char
 		// (one byte per answer, quickly) must not hold off a stop or the round's deadline.
 		limits_.check(what);
 		// Waits in slices, so that a stop request ends even a wait for a silent server soon.
-		std::size_t n = transport_->read(std::span(in_.get() + inEnd_, std::min(kReadRequest, kInputSize - inEnd_)), limits_.slice(deadline));
+		std::size_t n = transport_->read(std::span(in_.get() + inEnd_, std::min(kReadRequest, kInputSize - inEnd_)),
+						 limits_.slice(std::min(deadline, returnAt)));
 		if (n > 0) {
 			inEnd_ += n;
-			return;
+			return true;
 		}
-		if (SftpTransport::Clock::now() >= deadline)
+		const auto now = SftpTransport::Clock::now();
+		if (now >= deadline)
 			throwSsh(SshError::Kind::Dropped, 0, what, "no complete answer within io_timeout=" + configDuration(ioTimeout_));
+		if (now >= returnAt)
+			return false;
 	}
 }
 
-void SftpChannel::start()
+void SftpChannel::start(bool waitForVersion)
 {
 	std::vector<std::uint8_t> init;
 	putU32(init, 5);
 	init.push_back(static_cast<std::uint8_t>(SftpType::Init));
 	putU32(init, kSftpVersion);
 	out_.insert(out_.end(), init.begin(), init.end());
-	flush();
-
-	// VERSION has no request id: read it before the id-based dispatch starts.
-	const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
-	for (;;) {
-		if (inEnd_ - inStart_ >= 4) {
-			std::uint32_t len = getU32(in_.get() + inStart_);
-			if (len < 5 || len > kMaxPacket)
-				throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "bad VERSION packet");
-			if (inEnd_ - inStart_ >= 4 + len)
-				break;
+	awaitingVersion_ = true;
+	// The limits are asked for at once, whether the server offers the extension or not (it
+	// answers "unsupported" then): the answer comes with the first requests', and nothing
+	// waits for it. Until then reads are at most 32 KiB, which every server serves.
+	send(SftpType::Extended, SftpPacket().string("limits@openssh.com"), [this](const Reply &reply) {
+		if (reply.type != SftpType::ExtendedReply)
+			return;
+		sftp::Limits limits = sftp::parseLimits(reply.body);
+		maxOpenHandles_ = limits.maxOpenHandles;
+		if (limits.maxRead >= 4096) {
+			maxRead_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.maxRead, kMaxPacket - 1024));
+			maxReadKnown_ = true;
 		}
+		log_->debug("sftp limits max_read={} max_handles={}", maxRead_, maxOpenHandles_);
+	});
+	if (!waitForVersion)
+		return; // the first pump() sends INIT and reads VERSION before any answer
+	flush();
+	const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
+	while (!takeVersion())
 		readMore(deadline, "start SFTP");
-	}
+}
+
+bool SftpChannel::takeVersion()
+{
+	// VERSION has no request id: it comes before any answer to a request.
+	if (inEnd_ - inStart_ < 4)
+		return false;
 	std::uint32_t len = getU32(in_.get() + inStart_);
+	if (len < 5 || len > kMaxPacket)
+		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "bad VERSION packet");
+	if (inEnd_ - inStart_ < 4 + len)
+		return false;
 	std::span<const std::uint8_t> typeAndRest = std::span(in_.get() + inStart_ + 4, len);
 	if (typeAndRest[0] != static_cast<std::uint8_t>(SftpType::Version))
 		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "the server did not answer INIT with VERSION");
 	sftp::VersionReply version = sftp::parseVersion(typeAndRest.subspan(1));
-	const std::uint32_t serverVersion = version.version;
-	if (serverVersion < kSftpVersion)
-		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "server speaks SFTP " + std::to_string(serverVersion));
+	if (version.version < kSftpVersion)
+		throwSsh(SshError::Kind::Protocol, 0, "start SFTP", "server speaks SFTP " + std::to_string(version.version));
 	extensions_ = std::move(version.extensions);
 	inStart_ += 4 + len;
-	started_ = true;
-
-	if (hasExtension("limits@openssh.com")) {
-		Reply reply = waitFor(SftpType::Extended, SftpPacket().string("limits@openssh.com"));
-		if (reply.type == SftpType::ExtendedReply) {
-			sftp::Limits limits = sftp::parseLimits(reply.body);
-			maxOpenHandles_ = limits.maxOpenHandles;
-			if (limits.maxRead >= 4096)
-			{
-				maxRead_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.maxRead, kMaxPacket - 1024));
-				maxReadKnown_ = true;
-			}
-		}
-	}
-	log_->debug("sftp started version={} extensions={} max_read={} max_handles={}", serverVersion,
-		    extensions_.size(), maxRead_, maxOpenHandles_);
+	awaitingVersion_ = false;
+	log_->debug("sftp started version={} extensions={}", version.version, extensions_.size());
+	return true;
 }
 
 bool SftpChannel::hasExtension(std::string_view name) const
@@ -291,6 +297,8 @@ void SftpChannel::flush()
 
 bool SftpChannel::dispatchBuffered()
 {
+	if (awaitingVersion_ && !takeVersion())
+		return false;
 	bool any = false;
 	while (inEnd_ - inStart_ >= 4) {
 		std::uint32_t len = getU32(in_.get() + inStart_);
@@ -320,17 +328,21 @@ bool SftpChannel::dispatchBuffered()
 	return any;
 }
 
-void SftpChannel::pump()
+bool SftpChannel::pump(std::optional<std::chrono::milliseconds> wait)
 {
 	throwIfAbandoned();
 	try {
 		flush();
 		if (dispatchBuffered())
-			return;
-		const auto deadline = SftpTransport::Clock::now() + ioTimeout_;
+			return true;
+		const auto now = SftpTransport::Clock::now();
+		const auto deadline = now + ioTimeout_;
+		const auto returnAt = wait ? now + *wait : SftpTransport::Clock::time_point::max();
 		do
-			readMore(deadline, "read from the server");
+			if (!readMore(deadline, "read from the server", returnAt))
+				return false;
 		while (!dispatchBuffered());
+		return true;
 	} catch (const std::exception &e) {
 		// The stream may be mid-packet and callbacks may point into frames being unwound.
 		std::string why;
@@ -352,23 +364,6 @@ void SftpChannel::drain()
 		pump();
 }
 
-SftpChannel::Reply SftpChannel::waitFor(SftpType type, const SftpPacket &body)
-{
-	// The reply's body lives in the input buffer only during its callback: copy it out.
-	bool done = false;
-	SftpType replyType{};
-	std::vector<std::uint8_t> copy;
-	std::uint32_t id = send(type, body, [&](const Reply &r) {
-		done = true;
-		replyType = r.type;
-		copy.assign(r.body.begin(), r.body.end());
-	});
-	while (!done)
-		pump();
-	lastReply_ = std::move(copy);
-	return Reply{ replyType, id, lastReply_ };
-}
-
 std::uint32_t SftpChannel::statusCode(const Reply &reply)
 {
 	if (reply.type != SftpType::Status)
@@ -385,87 +380,6 @@ void SftpChannel::checkStatus(const Reply &reply, const std::string &what, bool 
 		return;
 	throwSsh(SshError::Kind::Remote, static_cast<int>(status.code), what,
 		 std::string(statusName(status.code)) + (status.message.empty() ? "" : " (" + status.message + ")"));
-}
-
-std::optional<std::string> SftpChannel::readlink(const std::string &path)
-{
-	Reply reply = waitFor(SftpType::Readlink, SftpPacket().string(path));
-	if (reply.type == SftpType::Status && statusCode(reply) == kSftpNoSuchFile)
-		return std::nullopt;
-	if (reply.type != SftpType::Name)
-		checkStatus(reply, "readlink " + path);
-	std::vector<SftpName> names = sftp::parseNames(reply.body);
-	if (names.empty())
-		throwSsh(SshError::Kind::Protocol, 0, "readlink " + path, "empty answer");
-	return std::move(names.front().name);
-}
-
-std::optional<SftpAttrs> SftpChannel::lstat(const std::string &path)
-{
-	Reply reply = waitFor(SftpType::Lstat, SftpPacket().string(path));
-	if (reply.type == SftpType::Status && statusCode(reply) == kSftpNoSuchFile)
-		return std::nullopt;
-	if (reply.type != SftpType::Attrs)
-		checkStatus(reply, "lstat " + path);
-	return sftp::parseAttrs(reply.body);
-}
-
-std::optional<std::vector<SftpName>> SftpChannel::listDir(const std::string &path)
-{
-	Reply opened = waitFor(SftpType::Opendir, SftpPacket().string(path));
-	if (opened.type == SftpType::Status && statusCode(opened) == kSftpNoSuchFile)
-		return std::nullopt;
-	if (opened.type != SftpType::Handle)
-		checkStatus(opened, "open folder " + path);
-	std::string handle = sftp::parseHandle(opened.body);
-
-	std::vector<SftpName> names;
-	std::size_t listingBytes = 0;
-	for (;;) {
-		Reply reply = waitFor(SftpType::Readdir, SftpPacket().string(handle));
-		if (reply.type == SftpType::Status) {
-			if (statusCode(reply) == kSftpEof)
-				break;
-			checkStatus(reply, "list folder " + path);
-		}
-		if (reply.type != SftpType::Name)
-			throwSsh(SshError::Kind::Protocol, 0, "list folder " + path, "unexpected reply");
-		listingBytes += reply.body.size();
-		std::vector<SftpName> batch = sftp::parseNames(reply.body);
-		if (names.size() + batch.size() > sftp::kMaxListingEntries || listingBytes > sftp::kMaxListingBytes)
-			throwSsh(SshError::Kind::Protocol, 0, "list folder " + path,
-				 "the listing passed " + std::to_string(sftp::kMaxListingEntries) + " entries or " +
-					 std::to_string(sftp::kMaxListingBytes >> 20) + " MiB without ending");
-		std::move(batch.begin(), batch.end(), std::back_inserter(names));
-	}
-	send(SftpType::Close, SftpPacket().string(handle), {});
-	return names;
-}
-
-void SftpChannel::writeFileAtomic(const std::string &path, std::string_view content)
-{
-	if (!hasExtension("posix-rename@openssh.com"))
-		throwSsh(SshError::Kind::Remote, kSftpOpUnsupported, "replace " + path,
-			 "the server offers no posix-rename@openssh.com, so it cannot replace a file atomically");
-	const std::string tmp = path + ".tmp";
-	Reply opened = waitFor(SftpType::Open, SftpPacket()
-						       .string(tmp)
-						       .u32(kOpenWrite | kOpenCreate | kOpenTruncate)
-						       .u32(kAttrPermissions)
-						       .u32(0644));
-	if (opened.type != SftpType::Handle)
-		checkStatus(opened, "create " + tmp);
-	std::string handle = sftp::parseHandle(opened.body);
-	checkStatus(waitFor(SftpType::Write,
-			    SftpPacket().string(handle).u64(0).bytes(std::span(
-				    reinterpret_cast<const std::uint8_t *>(content.data()), content.size()))),
-		    "write " + tmp);
-	if (hasExtension("fsync@openssh.com"))
-		checkStatus(waitFor(SftpType::Extended, SftpPacket().string("fsync@openssh.com").string(handle)),
-			    "fsync " + tmp);
-	checkStatus(waitFor(SftpType::Close, SftpPacket().string(handle)), "close " + tmp);
-	checkStatus(waitFor(SftpType::Extended, SftpPacket().string("posix-rename@openssh.com").string(tmp).string(path)),
-		    "rename " + tmp + " over " + path);
 }
 
 } // namespace lingercam::pull

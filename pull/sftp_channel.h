@@ -123,8 +123,12 @@ public:
 	SftpChannel(const SftpChannel &) = delete;
 	SftpChannel &operator=(const SftpChannel &) = delete;
 
-	/// Exchanges versions; reads limits@openssh.com if offered.
-	void start();
+	/// Sends INIT, and asks for limits@openssh.com (the answer comes with the first
+	/// requests': maxRead() is 32 KiB until then). With \a waitForVersion, waits for the
+	/// server's VERSION; without, requests may follow INIT at once, a round trip saved, and
+	/// VERSION is read before the first answer (versionKnown()).
+	void start(bool waitForVersion = true);
+	bool versionKnown() const { return !awaitingVersion_; }
 
 	/// Every wait for the server looks at \a limits at least every RoundLimits::kCheckEvery:
 	/// a stop request ends it with SshError(Stopped), the round's deadline with
@@ -149,8 +153,9 @@ public:
 	/// Writes the queued requests to the channel.
 	void flush();
 	/// Flushes, then waits until at least one reply was handled: at most the I/O timeout
-	/// from now, however the bytes of that reply trickle in.
-	void pump();
+	/// from now, however the bytes of that reply trickle in. With \a wait, returns false
+	/// when that passed with no reply.
+	bool pump(std::optional<std::chrono::milliseconds> wait = std::nullopt);
 	/// Requests sent and not yet answered.
 	std::size_t outstanding() const { return pending_.size(); }
 	/// Pumps until nothing is outstanding.
@@ -184,15 +189,6 @@ public:
 	void abandon(const std::string &why) noexcept;
 	bool abandoned() const { return abandoned_; }
 
-	// Blocking helpers built on send()/pump(); they return nullopt for "no such file".
-	std::optional<std::string> readlink(const std::string &path);
-	std::optional<SftpAttrs> lstat(const std::string &path);
-	std::optional<std::vector<SftpName>> listDir(const std::string &path);
-	/// Writes \a path via "<path>.tmp": open, write, fsync@openssh.com if offered, close,
-	/// posix-rename@openssh.com over \a path. Throws SshError when the server cannot replace
-	/// a file atomically.
-	void writeFileAtomic(const std::string &path, std::string_view content);
-
 	/// Throws SshError(Remote) for a STATUS reply other than OK (and EOF when \a eofOk).
 	static void checkStatus(const Reply &reply, const std::string &what, bool eofOk = false);
 	/// The status code of a STATUS reply (kSftpFailure for any other type).
@@ -201,10 +197,12 @@ public:
 private:
 	void throwIfAbandoned() const;
 	bool dispatchBuffered();
+	/// Reads VERSION if it is buffered whole; true once it was.
+	bool takeVersion();
 	/// Reads more into in_, waiting until \a deadline; throws SshError(Dropped) at the
-	/// deadline, naming \a what.
-	void readMore(SftpTransport::Clock::time_point deadline, const char *what);
-	Reply waitFor(SftpType type, const SftpPacket &body);
+	/// deadline, naming \a what; returns false at \a returnAt (before the deadline).
+	bool readMore(SftpTransport::Clock::time_point deadline, const char *what,
+		      SftpTransport::Clock::time_point returnAt = SftpTransport::Clock::time_point::max());
 
 	std::unique_ptr<SftpTransport> transport_;
 	std::chrono::milliseconds ioTimeout_;
@@ -217,12 +215,11 @@ private:
 	/// Requests from this id on are queued in out_, not yet written: no answer can be theirs.
 	std::uint32_t firstUnsentId_ = 1;
 	std::unordered_map<std::uint32_t, Callback> pending_;
-	std::vector<std::uint8_t> lastReply_; ///< body of the last waitFor() reply
 	std::vector<std::pair<std::string, std::string>> extensions_;
 	std::uint32_t maxRead_ = 32768;
 	bool maxReadKnown_ = false;
 	std::uint64_t maxOpenHandles_ = 0;
-	bool started_ = false;
+	bool awaitingVersion_ = false;
 	bool abandoned_ = false;
 	std::string abandonedWhy_; ///< best effort: may stay empty if copying it failed
 	std::shared_ptr<spdlog::logger> log_;

@@ -1,6 +1,7 @@
 #include "sync_planner.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "name_policy.h"
 #include "remote_store.h"
@@ -9,45 +10,243 @@ namespace lingercam::pull {
 
 using common::FrameId;
 
+namespace {
+
+/// "YYYY/MM/DD" (valid, as dayPath() writes it) as days since the epoch.
+std::int64_t dayNumber(const std::string &dayPath)
+{
+	return common::daysFromCivil(std::stoi(dayPath.substr(0, 4)), static_cast<unsigned>(std::stoi(dayPath.substr(5, 2))),
+				     static_cast<unsigned>(std::stoi(dayPath.substr(8, 2))));
+}
+
+std::string dayPathOf(std::int64_t day)
+{
+	return FrameId{ day * 86400, 0 }.dayPath();
+}
+
+bool validDay(const std::string &dayPath)
+{
+	return dayPath.size() == 10 && dayPath[4] == '/' && dayPath[7] == '/' && common::isYearName(dayPath.substr(0, 4)) &&
+	       common::isMonthName(dayPath.substr(5, 2)) && common::isDayName(dayPath.substr(8, 2));
+}
+
+} // namespace
+
 SyncPlanner::SyncPlanner(RemoteStore &remote, std::uint64_t maxFileSize, RefusalHandler onRefuse)
 	: remote_(remote), maxFileSize_(maxFileSize), onRefuse_(std::move(onRefuse))
 {
 }
 
-std::optional<PlannedFrame> SyncPlanner::newest()
+void SyncPlanner::findNewest(std::function<void(const std::optional<FrameId> &)> linked,
+			     std::function<void(std::optional<PlannedFrame>)> checked)
 {
-	auto target = remote_.readLink("latest.jpg");
-	if (!target)
-		return std::nullopt;
-	std::string reason;
-	auto id = checkLatestTarget(*target, reason);
-	if (!id) {
-		onRefuse_("latest.jpg -> " + *target, reason);
-		return std::nullopt;
-	}
-	// Each folder on the way must be a real folder: a year "2026" that is a symlink to /
-	// would otherwise lead outside the store.
-	const std::string day = id->dayPath();
-	const std::vector<std::string> paths{ day.substr(0, 4), day.substr(0, 7), day, id->relativePath() };
-	auto entries = remote_.lstatMany(paths);
-	for (std::size_t i = 0; i < 3; ++i) {
-		if (!entries[i])
-			return std::nullopt; // deleted by retention meanwhile
-		if (entries[i]->type != EntryType::Directory) {
-			onRefuse_("latest.jpg -> " + *target, "folder " + paths[i] + " is not a real folder");
-			return std::nullopt;
+	remote_.requestLink("latest.jpg", [this, linked = std::move(linked), checked = std::move(checked)](
+						  std::optional<std::string> target) {
+		if (!target) {
+			linked(std::nullopt);
+			return checked(std::nullopt);
 		}
+		std::string reason;
+		auto id = checkLatestTarget(*target, reason);
+		if (!id) {
+			onRefuse_("latest.jpg -> " + *target, reason);
+			linked(std::nullopt);
+			return checked(std::nullopt);
+		}
+		// Each folder on the way must be a real folder: a year "2026" that is a symlink to /
+		// would otherwise lead outside the store.
+		const std::string day = id->dayPath();
+		std::vector<std::string> paths{ day.substr(0, 4), day.substr(0, 7), day, id->relativePath() };
+		remote_.requestLstat(paths, [this, id = *id, target = *target, paths, checked](
+						    std::vector<std::optional<RemoteEntry>> entries) {
+			for (std::size_t i = 0; i < 3; ++i) {
+				if (!entries[i])
+					return checked(std::nullopt); // deleted by retention meanwhile
+				if (entries[i]->type != EntryType::Directory) {
+					onRefuse_("latest.jpg -> " + target, "folder " + paths[i] + " is not a real folder");
+					return checked(std::nullopt);
+				}
+			}
+			if (!entries[3])
+				return checked(std::nullopt);
+			RemoteEntry file = *entries[3];
+			file.name = id.fileName();
+			EntryVerdict verdict = checkDayEntry(id.dayPath(), file, maxFileSize_);
+			if (verdict.kind != EntryVerdict::Kind::Accept) {
+				onRefuse_("latest.jpg -> " + target, verdict.reason);
+				return checked(std::nullopt);
+			}
+			checked(PlannedFrame{ id, file.size, file.mtime });
+		});
+		linked(*id);
+	});
+}
+
+void SyncPlanner::startBackfill(const std::optional<FrameId> &watermark, const std::string &today, DayHandler onDay)
+{
+	started_ = true;
+	watermark_ = watermark;
+	wDay_ = watermark ? watermark->dayPath() : std::string();
+	today_ = validDay(today) ? today : std::string();
+	onDay_ = std::move(onDay);
+	if (!watermark) {
+		discover("", 0);
+		// A camera that runs has frames from today and yesterday: list those days now,
+		// without waiting for the listings of years and months to name them.
+		if (!today_.empty()) {
+			addDay(dayPathOf(dayNumber(today_) - 1));
+			addDay(today_);
+		}
+		return;
 	}
-	if (!entries[3])
-		return std::nullopt;
-	RemoteEntry file = *entries[3];
-	file.name = id->fileName();
-	EntryVerdict verdict = checkDayEntry(day, file, maxFileSize_);
-	if (verdict.kind != EntryVerdict::Kind::Accept) {
-		onRefuse_("latest.jpg -> " + *target, verdict.reason);
-		return std::nullopt;
+	// The days up to today can be listed at once; latest.jpg settles the range.
+	if (!today_.empty() && today_ >= wDay_ && dayNumber(today_) - dayNumber(wDay_) < kMaxGuessedDays)
+		for (std::int64_t d = dayNumber(wDay_); d <= dayNumber(today_); ++d)
+			addDay(dayPathOf(d));
+}
+
+void SyncPlanner::setNewestDay(const std::optional<std::string> &day)
+{
+	if (!started_ || (day && !validDay(*day)))
+		return;
+	if (day)
+		addDay(*day);
+	if (!watermark_)
+		return; // the listing of years and months finds the days
+	if (!day) {
+		// Without latest.jpg, nothing says how far the store goes.
+		discover("", 0);
+		return;
 	}
-	return PlannedFrame{ *id, file.size, file.mtime };
+	const std::string last = std::max({ *day, today_, wDay_ });
+	if (dayNumber(last) - dayNumber(wDay_) >= kMaxGuessedDays) {
+		discover("", 0);
+		return;
+	}
+	for (std::int64_t d = dayNumber(wDay_); d <= dayNumber(last); ++d)
+		addDay(dayPathOf(d));
+	daysKnown_ = true;
+}
+
+void SyncPlanner::addDay(const std::string &dayPath)
+{
+	if (days_.emplace(dayPath, DayState::Waiting).second)
+		waiting_.insert(dayPath);
+}
+
+void SyncPlanner::discover(const std::string &path, int level)
+{
+	// The watermark's own year, month and day bound each level from below; a folder after
+	// it on one level is listed in full below.
+	std::string from;
+	if (!wDay_.empty()) {
+		if (level == 0)
+			from = wDay_.substr(0, 4);
+		else if (level == 1 && path == wDay_.substr(0, 4))
+			from = wDay_.substr(5, 2);
+		else if (level == 2 && path == wDay_.substr(0, 7))
+			from = wDay_.substr(8, 2);
+	}
+	++discovering_;
+	++foldersListed_;
+	remote_.requestList(path, [this, path, level, from](std::optional<std::vector<RemoteEntry>> entries) {
+		--discovering_;
+		std::vector<std::string> names;
+		for (const RemoteEntry &e : entries ? *entries : std::vector<RemoteEntry>{}) {
+			EntryVerdict v = checkFolderEntry(static_cast<FolderLevel>(level), e);
+			if (v.kind == EntryVerdict::Kind::Refuse)
+				onRefuse_((path.empty() ? "" : path + "/") + e.name, v.reason);
+			else if (v.kind == EntryVerdict::Kind::Accept && e.name >= from)
+				names.push_back(e.name);
+		}
+		// A folder listed twice is one folder.
+		std::sort(names.begin(), names.end());
+		names.erase(std::unique(names.begin(), names.end()), names.end());
+		for (const std::string &name : names) {
+			const std::string child = path.empty() ? name : path + "/" + name;
+			if (level == 2)
+				addDay(child);
+			else
+				discover(child, level + 1);
+		}
+		if (discovering_ == 0)
+			daysKnown_ = true;
+	});
+}
+
+void SyncPlanner::poll(std::size_t planned)
+{
+	while (!waiting_.empty() && listing_ < kListsInFlight && planned < kMaxFramesAhead) {
+		const std::string day = *waiting_.begin();
+		waiting_.erase(waiting_.begin());
+		listDay(day);
+	}
+}
+
+void SyncPlanner::listDay(const std::string &dayPath)
+{
+	days_[dayPath] = DayState::Listing;
+	++listing_;
+	++foldersListed_;
+	// A day reached by its name, not through the listings of its year and month, must still
+	// be under real folders only: a year "2026" that is a symlink to / would lead outside the
+	// store. The lstats go out with the listing, in the same round trip.
+	struct Day {
+		std::string path;
+		bool foldersOk = true;
+		int answers = 2;
+		std::optional<std::vector<RemoteEntry>> entries;
+	};
+	auto day = std::make_shared<Day>();
+	day->path = dayPath;
+	auto finish = [this, day] {
+		if (--day->answers > 0)
+			return;
+		--listing_;
+		days_[day->path] = DayState::Listed;
+		std::vector<PlannedFrame> frames;
+		for (const RemoteEntry &e : day->foldersOk && day->entries ? *day->entries : std::vector<RemoteEntry>{}) {
+			EntryVerdict v = checkDayEntry(day->path, e, maxFileSize_);
+			if (v.kind == EntryVerdict::Kind::Refuse)
+				onRefuse_(day->path + "/" + e.name, v.reason);
+			else if (v.kind == EntryVerdict::Kind::Accept && (!watermark_ || *v.frame > *watermark_))
+				frames.push_back({ *v.frame, e.size, e.mtime });
+		}
+		std::sort(frames.begin(), frames.end(), [](const PlannedFrame &a, const PlannedFrame &b) { return a.id < b.id; });
+		mergeDuplicates(day->path, frames);
+		onDay_(day->path, std::move(frames));
+	};
+	std::vector<std::string> folders{ dayPath.substr(0, 4), dayPath.substr(0, 7), dayPath };
+	remote_.requestLstat(folders, [this, day, folders, finish](std::vector<std::optional<RemoteEntry>> entries) {
+		for (std::size_t i = 0; i < entries.size(); ++i)
+			if (entries[i] && entries[i]->type != EntryType::Directory && day->foldersOk) {
+				day->foldersOk = false;
+				onRefuse_(folders[i], "not a real folder (" + day->path + " is not listed)");
+			}
+		finish();
+	});
+	remote_.requestList(dayPath, [day, finish](std::optional<std::vector<RemoteEntry>> entries) {
+		day->entries = std::move(entries);
+		finish();
+	});
+}
+
+bool SyncPlanner::complete() const
+{
+	return started_ && daysKnown_ && discovering_ == 0 && waiting_.empty() && listing_ == 0;
+}
+
+std::optional<std::string> SyncPlanner::listedThrough() const
+{
+	if (!started_ || !daysKnown_ || discovering_ > 0)
+		return std::nullopt;
+	std::optional<std::string> through;
+	for (const auto &[day, state] : days_) {
+		if (state != DayState::Listed)
+			break;
+		through = day;
+	}
+	return through;
 }
 
 void SyncPlanner::mergeDuplicates(const std::string &dayPath, std::vector<PlannedFrame> &frames)
@@ -73,62 +272,35 @@ void SyncPlanner::mergeDuplicates(const std::string &dayPath, std::vector<Planne
 	frames = std::move(merged);
 }
 
-std::vector<std::string> SyncPlanner::subfolders(const std::string &path, int level, const std::string &from)
+std::optional<PlannedFrame> SyncPlanner::newest()
 {
-	++foldersListed_;
-	auto entries = remote_.list(path);
-	std::vector<std::string> out;
-	if (!entries)
-		return out;
-	for (const RemoteEntry &e : *entries) {
-		EntryVerdict v = checkFolderEntry(static_cast<FolderLevel>(level), e);
-		if (v.kind == EntryVerdict::Kind::Refuse)
-			onRefuse_((path.empty() ? "" : path + "/") + e.name, v.reason);
-		else if (v.kind == EntryVerdict::Kind::Accept && e.name >= from)
-			out.push_back(e.name);
-	}
-	// A folder listed twice is one folder.
-	std::sort(out.begin(), out.end());
-	out.erase(std::unique(out.begin(), out.end()), out.end());
+	std::optional<PlannedFrame> out;
+	bool done = false;
+	findNewest([](const std::optional<FrameId> &) {},
+		   [&](std::optional<PlannedFrame> frame) {
+			   out = std::move(frame);
+			   done = true;
+		   });
+	while (!done)
+		remote_.pump();
 	return out;
 }
 
-std::vector<PlannedFrame> SyncPlanner::backfill(const std::optional<FrameId> &watermark)
+std::vector<PlannedFrame> SyncPlanner::backfill(const std::optional<FrameId> &watermark, const std::string &today,
+						const std::optional<std::string> &newestDay)
 {
-	// The watermark's own year, month and day bound each level from below; a folder after
-	// it on one level is listed in full below.
-	std::string wDay = watermark ? watermark->dayPath() : std::string();
-	std::string wYear = watermark ? wDay.substr(0, 4) : std::string();
-	std::string wMonth = watermark ? wDay.substr(5, 2) : std::string();
-	std::string wDayOnly = watermark ? wDay.substr(8, 2) : std::string();
-
 	std::vector<PlannedFrame> frames;
-	for (const std::string &year : subfolders("", 0, wYear)) {
-		bool sameYear = year == wYear;
-		for (const std::string &month : subfolders(year, 1, sameYear ? wMonth : "")) {
-			bool sameMonth = sameYear && month == wMonth;
-			const std::string monthPath = year + "/" + month;
-			for (const std::string &day : subfolders(monthPath, 2, sameMonth ? wDayOnly : "")) {
-				const std::string dayPath = monthPath + "/" + day;
-				++foldersListed_;
-				auto entries = remote_.list(dayPath);
-				if (!entries)
-					continue;
-				std::vector<PlannedFrame> dayFrames;
-				for (const RemoteEntry &e : *entries) {
-					EntryVerdict v = checkDayEntry(dayPath, e, maxFileSize_);
-					if (v.kind == EntryVerdict::Kind::Refuse)
-						onRefuse_(dayPath + "/" + e.name, v.reason);
-					else if (v.kind == EntryVerdict::Kind::Accept && (!watermark || *v.frame > *watermark))
-						dayFrames.push_back({ *v.frame, e.size, e.mtime });
-				}
-				std::sort(dayFrames.begin(), dayFrames.end(),
-					  [](const PlannedFrame &a, const PlannedFrame &b) { return a.id < b.id; });
-				mergeDuplicates(dayPath, dayFrames);
-				frames.insert(frames.end(), dayFrames.begin(), dayFrames.end());
-			}
-		}
+	startBackfill(watermark, today, [&](const std::string &, std::vector<PlannedFrame> day) {
+		frames.insert(frames.end(), day.begin(), day.end());
+	});
+	setNewestDay(newestDay);
+	for (;;) {
+		poll(0);
+		if (complete())
+			break;
+		remote_.pump();
 	}
+	std::sort(frames.begin(), frames.end(), [](const PlannedFrame &a, const PlannedFrame &b) { return a.id < b.id; });
 	return frames;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -40,28 +41,122 @@ public:
 
 	std::string describe() const override { return "fake"; }
 
-	std::optional<std::string> readLink(const std::string &path) override
+	// Every request is answered at the next pump(), together with the others sent before it:
+	// one round trip each, as over SFTP.
+	void requestLink(const std::string &path, LinkCallback done) override
 	{
-		auto it = nodes.find(path);
-		if (it == nodes.end() || it->second.type != pull::EntryType::Symlink)
-			return std::nullopt;
-		return it->second.target;
+		answers_.push_back([this, path, done] {
+			auto it = nodes.find(path);
+			if (it == nodes.end() || it->second.type != pull::EntryType::Symlink)
+				return done(std::nullopt);
+			done(it->second.target);
+		});
 	}
 
-	std::vector<std::optional<pull::RemoteEntry>> lstatMany(const std::vector<std::string> &paths) override
+	void requestLstat(std::vector<std::string> paths, LstatCallback done) override
 	{
-		std::vector<std::optional<pull::RemoteEntry>> out;
-		for (const std::string &p : paths) {
-			auto it = nodes.find(p);
-			if (it == nodes.end())
-				out.push_back(std::nullopt);
-			else
-				out.push_back(entry(p.substr(p.rfind('/') + 1), it->second));
+		answers_.push_back([this, paths, done] {
+			std::vector<std::optional<pull::RemoteEntry>> out;
+			for (const std::string &p : paths) {
+				auto it = nodes.find(p);
+				if (it == nodes.end())
+					out.push_back(std::nullopt);
+				else
+					out.push_back(entry(p.substr(p.rfind('/') + 1), it->second));
+			}
+			done(std::move(out));
+		});
+	}
+
+	void requestList(const std::string &path, ListCallback done) override
+	{
+		answers_.push_back([this, path, done] { done(listNow(path)); });
+	}
+
+	void requestWrite(const std::string &path, std::string content, std::function<void()> done) override
+	{
+		answers_.push_back([this, path, content, done] {
+			written[path] = content;
+			done();
+		});
+	}
+
+	void startFetching(pull::FetchQueue &queue) override { queue_ = &queue; }
+	void stopFetching() override
+	{
+		queue_ = nullptr;
+		active_.clear();
+	}
+	std::size_t fetching() const override { return active_.size(); }
+	bool busy() const override { return !answers_.empty() || !active_.empty(); }
+
+	void pump(std::optional<std::chrono::milliseconds> = std::nullopt) override
+	{
+		take();
+		if (!answers_.empty() || !active_.empty())
+			++roundTrips;
+		std::vector<std::function<void()>> answers;
+		answers.swap(answers_);
+		for (auto &answer : answers)
+			answer();
+		// Files taken before this pump arrive whole now.
+		std::vector<pull::FetchItem> active;
+		active.swap(active_);
+		for (pull::FetchItem &item : active) {
+			if (!queue_)
+				break;
+			if (!item.sizeKnown) {
+				std::uint64_t size = 0, offset = 0;
+				auto state = queue_->sizeOf(item.id, size, offset);
+				if (state == pull::FetchQueue::Size::Pending) {
+					active_.push_back(item);
+					continue;
+				}
+				if (state == pull::FetchQueue::Size::Cancelled)
+					continue;
+				item.size = size;
+				item.offset = offset;
+				item.sizeKnown = true;
+			}
+			deliver(item);
 		}
-		return out;
+		take();
 	}
 
-	std::optional<std::vector<pull::RemoteEntry>> list(const std::string &path) override
+	std::map<std::string, Node> nodes;
+	std::size_t roundTrips = 0; ///< pumps that had answers to give
+	std::vector<std::string> listed;
+	std::vector<std::string> fetched;
+	std::set<std::string> failing;
+	std::map<std::string, std::string> written;
+
+private:
+	void take()
+	{
+		while (queue_ && queue_->keepGoing())
+			if (auto item = queue_->next())
+				active_.push_back(std::move(*item));
+			else
+				break;
+	}
+
+	void deliver(const pull::FetchItem &item)
+	{
+		fetched.push_back(item.path);
+		auto it = nodes.find(item.path);
+		if (failing.count(item.path))
+			return queue_->failed(item.id, "injected failure", false);
+		if (it == nodes.end())
+			return queue_->failed(item.id, "no such file", true);
+		const auto &c = it->second.content;
+		if (c.size() != item.size)
+			return queue_->failed(item.id, "file changed size", false);
+		if (item.offset < c.size())
+			queue_->data(item.id, item.offset, std::span(c.data() + item.offset, c.size() - item.offset));
+		queue_->done(item.id);
+	}
+
+	std::optional<std::vector<pull::RemoteEntry>> listNow(const std::string &path)
 	{
 		listed.push_back(path);
 		if (!path.empty() && (!nodes.count(path) || nodes[path].type != pull::EntryType::Directory))
@@ -77,36 +172,10 @@ public:
 		return out;
 	}
 
-	void fetch(std::span<const pull::FetchItem> items, pull::FetchSink &sink) override
-	{
-		for (std::size_t i = 0; i < items.size(); ++i) {
-			fetched.push_back(items[i].path);
-			auto it = nodes.find(items[i].path);
-			if (failing.count(items[i].path)) {
-				sink.failed(i, "injected failure", false);
-				continue;
-			}
-			if (it == nodes.end()) {
-				sink.failed(i, "no such file", true);
-				continue;
-			}
-			const auto &c = it->second.content;
-			if (items[i].offset < c.size())
-				sink.data(i, items[i].offset,
-					  std::span(c.data() + items[i].offset, c.size() - items[i].offset));
-			sink.done(i);
-		}
-	}
+	std::vector<std::function<void()>> answers_;
+	pull::FetchQueue *queue_ = nullptr;
+	std::vector<pull::FetchItem> active_;
 
-	void writeFile(const std::string &path, std::string_view content) override { written[path] = std::string(content); }
-
-	std::map<std::string, Node> nodes;
-	std::vector<std::string> listed;
-	std::vector<std::string> fetched;
-	std::set<std::string> failing;
-	std::map<std::string, std::string> written;
-
-private:
 	static pull::RemoteEntry entry(const std::string &name, const Node &n)
 	{
 		return pull::RemoteEntry{ name, n.type, n.content.size(), 1700000000 };

@@ -66,11 +66,18 @@ protected:
 	public:
 		explicit Borrowed(RemoteStore &r) : r_(r) {}
 		std::string describe() const override { return r_.describe(); }
-		std::optional<std::string> readLink(const std::string &p) override { return r_.readLink(p); }
-		std::vector<std::optional<pull::RemoteEntry>> lstatMany(const std::vector<std::string> &p) override { return r_.lstatMany(p); }
-		std::optional<std::vector<pull::RemoteEntry>> list(const std::string &p) override { return r_.list(p); }
-		void fetch(std::span<const pull::FetchItem> i, pull::FetchSink &s) override { r_.fetch(i, s); }
-		void writeFile(const std::string &p, std::string_view c) override { r_.writeFile(p, c); }
+		void requestLink(const std::string &p, LinkCallback d) override { r_.requestLink(p, std::move(d)); }
+		void requestLstat(std::vector<std::string> p, LstatCallback d) override { r_.requestLstat(std::move(p), std::move(d)); }
+		void requestList(const std::string &p, ListCallback d) override { r_.requestList(p, std::move(d)); }
+		void requestWrite(const std::string &p, std::string c, std::function<void()> d) override
+		{
+			r_.requestWrite(p, std::move(c), std::move(d));
+		}
+		void startFetching(pull::FetchQueue &q) override { r_.startFetching(q); }
+		void stopFetching() override { r_.stopFetching(); }
+		std::size_t fetching() const override { return r_.fetching(); }
+		void pump(std::optional<std::chrono::milliseconds> w) override { r_.pump(w); }
+		bool busy() const override { return r_.busy(); }
 
 	private:
 		RemoteStore &r_;
@@ -91,6 +98,28 @@ TEST_F(APuller, FetchesTheNewestFrameBeforeAnyOther)
 	EXPECT_EQ(remote->fetched.front(), minute(4).relativePath());
 	EXPECT_EQ(r.framesFetched, 5u);
 	EXPECT_EQ(remote->fetched.size(), 5u) << "the newest is not fetched twice";
+}
+
+TEST_F(APuller, CatchesUpOnDaysInAFixedNumberOfRoundTrips)
+{
+	// Three days missed since the watermark: latest.jpg, the day folders (named from the
+	// watermark, latest.jpg and today), the frames and ".pulled" all share round trips; none
+	// waits for the year and month listings, nor for a stretch of frames to settle. Each
+	// pump of the fake is one round trip.
+	for (int day = 0; day < 4; ++day)
+		for (int m = 0; m < 5; ++m)
+			remote->addFile(minute(day * 1440 + m * 60).relativePath(), jpeg(1000, static_cast<std::uint8_t>(m)));
+	remote->addSymlink("latest.jpg", minute(3 * 1440 + 4 * 60).relativePath());
+	options.today = minute(3 * 1440).dayPath();
+	fs::create_directories(root / "mirror");
+	std::ofstream(root / "mirror/.pulled") << minute(4 * 60).stem() << "\n"; // all of the first day
+	auto r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.framesFetched, 15u);
+	EXPECT_EQ(*r.watermark, minute(3 * 1440 + 4 * 60));
+	EXPECT_EQ(remote->written[".pulled"], minute(3 * 1440 + 4 * 60).stem() + "\n");
+	EXPECT_EQ(std::count(remote->listed.begin(), remote->listed.end(), ""), 0) << "no root listing";
+	EXPECT_LE(remote->roundTrips, 4u);
 }
 
 TEST_F(APuller, RemembersABoundedNumberOfRefusedNames)
@@ -140,7 +169,7 @@ TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
 {
 	addFrames(6);
 	remote->failing.insert(minute(3).relativePath());
-	options.stretchFrames = 2;
+	options.checkpointEvery = std::chrono::milliseconds(0); // a checkpoint, and a .pulled write, at every step
 	auto r = round();
 	ASSERT_TRUE(r.ok) << r.error;
 	ASSERT_TRUE(r.watermark);

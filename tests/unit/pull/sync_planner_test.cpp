@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fake_remote_store.h"
 #include "pull/sync_planner.h"
 
@@ -56,10 +58,47 @@ TEST_F(ASyncPlanner, ListsOnlyTheFoldersFromTheWatermarksDayOn)
 
 	ASSERT_EQ(frames.size(), 2u);
 	EXPECT_EQ(frames[0].id, at(2026, 1, 1, 0));
-	// root, 2025, 2025/12, 2025/12/28, 2026, 2026/01, 2026/01/01
-	EXPECT_EQ(remote.listed, (std::vector<std::string>{ "", "2025", "2025/12", "2025/12/28", "2026", "2026/01",
-							    "2026/01/01" }));
+	// Without latest.jpg nothing says how far the store goes: years and months are listed,
+	// each level's folders at once.
+	std::vector<std::string> listed = remote.listed;
+	std::sort(listed.begin(), listed.end());
+	EXPECT_EQ(listed, (std::vector<std::string>{ "", "2025", "2025/12", "2025/12/28", "2026", "2026/01", "2026/01/01" }));
 	EXPECT_EQ(p.foldersListed(), 7u);
+}
+
+TEST_F(ASyncPlanner, GoesStraightToTheDaysTheWatermarkAndTodayName)
+{
+	// Days from the watermark's to latest.jpg's (and today's) are listed by name, all in
+	// the same round trip; no year or month folder is listed.
+	for (unsigned day = 20; day <= 26; ++day)
+		addFrame(at(2026, 11, day, 5));
+	auto p = planner();
+	auto frames = p.backfill(at(2026, 11, 22, 0), "2026/11/25", "2026/11/26");
+	ASSERT_EQ(frames.size(), 5u);
+	EXPECT_EQ(frames.front().id, at(2026, 11, 22, 5));
+	EXPECT_EQ(frames.back().id, at(2026, 11, 26, 5));
+	EXPECT_EQ(remote.listed, (std::vector<std::string>{ "2026/11/22", "2026/11/23", "2026/11/24", "2026/11/25", "2026/11/26" }));
+	EXPECT_EQ(p.listedThrough(), "2026/11/26");
+}
+
+TEST_F(ASyncPlanner, ListsTheYearsWhenTheDaysAreTooManyToGuess)
+{
+	addFrame(at(2026, 1, 5, 1));
+	addFrame(at(2026, 11, 23, 1));
+	auto frames = planner().backfill(at(2026, 1, 5, 0), "2026/11/25", "2026/11/23");
+	ASSERT_EQ(frames.size(), 2u);
+	EXPECT_NE(std::find(remote.listed.begin(), remote.listed.end(), ""), remote.listed.end());
+	EXPECT_EQ(std::count(remote.listed.begin(), remote.listed.end(), "2026/11/23"), 1) << "each day once";
+}
+
+TEST_F(ASyncPlanner, NeverListsADayUnderASymlinkedFolder)
+{
+	// A day reached by its name: its year and month must be real folders all the same.
+	remote.addSymlink("2026", "/");
+	addFrame(at(2026, 11, 24, 1)); // the fake lists it under the symlink, as a server would
+	auto frames = planner().backfill(at(2026, 11, 23, 0), "2026/11/24", "2026/11/24");
+	EXPECT_TRUE(frames.empty());
+	EXPECT_FALSE(refused.empty());
 }
 
 TEST_F(ASyncPlanner, LeavesOutFramesAtOrBeforeTheWatermarkInItsDay)

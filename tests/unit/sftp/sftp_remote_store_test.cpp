@@ -148,7 +148,8 @@ TEST(ASftpChannel, NamesTheDeadlineWhenTheServerNeverAnswers)
 	sftp.start();
 	server->responder = [](const FakeSftpServer::Request &) { return std::vector<std::vector<std::uint8_t>>{}; };
 	try {
-		sftp.readlink("latest.jpg");
+		sftp.send(lingercam::pull::SftpType::Readlink, lingercam::pull::SftpPacket().string("latest.jpg"), {});
+		sftp.drain();
 		FAIL() << "no exception";
 	} catch (const lingercam::pull::SshError &e) {
 		EXPECT_EQ(e.kind(), lingercam::pull::SshError::Kind::Dropped);
