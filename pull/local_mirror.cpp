@@ -263,6 +263,31 @@ void finishPart(PartFile &part)
 
 } // namespace
 
+/// A queued commit that ends one way or the other: finished() reports it, and a failure
+/// (an exception) stops counting it, so that committing() never waits for it.
+class LocalMirror::CountedCommit {
+public:
+	explicit CountedCommit(LocalMirror &mirror) : mirror_(mirror) {}
+	~CountedCommit()
+	{
+		if (!reported_) {
+			std::lock_guard lock(mirror_.mutex_);
+			--mirror_.queuedCommits_;
+		}
+	}
+	CountedCommit(const CountedCommit &) = delete;
+	CountedCommit &operator=(const CountedCommit &) = delete;
+	void finished(const FrameId &id, int dayFd, std::optional<std::string> refused)
+	{
+		mirror_.finished(id, dayFd, std::move(refused));
+		reported_ = true;
+	}
+
+private:
+	LocalMirror &mirror_;
+	bool reported_ = false;
+};
+
 void LocalMirror::enqueue(std::function<void()> task, std::uint64_t bytes)
 {
 	{
@@ -296,8 +321,9 @@ std::optional<std::string> LocalMirror::commit(std::unique_ptr<PartFile> part)
 	}
 	enqueue(
 		[this, shared] {
+			CountedCommit counted(*this);
 			finishPart(*shared);
-			finished(shared->frame.id, shared->dayFd, std::nullopt);
+			counted.finished(shared->frame.id, shared->dayFd, std::nullopt);
 		},
 		0);
 	return std::nullopt;
@@ -313,12 +339,13 @@ void LocalMirror::commitData(const PlannedFrame &frame, std::uint64_t offset, st
 	}
 	enqueue(
 		[this, frame, offset, shared] {
+			CountedCommit counted(*this);
 			std::unique_ptr<PartFile> part = openPart(frame, offset);
 			write(*part, offset, *shared);
 			if (auto problem = check(*part))
-				return finished(frame.id, -1, std::move(problem));
+				return counted.finished(frame.id, -1, std::move(problem));
 			finishPart(*part);
-			finished(frame.id, part->dayFd, std::nullopt);
+			counted.finished(frame.id, part->dayFd, std::nullopt);
 		},
 		bytes);
 }
@@ -349,16 +376,19 @@ std::vector<Commit> LocalMirror::collect()
 {
 	std::set<int> dirty;
 	std::vector<Commit> done;
+	std::exception_ptr failure;
 	{
 		std::lock_guard lock(mutex_);
-		if (failure_) {
-			auto failure = std::exchange(failure_, nullptr);
-			dirtyDays_.clear();
-			std::rethrow_exception(failure);
-		}
+		failure = std::exchange(failure_, nullptr);
 		done.swap(finished_);
 		dirty.swap(dirtyDays_);
 		queuedCommits_ -= done.size();
+	}
+	if (failure) {
+		// The frames renamed before the failure stay, durable: a later round finds them.
+		for (int fd : dirty)
+			::fsync(fd);
+		std::rethrow_exception(failure);
 	}
 	for (int fd : dirty)
 		common::fsyncDir(fd, "day folder in " + root_.string());

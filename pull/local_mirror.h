@@ -104,6 +104,7 @@ public:
 private:
 	int dayFolder(const std::string &dayPath);
 	std::optional<std::string> check(PartFile &part);
+	class CountedCommit;
 	void enqueue(std::function<void()> task, std::uint64_t bytes);
 	void finished(const common::FrameId &id, int dayFd, std::optional<std::string> refused);
 	void commitWorker(std::stop_token stop);

@@ -246,6 +246,7 @@ private:
 	std::optional<Frame> newest_;
 	bool newestSettled_ = false; ///< latest.jpg read and its frame checked (or none)
 	bool newestStarted_ = false;
+	bool rootCheck_ = false; ///< no latest.jpg: is there a store at all?
 	/// Frames newer than the watermark, until the watermark passes them.
 	std::map<FrameId, Frame> plan_;
 	std::size_t resolvedCount_ = 0;
@@ -372,7 +373,7 @@ void Puller::Attempt::run()
 
 bool Puller::Attempt::finished() const
 {
-	if (!newestSettled_)
+	if (!newestSettled_ || rootCheck_)
 		return false;
 	if (newest_ && !resolved(newest_->outcome) && newest_->outcome != Outcome::Failed)
 		return false;
@@ -414,7 +415,9 @@ void Puller::Attempt::onLinked(const std::optional<FrameId> &id)
 		planner_.setNewestDay(id ? std::optional(id->dayPath()) : std::nullopt);
 	if (!id) {
 		// No latest.jpg: say so if the store itself is missing.
+		rootCheck_ = true;
 		remote_.requestLstat({ "" }, [this](std::vector<std::optional<RemoteEntry>> root) {
+			rootCheck_ = false;
 			if (!root.front())
 				throwSsh(SshError::Kind::Remote, static_cast<int>(kSftpNoSuchFile),
 					 "remote store " + remote_.describe(),
@@ -436,9 +439,10 @@ void Puller::Attempt::onChecked(std::optional<PlannedFrame> frame)
 	newestSettled_ = true;
 	if (!frame) {
 		result_.newest.reset();
-		if (newest_ && !newestStarted_)
+		if (newest_ && !newestStarted_) {
+			setOutcome(*newest_, Outcome::Gone); // its day's entry, if listed, is fetched as any
 			newest_.reset();
-		else if (newest_ && newest_->outcome == Outcome::Unchecked)
+		} else if (newest_ && newest_->outcome == Outcome::Unchecked)
 			setOutcome(*newest_, Outcome::Gone); // its fetch is cancelled (sizeOf)
 		return;
 	}
@@ -629,15 +633,15 @@ void Puller::Attempt::onDay(const std::string &dayPath, std::vector<PlannedFrame
 			continue;
 		Frame &f = it->second;
 		f.planned = std::move(frame);
-		if (local.frames.count(id)) {
+		const bool isNewest = newest_ && newest_->planned.id == id;
+		if (!isNewest && local.frames.count(id)) {
 			setOutcome(f, Outcome::Present);
-		} else if (newest_ && newest_->planned.id == id &&
+		} else if (isNewest &&
 			   (newest_->outcome == Outcome::Unchecked || newest_->outcome == Outcome::Queued ||
 			    newest_->outcome == Outcome::Fetching || newest_->outcome == Outcome::Committing)) {
 			f.outcome = Outcome::FollowsNewest;
 			wanted.insert(id);
-		} else if (newest_ && newest_->planned.id == id &&
-			   (newest_->outcome == Outcome::Committed || newest_->outcome == Outcome::Refused)) {
+		} else if (isNewest && (newest_->outcome == Outcome::Committed || newest_->outcome == Outcome::Refused)) {
 			setOutcome(f, newest_->outcome);
 		} else {
 			queued_.insert(id);
@@ -647,7 +651,9 @@ void Puller::Attempt::onDay(const std::string &dayPath, std::vector<PlannedFrame
 		}
 	}
 	// A ".part" for a frame no longer wanted (fetched meanwhile, or deleted remotely) is
-	// left over from an interrupted round.
+	// left over from an interrupted round. The newest frame's may be being written.
+	if (newest_)
+		wanted.insert(newest_->planned.id);
 	for (const FrameId &part : local.parts)
 		if (!wanted.count(part))
 			mirror_.discardPart(part);

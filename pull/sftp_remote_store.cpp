@@ -178,9 +178,11 @@ void SftpRemoteStore::readdirMore(const std::shared_ptr<Listing> &listing)
 			listing->eof = true;
 		} else if (r.type == SftpType::Name) {
 			listing->bytes += r.body.size();
+			listingBytes_ += r.body.size();
 			std::vector<SftpName> batch = sftp::parseNames(r.body);
-			if (listing->names.size() + batch.size() > sftp::kMaxListingEntries ||
-			    listing->bytes > sftp::kMaxListingBytes)
+			listingEntries_ += batch.size();
+			// One bound for all listings in flight together, as for one alone.
+			if (listingEntries_ > sftp::kMaxListingEntries || listingBytes_ > sftp::kMaxListingBytes)
 				throwSsh(SshError::Kind::Protocol, 0, what,
 					 "the listing passed " + std::to_string(sftp::kMaxListingEntries) + " entries or " +
 						 std::to_string(sftp::kMaxListingBytes >> 20) + " MiB without ending");
@@ -204,6 +206,8 @@ void SftpRemoteStore::finishListing(const std::shared_ptr<Listing> &listing)
 	if (!listing->eof || listing->reads > 0 || listing->finished)
 		return;
 	listing->finished = true;
+	listingBytes_ -= listing->bytes;
+	listingEntries_ -= listing->names.size();
 	sftp_->send(SftpType::Close, SftpPacket().string(listing->handle), {});
 	std::vector<RemoteEntry> out;
 	out.reserve(listing->names.size());
@@ -223,6 +227,13 @@ void SftpRemoteStore::prepareWrite(const std::string &path)
 	sftp_->send(SftpType::Open,
 		    SftpPacket().string(prepared->tmp).u32(kOpenWrite | kOpenCreate | kOpenTruncate).u32(kAttrPermissions).u32(0644),
 		    [this, path, prepared](const SftpChannel::Reply &r) {
+			    if (r.type != SftpType::Handle && !prepared->content) {
+				    // Opened ahead, before anything needed it: the write itself tries
+				    // again, and reports what goes wrong then.
+				    if (auto it = prepared_.find(path); it != prepared_.end() && it->second == prepared)
+					    prepared_.erase(it);
+				    return;
+			    }
 			    if (r.type != SftpType::Handle)
 				    SftpChannel::checkStatus(r, "create " + prepared->tmp);
 			    if (r.type != SftpType::Handle)

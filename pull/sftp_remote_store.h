@@ -100,6 +100,9 @@ private:
 	std::uint64_t inFlight_ = 0;
 	bool stopping_ = false;
 	std::map<std::string, std::shared_ptr<Prepared>> prepared_;
+	/// What the listings in flight hold, all together.
+	std::size_t listingBytes_ = 0;
+	std::size_t listingEntries_ = 0;
 };
 
 } // namespace lingercam::pull

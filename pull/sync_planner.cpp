@@ -134,7 +134,7 @@ void SyncPlanner::addDay(const std::string &dayPath)
 		waiting_.insert(dayPath);
 }
 
-void SyncPlanner::discover(const std::string &path, int level)
+void SyncPlanner::listFolder(const std::string &path, int level)
 {
 	// The watermark's own year, month and day bound each level from below; a folder after
 	// it on one level is listed in full below.
@@ -169,14 +169,25 @@ void SyncPlanner::discover(const std::string &path, int level)
 			else
 				discover(child, level + 1);
 		}
-		if (discovering_ == 0)
+		if (discovering_ == 0 && toDiscover_.empty())
 			daysKnown_ = true;
 	});
 }
 
+void SyncPlanner::discover(const std::string &path, int level)
+{
+	// Queued: poll() starts it, with the day listings, under one bound of folders in flight.
+	toDiscover_.emplace_back(path, level);
+}
+
 void SyncPlanner::poll(std::size_t planned)
 {
-	while (!waiting_.empty() && listing_ < kListsInFlight && planned < kMaxFramesAhead) {
+	while (!toDiscover_.empty() && listing_ + discovering_ < kListsInFlight) {
+		auto [path, level] = toDiscover_.front();
+		toDiscover_.pop_front();
+		listFolder(path, level);
+	}
+	while (!waiting_.empty() && listing_ + discovering_ < kListsInFlight && planned < kMaxFramesAhead) {
 		const std::string day = *waiting_.begin();
 		waiting_.erase(waiting_.begin());
 		listDay(day);
@@ -233,12 +244,12 @@ void SyncPlanner::listDay(const std::string &dayPath)
 
 bool SyncPlanner::complete() const
 {
-	return started_ && daysKnown_ && discovering_ == 0 && waiting_.empty() && listing_ == 0;
+	return started_ && daysKnown_ && discovering_ == 0 && toDiscover_.empty() && waiting_.empty() && listing_ == 0;
 }
 
 std::optional<std::string> SyncPlanner::listedThrough() const
 {
-	if (!started_ || !daysKnown_ || discovering_ > 0)
+	if (!started_ || !daysKnown_ || discovering_ > 0 || !toDiscover_.empty())
 		return std::nullopt;
 	std::optional<std::string> through;
 	for (const auto &[day, state] : days_) {

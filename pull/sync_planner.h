@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -41,7 +42,7 @@ public:
 
 	/// At most this many days are guessed from the dates; a longer range is found by listing.
 	static constexpr int kMaxGuessedDays = 62;
-	/// Day folders listed at once.
+	/// Folders listed at once (a hostile host's listings hold memory while they run).
 	static constexpr std::size_t kListsInFlight = 16;
 
 	SyncPlanner(RemoteStore &remote, std::uint64_t maxFileSize, RefusalHandler onRefuse);
@@ -82,6 +83,7 @@ private:
 	enum class DayState { Waiting, Listing, Listed };
 
 	void discover(const std::string &path, int level);
+	void listFolder(const std::string &path, int level);
 	void addDay(const std::string &dayPath);
 	void listDay(const std::string &dayPath);
 	void mergeDuplicates(const std::string &dayPath, std::vector<PlannedFrame> &frames);
@@ -96,6 +98,7 @@ private:
 	bool started_ = false;
 	bool daysKnown_ = false;   ///< every day that can hold newer frames is in days_
 	std::size_t discovering_ = 0; ///< root, year and month listings in flight
+	std::deque<std::pair<std::string, int>> toDiscover_; ///< and waiting to start
 	std::map<std::string, DayState> days_;
 	std::set<std::string> waiting_; ///< days not listed yet
 	std::size_t listing_ = 0;  ///< day listings in flight

@@ -1,5 +1,7 @@
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 #include "pull/local_mirror.h"
 #include "pull/progress_line.h"
 #include "pull/puller.h"
+#include "pull/ssh_error.h"
 
 using namespace lingercam;
 using lingercam::test::FakeRemoteStore;
@@ -209,6 +212,79 @@ TEST_F(APuller, LatestModeNeverListsFoldersNorConfirms)
 	EXPECT_TRUE(remote->listed.empty());
 	EXPECT_TRUE(remote->written.empty());
 	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), minute(3).relativePath());
+}
+
+TEST_F(APuller, SaysThatTheRemoteStoreIsMissingInLatestModeToo)
+{
+	options.mode = pull::PullMode::Latest;
+	auto r = round();
+	EXPECT_FALSE(r.ok);
+	EXPECT_NE(r.error.find("does not exist on the camera host"), std::string::npos) << r.error;
+}
+
+/// The fake, dropping the connection at its \a dropAt-th pump (after a pause in which the
+/// commit threads get on with what they have).
+class Dropping final : public pull::RemoteStore {
+public:
+	Dropping(std::unique_ptr<FakeRemoteStore> r, int dropAt) : r_(std::move(r)), dropAt_(dropAt) {}
+	std::string describe() const override { return r_->describe(); }
+	void requestLink(const std::string &p, LinkCallback d) override { r_->requestLink(p, std::move(d)); }
+	void requestLstat(std::vector<std::string> p, LstatCallback d) override { r_->requestLstat(std::move(p), std::move(d)); }
+	void requestList(const std::string &p, ListCallback d) override { r_->requestList(p, std::move(d)); }
+	void requestWrite(const std::string &p, std::string c, std::function<void()> d) override
+	{
+		r_->requestWrite(p, std::move(c), std::move(d));
+	}
+	void startFetching(pull::FetchQueue &q) override { r_->startFetching(q); }
+	void stopFetching() override { r_->stopFetching(); }
+	std::size_t fetching() const override { return r_->fetching(); }
+	void pump(std::optional<std::chrono::milliseconds> w) override
+	{
+		if (++pumps_ == dropAt_) {
+			std::this_thread::sleep_for(std::chrono::milliseconds(300));
+			throw pull::SshError(pull::SshError::Kind::Dropped, 0, "read from the server: connection reset");
+		}
+		r_->pump(w);
+	}
+	bool busy() const override { return r_->busy(); }
+
+private:
+	std::unique_ptr<FakeRemoteStore> r_;
+	int dropAt_;
+	int pumps_ = 0;
+};
+
+TEST_F(APuller, FinishesTheNextAttemptAfterCommitsFailedAndTheLinkDropped)
+{
+	// The commits fail (a file where the year folder goes), then the connection drops; the
+	// next attempt finds the disk fixed. It must not wait for the commits that failed.
+	addFrames(3);
+	options.retryBackoff = std::chrono::milliseconds(1);
+	fs::create_directories(root / "mirror");
+	std::ofstream(root / "mirror" / minute(0).dayPath().substr(0, 4)) << "x";
+	int connects = 0;
+	auto running = std::async(std::launch::async, [&] {
+		pull::Puller p(
+			"cam", root / "mirror",
+			[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
+				auto fresh = std::make_unique<FakeRemoteStore>();
+				fresh->nodes = remote->nodes;
+				if (++connects == 2)
+					fs::remove(root / "mirror" / minute(0).dayPath().substr(0, 4));
+				return std::make_unique<Dropping>(std::move(fresh), connects == 1 ? 3 : -1);
+			},
+			options, interrupt);
+		return p.runRound();
+	});
+	if (running.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+		std::fprintf(stderr, "the round never finished\n");
+		std::_Exit(3); // the thread spins: no clean way out of this test
+	}
+	auto r = running.get();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(connects, 2);
+	for (int i = 0; i < 3; ++i)
+		EXPECT_TRUE(fs::exists(root / "mirror" / minute(i).relativePath())) << i;
 }
 
 class ALocalMirror : public APuller {};
