@@ -19,8 +19,7 @@ namespace lingercam::pull {
 /// connection, and frees the channel before the session.
 class SshChannelTransport final : public SftpTransport {
 public:
-	/// Opens the channel and asks for the subsystem (its answer is awaited by the first
-	/// read), each within \a ioTimeout. Throws SshError.
+	/// Opens the channel and starts the subsystem, each within \a ioTimeout. Throws SshError.
 	SshChannelTransport(std::unique_ptr<SshConnection> connection, std::chrono::milliseconds ioTimeout);
 	~SshChannelTransport() override;
 	SshChannelTransport(const SshChannelTransport &) = delete;
@@ -34,7 +33,6 @@ private:
 	std::unique_ptr<SshConnection> connection_;
 	std::chrono::milliseconds ioTimeout_;
 	ssh_channel_struct *channel_ = nullptr;
-	bool subsystemPending_ = false; ///< requested, the answer not read yet
 };
 
 /// Connects to the camera host (host key, key authentication), starts SFTP and returns its

@@ -16,7 +16,9 @@
 # byte. "x tar" is the time over the tar stream's, "x floor" over bytes / rate. Peak RSS of
 # lingercam-pull is the kernel's (wait4), the largest of the runs. "newest" is the time
 # until the newest frame is in the mirror (lingercam-pull --mode latest, with its own
-# connection), beside scp of latest.jpg.
+# connection), beside scp of latest.jpg, and the part of it after the SSH session is up
+# (authenticated, the channel running the sftp subsystem: the -v log's "session up").
+# trace_round.sh shows where one round's time goes.
 # BASELINE_PULL=path/to/an/older/lingercam-pull measures that build too, in the same runs.
 set -euo pipefail
 
@@ -40,28 +42,13 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lingercam-bench-XXXXXX")
 . "$here/shaped-link.sh"
+. "$here/make-store.sh"
 cleanup() {
 	link_down
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 USER_NAME=$(id -un)
-
-make_store() { # DIR FRAMES
-	python3 - "$1" "$2" "$FRAME_BYTES" <<'PY'
-import os, sys
-store, frames, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-day = os.path.join(store, "2026", "11", "23")
-os.makedirs(day, exist_ok=True)
-for i in range(frames):
-    t = i * 86400 // frames  # spread over the day: one a minute for 1,440 frames
-    name = "20261123T%02d%02d%02dZ.jpg" % (t // 3600, t // 60 % 60, t % 60)
-    with open(os.path.join(day, name), "wb") as f:
-        f.write(b"\xff\xd8" + os.urandom(size - 4) + b"\xff\xd9")
-last = sorted(os.listdir(day))[-1]
-os.symlink("2026/11/23/" + last, os.path.join(store, "latest.jpg"))
-PY
-}
 
 # Runs a command and writes its peak RSS in KiB (the kernel's ru_maxrss) to $WORK/rss.
 with_rss() {
@@ -75,7 +62,7 @@ sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$WORK/rss" "$@"
 }
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-declare -A TIMES PEAK
+declare -A TIMES PEAK AFTER
 ROWS=()
 for link in $LINKS; do
 	dir="$WORK/$link"
@@ -127,9 +114,14 @@ TOML
 		TIMES[$link/$name]="${TIMES[$link/$name]:-} $(echo "$end - $start" | bc -l)"
 		local rss; rss=$(cat "$WORK/rss")
 		[ "${PEAK[$link/$name]:-0}" -ge "$rss" ] || PEAK[$link/$name]=$rss
-		local got; got=$(find "$DEST" -maxdepth 2 -type d -name 2026 | head -1)
 		if [ "$expect" = all ]; then
-			diff -rq "$STORE/2026" "$got" >/dev/null || { echo "bench_pull: '$name' ($label): the copy differs from the store" >&2; exit 1; }
+			# The years, wherever the tool put them (rsync into DEST, sftp and scp into DEST/store).
+			local year got
+			for year in $(ls "$STORE" | grep -E '^[0-9]{4}$'); do
+				got=$(find "$DEST" -maxdepth 2 -type d -name "$year" | head -1)
+				[ -n "$got" ] && diff -rq "$STORE/$year" "$got" >/dev/null ||
+					{ echo "bench_pull: '$name' ($label): the copy differs from the store ($year)" >&2; exit 1; }
+			done
 		else
 			cmp -s "$STORE/$(readlink "$STORE/latest.jpg")" "$DEST/$expect" ||
 				{ echo "bench_pull: '$name' ($label): the newest frame differs" >&2; exit 1; }
@@ -148,7 +140,12 @@ TOML
 		measure "sftp -r" all sftp -q "${SSH_OPTS[@]}" -P "$PORT" -r "$USER_NAME@127.0.0.1:$STORE" "$DEST/"
 		measure "scp -r" all scp -q "${SSH_OPTS[@]}" -P "$PORT" -r "$USER_NAME@127.0.0.1:$STORE" "$DEST/"
 		measure "ssh tar c | tar x" all bash -c "$SSH_CMD $USER_NAME@127.0.0.1 'tar c -C $STORE .' | tar x -C $DEST"
-		measure "newest: lingercam-pull --mode latest" "$newest" "$PULL" --config "$dir/pull.toml" once --mode latest
+		measure "newest: lingercam-pull --mode latest" "$newest" "$PULL" --config "$dir/pull.toml" -v once --mode latest
+		# From the SSH session up (authenticated, its channel running the sftp subsystem) to the
+		# frame in the mirror.
+		AFTER[$link]="${AFTER[$link]:-} $(awk '/session up peer=/ && !a {a=$2} /fetched the newest frame/ {b=$2}
+			function ms(t) { split(t, p, ":"); return (p[1] * 3600 + p[2] * 60 + p[3]) * 1000 }
+			END { printf "%d", ms(b) - ms(a) }' "$dir/out.log")"
 		measure "newest: scp latest.jpg" "latest.jpg" scp -q "${SSH_OPTS[@]}" -P "$PORT" "$USER_NAME@127.0.0.1:$STORE/latest.jpg" "$DEST/latest.jpg"
 	done
 
@@ -164,6 +161,10 @@ TOML
 		ROWS+=("$(printf '%-26s %-6s %-38s %9.2f %7s %8s %9s' "$label" "$frames" "$p" "$m" "$x_tar" "$x_floor" "$rss")")
 	done
 	[ "$floor" = - ] || ROWS+=("$(printf '%-26s %-6s %-38s %9.2f' "$label" "$frames" "floor: bytes / rate" "$floor")")
+	after=$(median "${AFTER[$link]}")
+	rtt_note=""
+	[ "$rate_bits" = 0 ] || rtt_note=$(printf ' = %.1f round trips of %s ms' "$(echo "$after / $rtt" | bc -l)" "$rtt")
+	ROWS+=("$(printf '%-26s %-6s %-38s %9.2f   (%d ms%s)' "$label" "$frames" "newest: after the SSH session is up" "$(echo "$after / 1000" | bc -l)" "$after" "$rtt_note")")
 	link_down
 	stop_loopback_sshd
 done
