@@ -1,8 +1,11 @@
 #include "puller.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -38,8 +41,16 @@ Puller::~Puller() = default;
 
 Puller::Connector Puller::sftpConnector(const SourceConfig &source)
 {
-	return [ssh = source.ssh, root = source.remoteStore](const RoundLimits &limits) {
-		return connectSftpStore(ssh, root, limits);
+	// The tag of this viewer's temporary files on the camera host: the same for every round
+	// of this source, different for another viewer (or source) of the same camera.
+	char host[256] = {};
+	::gethostname(host, sizeof host - 1);
+	char tag[17];
+	std::snprintf(tag, sizeof tag, "%016zx", std::hash<std::string>{}(std::string(host) + ":" + source.localStore.string()));
+	FetchTuning tuning;
+	tuning.tempTag = std::string(tag, 8);
+	return [ssh = source.ssh, root = source.remoteStore, tuning](const RoundLimits &limits) {
+		return connectSftpStore(ssh, root, limits, tuning);
 	};
 }
 
