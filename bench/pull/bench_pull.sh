@@ -42,7 +42,7 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lingercam-bench-XXXXXX")
 . "$here/shaped-link.sh"
-. "$here/make-store.sh"
+. "$here/bench-lib.sh"
 cleanup() {
 	link_down
 	rm -rf "$WORK"
@@ -50,16 +50,6 @@ cleanup() {
 trap cleanup EXIT
 USER_NAME=$(id -un)
 
-# Runs a command and writes its peak RSS in KiB (the kernel's ru_maxrss) to $WORK/rss.
-with_rss() {
-	python3 -c 'import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$WORK/rss" "$@"
-}
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 declare -A TIMES PEAK AFTER
@@ -87,20 +77,10 @@ for link in $LINKS; do
 	SSH_OPTS=(-F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i "$KEYS/client_key" -c "$CIPHER"
 		-o UserKnownHostsFile="$KEYS/known_hosts" -o StrictHostKeyChecking=yes -o LogLevel=ERROR)
 	SSH_CMD="ssh ${SSH_OPTS[*]} -p $PORT"
-	cat > "$dir/pull.toml" <<TOML
-active_hours = "always"
-ciphers = "$CIPHER"
-[[source]]
-name = "bench"
-host = "127.0.0.1"
-port = $PORT
-user = "$USER_NAME"
-identity = "$KEYS/client_key"
-known_hosts = "$KEYS/known_hosts"
-ssh_config = "none"
-remote_store = "$STORE"
-local_store = "$DEST"
-TOML
+	{
+		printf 'active_hours = "always"\nciphers = "%s"\n' "$CIPHER"
+		source_toml bench "$PORT" "$KEYS" "$STORE" "$DEST"
+	} > "$dir/pull.toml"
 
 	fresh() { rm -rf "$DEST"; mkdir -p "$DEST"; sync; }
 	# name expected-frames command...: one timed run, its peak RSS, and its result checked.
@@ -109,7 +89,7 @@ TOML
 		fresh
 		local start end
 		start=$(date +%s.%N)
-		with_rss "${RUN[@]}" "$@" >"$dir/out.log" 2>&1 || { echo "bench_pull: '$name' failed ($label):" >&2; cat "$dir/out.log" >&2; exit 1; }
+		with_rss "$WORK/rss" "${RUN[@]}" "$@" >"$dir/out.log" 2>&1 || { echo "bench_pull: '$name' failed ($label):" >&2; cat "$dir/out.log" >&2; exit 1; }
 		end=$(date +%s.%N)
 		TIMES[$link/$name]="${TIMES[$link/$name]:-} $(echo "$end - $start" | bc -l)"
 		local rss; rss=$(cat "$WORK/rss")

@@ -15,7 +15,7 @@ FRAMES=${FRAMES:-1440}
 [ -x "$PULL" ] || { echo "bench_sources: no lingercam-pull at $PULL (build it first)" >&2; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lingercam-sources-XXXXXX")
 . "$here/../../scripts/loopback-sshd.sh"
-. "$here/make-store.sh"
+. "$here/bench-lib.sh"
 trap 'stop_loopback_sshd; rm -rf "$WORK"' EXIT
 start_loopback_sshd "$WORK/sshd"
 make_store "$WORK/store" "$FRAMES"
@@ -23,18 +23,7 @@ make_store "$WORK/store" "$FRAMES"
 	echo 'active_hours = "always"'
 	echo 'ciphers = "aes128-gcm@openssh.com"'
 	for i in $(seq "$SOURCES"); do
-		cat <<TOML
-[[source]]
-name = "cam$i"
-host = "127.0.0.1"
-port = $SSHD_PORT
-user = "$(id -un)"
-identity = "$WORK/sshd/client_key"
-known_hosts = "$WORK/sshd/known_hosts"
-ssh_config = "none"
-remote_store = "$WORK/store"
-local_store = "$WORK/mirrors/cam$i"
-TOML
+		source_toml "cam$i" "$SSHD_PORT" "$WORK/sshd" "$WORK/store" "$WORK/mirrors/cam$i"
 	done
 } > "$WORK/pull.toml"
 want=$(cd "$WORK/store" && find . -name '*.jpg' -type f | sort | xargs cat | md5sum)
@@ -43,13 +32,7 @@ for run in $(seq "$RUNS"); do
 	rm -rf "$WORK/mirrors"
 	sync
 	start=$(date +%s.%N)
-	python3 -c 'import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status) & 255)' "$WORK/rss" "$PULL" --config "$WORK/pull.toml" once >"$WORK/log" 2>&1 ||
+	with_rss "$WORK/rss" "$PULL" --config "$WORK/pull.toml" once >"$WORK/log" 2>&1 ||
 		{ tail -20 "$WORK/log" >&2; echo "bench_sources: the round failed" >&2; exit 1; }
 	end=$(date +%s.%N)
 	for i in $(seq "$SOURCES"); do

@@ -12,24 +12,14 @@ LINK=${2:-50mbit,200,120}
 IFS=, read -r rate rtt frames <<<"$LINK"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lingercam-trace-XXXXXX")
 . "$here/shaped-link.sh"
-. "$here/make-store.sh"
+. "$here/bench-lib.sh"
 trap 'link_down; rm -rf "$WORK"' EXIT
 link_up "$rate" "$rtt" "$WORK"
 make_store "$WORK/store" "$frames"
-cat > "$WORK/pull.toml" <<TOML
-active_hours = "always"
-ciphers = "aes128-gcm@openssh.com"
-[[source]]
-name = "trace"
-host = "127.0.0.1"
-port = $SSHD_PORT
-user = "$(id -un)"
-identity = "$WORK/sshd/client_key"
-known_hosts = "$WORK/sshd/known_hosts"
-ssh_config = "none"
-remote_store = "$WORK/store"
-local_store = "$WORK/dest"
-TOML
+{
+	printf 'active_hours = "always"\nciphers = "aes128-gcm@openssh.com"\n'
+	source_toml trace "$SSHD_PORT" "$WORK/sshd" "$WORK/store" "$WORK/dest"
+} > "$WORK/pull.toml"
 start=$(date +%s.%N)
 "${LINK_RUN[@]}" "$PULL" --config "$WORK/pull.toml" -v once ${MODE:+--mode "$MODE"} >"$WORK/log" 2>&1 || { cat "$WORK/log"; exit 1; }
 end=$(date +%s.%N)
