@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "memory_budget.h"
 #include "common/store.h"
 
 namespace lingercam::pull {
@@ -43,8 +44,8 @@ bool readExact(int fd, std::uint8_t *buf, std::size_t n, off_t offset)
 
 } // namespace
 
-LocalMirror::LocalMirror(std::filesystem::path root, unsigned commitThreads)
-	: root_(std::move(root)), log_(common::logger("pull"))
+LocalMirror::LocalMirror(std::filesystem::path root, unsigned commitThreads, MemoryBudget *budget)
+	: root_(std::move(root)), budget_(budget), log_(common::logger("pull"))
 {
 	std::error_code ec;
 	std::filesystem::create_directories(root_, ec);
@@ -292,19 +293,37 @@ void LocalMirror::enqueue(std::function<void()> task, std::uint64_t bytes)
 {
 	{
 		std::unique_lock lock(mutex_);
-		// Backpressure: a disk slower than the network must not fill memory.
-		drained_.wait(lock, [&] { return queuedBytes_ == 0 || queuedBytes_ + bytes <= (64u << 20); });
+		// Backpressure: a disk slower than the network must not fill memory. With the
+		// daemon's budget, the frames queued by every source share it; a mirror with nothing
+		// queued always gets room for one.
+		if (budget_) {
+			while (!budget_->tryTake(bytes)) {
+				if (queuedBytes_ == 0) {
+					budget_->take(bytes);
+					break;
+				}
+				lock.unlock();
+				budget_->waitForRoom(std::chrono::milliseconds(10));
+				lock.lock();
+			}
+		} else {
+			drained_.wait(lock, [&] { return queuedBytes_ == 0 || queuedBytes_ + bytes <= kQueueBytes; });
+		}
 		queuedBytes_ += bytes;
 		queue_.push_back([this, task = std::move(task), bytes] {
+			auto release = [&] {
+				std::lock_guard inner(mutex_);
+				queuedBytes_ -= bytes;
+				if (budget_)
+					budget_->give(bytes);
+			};
 			try {
 				task();
 			} catch (...) {
-				std::lock_guard inner(mutex_);
-				queuedBytes_ -= bytes;
+				release();
 				throw;
 			}
-			std::lock_guard inner(mutex_);
-			queuedBytes_ -= bytes;
+			release();
 		});
 	}
 	cv_.notify_one();

@@ -26,6 +26,8 @@ class logger;
 
 namespace lingercam::pull {
 
+class MemoryBudget;
+
 /// A frame a commit thread finished: renamed into place and its folder synced, or refused
 /// (size or JPEG markers wrong; its ".part" is gone then).
 struct Commit {
@@ -54,7 +56,10 @@ struct PartFile {
 /// write their files, so the thread reading the network does nothing but read it.
 class LocalMirror {
 public:
-	explicit LocalMirror(std::filesystem::path root, unsigned commitThreads = 8);
+	/// Frames queued for their commit draw on \a budget (the daemon's, shared by every
+	/// source); without one, each mirror queues at most kQueueBytes.
+	explicit LocalMirror(std::filesystem::path root, unsigned commitThreads = 8, MemoryBudget *budget = nullptr);
+	static constexpr std::uint64_t kQueueBytes = 64u << 20;
 	~LocalMirror();
 	LocalMirror(const LocalMirror &) = delete;
 	LocalMirror &operator=(const LocalMirror &) = delete;
@@ -110,6 +115,7 @@ private:
 	void commitWorker(std::stop_token stop);
 
 	std::filesystem::path root_;
+	MemoryBudget *budget_;
 	common::UniqueFd rootFd_;
 	std::mutex daysMutex_;
 	std::map<std::string, common::UniqueFd> days_; ///< folders opened this round

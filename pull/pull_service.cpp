@@ -10,6 +10,7 @@
 #include "common/notifier.h"
 #include "common/scheduler.h"
 #include "common/units.h"
+#include "memory_budget.h"
 #include "pull_status.h"
 
 namespace lingercam::pull {
@@ -24,6 +25,7 @@ PullService::PullService(PullConfig config, common::Interrupt &interrupt, PullSt
 	options.retries = config_.retries;
 	options.retryBackoff = config_.retryBackoff;
 	options.roundTimeout = config_.roundTimeout;
+	options.budget = &MemoryBudget::daemon(); // one for all sources
 	for (const SourceConfig &source : config_.sources) {
 		pullers_.push_back(std::make_unique<Puller>(source.name, source.localStore, connectorFor(source), options,
 							    interrupt_, &status_));

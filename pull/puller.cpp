@@ -14,6 +14,7 @@
 #include "common/store.h"
 #include "common/units.h"
 #include "local_mirror.h"
+#include "memory_budget.h"
 #include "remote_store.h"
 #include "sftp_remote_store.h"
 #include "sftp_replies.h"
@@ -49,6 +50,7 @@ Puller::Connector Puller::sftpConnector(const SourceConfig &source)
 	std::snprintf(tag, sizeof tag, "%016zx", std::hash<std::string>{}(std::string(host) + ":" + source.localStore.string()));
 	FetchTuning tuning;
 	tuning.tempTag = std::string(tag, 8);
+	tuning.budget = &MemoryBudget::daemon();
 	return [ssh = source.ssh, root = source.remoteStore, tuning](const RoundLimits &limits) {
 		return connectSftpStore(ssh, root, limits, tuning);
 	};
@@ -102,7 +104,7 @@ RoundResult Puller::runRound()
 		++result.attempts;
 		try {
 			if (!mirror)
-				mirror = std::make_unique<LocalMirror>(localStore_);
+				mirror = std::make_unique<LocalMirror>(localStore_, 8, options_.budget);
 			setState(SourceStatus::State::Connecting);
 			log_->debug("connecting source={} attempt={}", name_, result.attempts);
 			std::unique_ptr<RemoteStore> remote = connector_(limits);

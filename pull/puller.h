@@ -27,6 +27,7 @@ class logger;
 namespace lingercam::pull {
 
 class LocalMirror;
+class MemoryBudget;
 class RemoteStore;
 
 /// How a round behaves (from PullConfig).
@@ -42,6 +43,9 @@ struct RoundOptions {
 	std::chrono::milliseconds checkpointEvery{ 3000 };
 	/// The viewer's UTC day ("YYYY/MM/DD"), for the days a backfill lists; empty: today's.
 	std::string today;
+	/// The daemon's memory budget, shared by every source's commit queue (none: a cap per
+	/// mirror). The SFTP connector's reads draw on MemoryBudget::daemon().
+	MemoryBudget *budget = nullptr;
 };
 
 struct RoundProgress {

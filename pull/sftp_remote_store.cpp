@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "memory_budget.h"
 #include "sftp_channel.h"
 #include "sftp_replies.h"
 #include "ssh_error.h"
@@ -62,7 +63,11 @@ SftpRemoteStore::SftpRemoteStore(std::unique_ptr<SftpChannel> sftp, std::string 
 		root_.pop_back();
 }
 
-SftpRemoteStore::~SftpRemoteStore() = default;
+SftpRemoteStore::~SftpRemoteStore()
+{
+	if (tuning_.budget)
+		tuning_.budget->give(budgetHeld_);
+}
 
 std::string SftpRemoteStore::describe() const
 {
@@ -390,10 +395,20 @@ void SftpRemoteStore::requestRead(OpenFile &file, std::uint64_t offset, std::uin
 	OpenFile *f = &file;
 	++f->reads;
 	inFlight_ += len;
+	if (tuning_.budget) {
+		// Room in the daemon's budget, taken by issueReads() (or now: a read past a short one).
+		if (!tuning_.budget->tryTake(len))
+			tuning_.budget->take(len);
+		budgetHeld_ += len;
+	}
 	sftp_->send(SftpType::Read, SftpPacket().string(f->handle).u64(offset).u32(static_cast<std::uint32_t>(len)),
 		    [this, f, offset, len](const SftpChannel::Reply &r) {
 			    --f->reads;
 			    inFlight_ -= len;
+			    if (tuning_.budget) {
+				    tuning_.budget->give(len);
+				    budgetHeld_ -= len;
+			    }
 			    if (f->finished || !queue_)
 				    return;
 			    const FetchItem &item = f->item;
@@ -474,6 +489,10 @@ void SftpRemoteStore::issueReads()
 		// ends where the listing said, without a separate stat.
 		while (f.next <= f.end && inFlight_ < tuning_.maxInFlight) {
 			std::uint64_t len = std::min<std::uint64_t>(maxRequest, f.end + 1 - f.next);
+			// The daemon's budget: a source with reads in flight waits for room; one with
+			// none always gets one, so it never stalls for good.
+			if (tuning_.budget && inFlight_ > 0 && tuning_.budget->used() + len > tuning_.budget->limit())
+				return;
 			std::uint64_t offset = f.next;
 			f.next += len;
 			requestRead(f, offset, len);

@@ -11,6 +11,7 @@
 
 namespace lingercam::pull {
 
+class MemoryBudget;
 class SftpChannel;
 
 /// How hard the fetch pipeline drives the server.
@@ -26,6 +27,8 @@ struct FetchTuning {
 	/// "<path>.tmp" when empty). Two viewers of one camera never write the same one, and a
 	/// viewer's own leftover is overwritten by its next write.
 	std::string tempTag;
+	/// The daemon's memory budget that reads in flight draw on (none: only maxInFlight).
+	MemoryBudget *budget = nullptr;
 };
 
 /// RemoteStore over SFTP: one started SFTP session (on one SSH connection in the daemon:
@@ -102,6 +105,7 @@ private:
 	/// Bytes requested and not yet handed to the sink: in flight, or parked while the bytes
 	/// in front of them are still missing.
 	std::uint64_t inFlight_ = 0;
+	std::uint64_t budgetHeld_ = 0; ///< of tuning_.budget, for the reads in flight
 	bool stopping_ = false;
 	std::map<std::string, std::shared_ptr<Prepared>> prepared_;
 	/// What the listings in flight hold, all together.

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "fake_remote_store.h"
 #include "pull/local_mirror.h"
+#include "pull/memory_budget.h"
 #include "pull/progress_line.h"
 #include "pull/puller.h"
 #include "pull/ssh_error.h"
@@ -314,6 +315,23 @@ TEST_F(ALocalMirror, ResumesAPartOnlyWhenTheRemoteFileIsUnchanged)
 	struct stat st;
 	ASSERT_EQ(::stat((root / "m" / minute(1).relativePath()).c_str(), &st), 0);
 	EXPECT_EQ(st.st_mtim.tv_sec, minute(1).seconds);
+}
+
+TEST_F(ALocalMirror, QueuesCommitsWithinTheDaemonsMemoryBudget)
+{
+	// A budget smaller than one frame: each commit still goes through (a mirror with
+	// nothing queued always gets room), one at a time, and the budget is all given back.
+	pull::MemoryBudget budget(500);
+	{
+		pull::LocalMirror mirror(root / "m", 2, &budget);
+		for (int i = 0; i < 20; ++i)
+			mirror.commitData({ minute(i), 1000, 1700000000 }, 0, jpeg(1000, static_cast<std::uint8_t>(i)));
+		auto commits = mirror.flush();
+		EXPECT_EQ(commits.size(), 20u);
+		EXPECT_EQ(budget.used(), 0u);
+	}
+	for (int i = 0; i < 20; ++i)
+		EXPECT_EQ(readAll(root / "m" / minute(i).relativePath()), jpeg(1000, static_cast<std::uint8_t>(i))) << i;
 }
 
 TEST_F(ALocalMirror, RefusesAFrameOfTheWrongSize)

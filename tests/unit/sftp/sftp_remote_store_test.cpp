@@ -3,6 +3,7 @@
 // the transport seam (the same requests it sends to OpenSSH's sftp-server).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "support/sftp/fake_sftp_server.h"
 #include "recording_sink.h"
+#include "pull/memory_budget.h"
 #include "pull/sftp_channel.h"
 #include "pull/sftp_remote_store.h"
 #include "pull/ssh_error.h"
@@ -72,6 +74,56 @@ TEST(ASftpRemoteStore, FetchesEveryFileByteForByteWithoutSsh)
 	// Files over the server's max-read came in several reads; every handle was closed.
 	EXPECT_GE(f.server->requestsSeen[5], sizes.size() + 2);
 	EXPECT_EQ(f.server->requestsSeen[4], sizes.size());
+}
+
+namespace {
+
+/// Fetches four files of 600,000 bytes with \a budget; returns the most of the budget still
+/// held by other reads while a reply was being delivered (its own is given back first).
+std::uint64_t heldWhileDelivering(lingercam::pull::MemoryBudget &budget)
+{
+	auto server = std::make_unique<FakeSftpServer>();
+	for (int i = 0; i < 4; ++i)
+		server->files["home/pi/lingercam/" + std::to_string(i) + ".jpg"] = frameOf(600000, char('a' + i));
+	auto sftp = std::make_unique<SftpChannel>(std::move(server), std::chrono::seconds(2));
+	sftp->start();
+	lingercam::pull::FetchTuning tuning;
+	tuning.budget = &budget;
+	SftpRemoteStore store(std::move(sftp), "/home/pi/lingercam", tuning);
+	struct Watching : RecordingSink {
+		lingercam::pull::MemoryBudget *budget = nullptr;
+		std::uint64_t most = 0;
+		void data(std::size_t index, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
+		{
+			most = std::max(most, budget->used());
+			RecordingSink::data(index, offset, bytes);
+		}
+	} sink;
+	sink.budget = &budget;
+	std::vector<FetchItem> items;
+	for (int i = 0; i < 4; ++i)
+		items.push_back({ std::to_string(i) + ".jpg", 600000, 0 });
+	store.fetch(items, sink);
+	for (std::size_t i = 0; i < 4; ++i) {
+		EXPECT_EQ(sink.verdicts_[i], "done");
+		EXPECT_EQ(sink.bytes_[i], frameOf(600000, char('a' + i)));
+	}
+	return sink.most;
+}
+
+} // namespace
+
+TEST(ASftpRemoteStore, KeepsItsReadsInFlightWithinTheDaemonsMemoryBudget)
+{
+	// With room, many reads of 255 KiB are in flight at once.
+	lingercam::pull::MemoryBudget roomy(64u << 20);
+	EXPECT_GE(heldWhileDelivering(roomy), 2u * 261120u);
+	EXPECT_EQ(roomy.used(), 0u);
+	// With room for one, the store asks for one at a time (it never stalls: a store with
+	// nothing in flight always gets one), and gives all of it back.
+	lingercam::pull::MemoryBudget tight(300000);
+	EXPECT_EQ(heldWhileDelivering(tight), 0u) << "a second read was in flight past the budget";
+	EXPECT_EQ(tight.used(), 0u);
 }
 
 TEST(ASftpRemoteStore, ResumesAFileFromItsOffset)
