@@ -19,7 +19,7 @@ public:
 
 	/// The daemon's budget (kDaemonBytes).
 	static MemoryBudget &daemon();
-	static constexpr std::uint64_t kDaemonBytes = 16u << 20;
+	static constexpr std::uint64_t kDaemonBytes = 8u << 20;
 
 	/// Takes \a bytes if they fit.
 	bool tryTake(std::uint64_t bytes);
