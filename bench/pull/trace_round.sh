@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Where a round's time goes on a shaped link: one lingercam-pull round with -v over the
-# same link as bench_pull.sh, its log with millisecond times, and the phases read from it.
+# same link as bench_pull.sh: its log with millisecond times (connect, "session up", the
+# newest frame, the backfill per day, "plan complete", "all frames in", the .pulled write,
+# a rate line a second), then the wall time beside `ssh true` and the tar stream.
 #   trace_round.sh [path/to/lingercam-pull] [RATE,RTT_MS,FRAMES]   (default 50mbit,200,120)
 # MODE=latest traces a round of --mode latest.
 set -euo pipefail
