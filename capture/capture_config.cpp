@@ -75,6 +75,17 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 			camera.fail("rotation", "expected 0 or 180, got " + std::to_string(*v));
 		c.rotation = static_cast<unsigned>(*v);
 	}
+	if (c.exposureTimeUs) {
+		// The timeout covers the whole still, settle frames included: one that cannot fit
+		// would fail every time.
+		const auto still = std::chrono::microseconds(*c.exposureTimeUs) * (c.settleFrames + 1);
+		if (still + 1s > c.captureTimeout)
+			camera.fail("timeout", "a still takes at least (settle_frames " + std::to_string(c.settleFrames) +
+						       " + 1) x exposure_time " + std::to_string(*c.exposureTimeUs) + " us = " +
+						       common::configDuration(std::chrono::duration_cast<std::chrono::milliseconds>(still)) +
+						       ", so timeout must be at least a second longer, got " +
+						       common::configDuration(c.captureTimeout));
+	}
 	camera.finish();
 
 	ConfigReader pattern = root.table("testpattern");

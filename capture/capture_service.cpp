@@ -175,12 +175,20 @@ void CaptureService::publishStatus()
 	notifier_->status(text);
 }
 
+std::chrono::milliseconds CaptureService::watchdogTimeout(const CaptureConfig &config)
+{
+	return config.captureTimeout + std::chrono::seconds(30);
+}
+
 void CaptureService::run()
 {
 	common::Scheduler scheduler(clock_, interrupt_, config_.interval);
 	milliseconds maxSleep{ 5000 };
-	if (notifier_ && notifier_->watchdogInterval().count() > 0)
-		maxSleep = std::min(maxSleep, duration_cast<milliseconds>(notifier_->watchdogInterval()) / 3);
+	if (notifier_)
+		notifier_->setWatchdogTimeout(watchdogTimeout(config_));
+	const auto watchdog = notifier_ ? duration_cast<milliseconds>(notifier_->watchdogInterval()) : milliseconds(0);
+	if (watchdog.count() > 0)
+		maxSleep = std::min(maxSleep, watchdog / 3);
 	scheduler.setMaxSleep(maxSleep);
 	scheduler.setOnWake([&] {
 		// Only a loop that comes back here is healthy: a hung camera call stops the pings.
@@ -190,9 +198,10 @@ void CaptureService::run()
 		status_.update([&](CaptureState &s) { s.nextRun = scheduler.nextSlot(); });
 	});
 
-	log_->info("capture started store={} interval={} source={} size={}x{} quality={}", store_.root().string(),
-		   common::formatDuration(config_.interval), sourceName(config_.source), config_.width, config_.height,
-		   config_.quality);
+	log_->info("capture started store={} interval={} source={} size={}x{} quality={} watchdog={}",
+		   store_.root().string(), common::formatDuration(config_.interval), sourceName(config_.source),
+		   config_.width, config_.height, config_.quality,
+		   watchdog.count() > 0 ? common::formatDuration(watchdog) : "off");
 	ensureSource();
 	publishStatus();
 	if (notifier_)

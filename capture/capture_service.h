@@ -44,6 +44,12 @@ public:
 	const CaptureStatus &status() const { return status_; }
 	CaptureStatus &status() { return status_; }
 
+	/// The watchdog timeout the daemon asks for (WATCHDOG_USEC): camera.timeout, which
+	/// bounds a whole still with its settle frames, plus time to open the camera, encode,
+	/// write and apply retention. A long exposure is thus never killed; a camera call hung
+	/// past its timeout is.
+	static std::chrono::milliseconds watchdogTimeout(const CaptureConfig &config);
+
 	static constexpr std::chrono::milliseconds kFirstRetry{ 2000 };
 	static constexpr std::chrono::milliseconds kMaxRetry{ 300'000 };
 

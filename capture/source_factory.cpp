@@ -7,9 +7,13 @@ namespace lingercam::capture {
 
 std::unique_ptr<FrameSource> makeFrameSource(const CaptureConfig &config, common::Clock &clock)
 {
-	if (config.source == SourceKind::TestPattern)
-		return std::make_unique<TestPatternSource>(
-			TestPatternSource::Options{ config.width, config.height, config.hangAfter }, clock);
+	if (config.source == SourceKind::TestPattern) {
+		TestPatternSource::Options pattern{ config.width, config.height, config.hangAfter };
+		if (config.exposureTimeUs)
+			pattern.exposure = std::chrono::microseconds(*config.exposureTimeUs);
+		pattern.settleFrames = config.settleFrames;
+		return std::make_unique<TestPatternSource>(pattern, clock);
+	}
 	LibcameraSource::Options options;
 	options.cameraId = config.cameraId;
 	options.width = config.width;

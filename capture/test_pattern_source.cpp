@@ -89,7 +89,7 @@ void TestPatternSource::drawText(const std::string &text, unsigned x0, unsigned 
 	}
 }
 
-ImageView TestPatternSource::capture(std::chrono::milliseconds /*timeout*/)
+ImageView TestPatternSource::capture(std::chrono::milliseconds timeout)
 {
 	if (!started_)
 		throw CameraError(CameraError::Kind::Failed, "test pattern source used before start()");
@@ -99,6 +99,15 @@ ImageView TestPatternSource::capture(std::chrono::milliseconds /*timeout*/)
 					       options_.hangAfter);
 		for (;;)
 			std::this_thread::sleep_for(std::chrono::hours(1));
+	}
+	if (options_.exposure.count() > 0) {
+		const auto still = options_.exposure * (options_.settleFrames + 1);
+		if (still > timeout) {
+			std::this_thread::sleep_for(timeout);
+			throw CameraError(CameraError::Kind::Timeout,
+					  "test pattern gave no frame within " + std::to_string(timeout.count()) + " ms");
+		}
+		std::this_thread::sleep_for(still);
 	}
 	++captured_;
 

@@ -21,6 +21,10 @@ public:
 		unsigned height = 1080;
 		/// Test hook for the watchdog: after this many frames, capture() never returns.
 		unsigned hangAfter = 0;
+		/// A camera's exposure, simulated: each still takes (settleFrames + 1) x exposure,
+		/// and fails with a timeout if that is longer than capture()'s timeout.
+		std::chrono::microseconds exposure{ 0 };
+		unsigned settleFrames = 0;
 	};
 
 	TestPatternSource(const Options &options, common::Clock &clock);

@@ -31,6 +31,14 @@ void Notifier::extendStartTimeout(std::chrono::microseconds more)
 	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", static_cast<unsigned long long>(more.count()));
 }
 
+void Notifier::setWatchdogTimeout(std::chrono::microseconds timeout)
+{
+	if (watchdog_.count() <= 0 || timeout.count() <= 0)
+		return;
+	watchdog_ = timeout;
+	sd_notifyf(0, "WATCHDOG_USEC=%llu", static_cast<unsigned long long>(timeout.count()));
+}
+
 void Notifier::watchdog()
 {
 	if (watchdog_.count() > 0)

@@ -20,7 +20,11 @@ public:
 	/// Keep-alive ping; call only from a loop that is making progress.
 	void watchdog();
 
-	/// WatchdogSec= of the unit, zero if none.
+	/// Replaces WatchdogSec= with \a timeout (WATCHDOG_USEC=), for a daemon whose longest
+	/// legitimate wait comes from its configuration. Nothing when the unit has no watchdog.
+	void setWatchdogTimeout(std::chrono::microseconds timeout);
+
+	/// The watchdog timeout (WatchdogSec= of the unit, or setWatchdogTimeout()), zero if none.
 	std::chrono::microseconds watchdogInterval() const { return watchdog_; }
 
 private:

@@ -17,6 +17,9 @@ std::optional<std::uint64_t> parseBytes(std::string_view text);
 
 /// "1h 2m 3s" style, for log lines and status.
 std::string formatDuration(std::chrono::milliseconds d);
+/// A duration the way the config files write it ("60s", "250ms", "1h"), for messages that
+/// name the key to change.
+std::string configDuration(std::chrono::milliseconds d);
 
 /// "1.5 MiB" style.
 std::string formatBytes(std::uint64_t bytes);

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include <unistd.h>
@@ -143,6 +144,8 @@ int runPullCli(int argc, char **argv)
 		common::Interrupt interrupt;
 		common::SignalWatcher signals(interrupt); // before any other thread starts
 		PullConfig config = loadConfig(configPath, sources, mode);
+		if (const char *hang = std::getenv("LINGERCAM_TEST_PULL_HANG_AFTER"))
+			config.testHangAfterFrames = std::strtoul(hang, nullptr, 10);
 		PullStatus status;
 		PullService service(std::move(config), interrupt, status);
 		if (run->parsed()) {

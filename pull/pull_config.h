@@ -46,6 +46,9 @@ struct PullConfig {
 	unsigned retries = 3;                                         ///< reconnects within a round
 	std::chrono::milliseconds retryBackoff{ std::chrono::seconds(2) }; ///< first wait; doubles
 	std::vector<SourceConfig> sources;
+	/// The watchdog's end-to-end test hook, from LINGERCAM_TEST_PULL_HANG_AFTER (never from
+	/// the file): a round hangs for ever after this many frames (0: never).
+	std::size_t testHangAfterFrames = 0;
 };
 
 /// $XDG_CONFIG_HOME/lingercam/pull.toml (~/.config/... when unset).

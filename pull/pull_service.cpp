@@ -26,6 +26,8 @@ PullService::PullService(PullConfig config, common::Interrupt &interrupt, PullSt
 	options.retryBackoff = config_.retryBackoff;
 	options.roundTimeout = config_.roundTimeout;
 	options.budget = &MemoryBudget::daemon(); // one for all sources
+	options.heartbeat = &heartbeat_;
+	options.hangAfterFrames = config_.testHangAfterFrames;
 	for (const SourceConfig &source : config_.sources) {
 		pullers_.push_back(std::make_unique<Puller>(source.name, source.localStore, connectorFor(source), options,
 							    interrupt_, &status_));
@@ -55,31 +57,57 @@ std::vector<RoundResult> PullService::runRound()
 	return results;
 }
 
+std::chrono::milliseconds PullService::watchdogTimeout(const PullConfig &config)
+{
+	return std::max(config.connectTimeout, config.ioTimeout) + kProgressWindow + std::chrono::seconds(15);
+}
+
+bool PullService::alive(common::Heartbeat::Clock::time_point now) const
+{
+	return heartbeat_.recent(kProgressWindow, now);
+}
+
 void PullService::run(common::Clock &clock, common::Notifier &notifier)
 {
+	using std::chrono::duration_cast;
+	using std::chrono::milliseconds;
+	notifier.setWatchdogTimeout(watchdogTimeout(config_));
 	common::Scheduler scheduler(clock, interrupt_, config_.interval);
 	scheduler.setSlotFilter([this](common::Clock::WallTime t) { return config_.activeHours.contains(t); });
 	scheduler.setOnWake([&notifier] { notifier.watchdog(); });
-	if (notifier.watchdogInterval().count() > 0)
-		scheduler.setMaxSleep(std::chrono::duration_cast<std::chrono::milliseconds>(notifier.watchdogInterval() / 3));
+	const auto watchdog = notifier.watchdogInterval();
+	if (watchdog.count() > 0)
+		scheduler.setMaxSleep(duration_cast<milliseconds>(watchdog / 3));
 
-	log_->info("pull daemon started sources={} interval={} active_hours={} mode={}", pullers_.size(),
-		   common::formatDuration(config_.interval), config_.activeHours.text(), modeName(config_.mode));
+	log_->info("pull daemon started sources={} interval={} active_hours={} mode={} watchdog={}", pullers_.size(),
+		   common::formatDuration(config_.interval), config_.activeHours.text(), modeName(config_.mode),
+		   watchdog.count() > 0 ? common::formatDuration(duration_cast<milliseconds>(watchdog)) : "off");
 	notifier.ready();
 	notifier.status("waiting for the first round (active hours " + config_.activeHours.text() + ")");
 	scheduler.run([&](const common::Scheduler::Slot &slot) {
-		// A round can outlast the watchdog interval (a long backfill): keep pinging from a
-		// helper thread while it runs; it stops with the round.
+		// A round can outlast the watchdog timeout (a long backfill on a slow link): a
+		// helper thread pings while it runs, but only while bytes arrive, frames complete
+		// or a retry waits out its backoff. A call hung with no timeout stops the pings.
+		heartbeat_.beat();
 		std::jthread keepAlive;
-		if (notifier.watchdogInterval().count() > 0)
-			keepAlive = std::jthread([&notifier, period = notifier.watchdogInterval() / 3](std::stop_token stop) {
+		if (watchdog.count() > 0)
+			keepAlive = std::jthread([this, &notifier](std::stop_token stop) {
 				std::mutex m;
 				std::condition_variable_any cv;
 				std::unique_lock lock(m);
-				while (!stop.stop_requested()) {
-					cv.wait_for(lock, stop, period, [] { return false; });
-					if (!stop.stop_requested())
+				bool quiet = false;
+				while (!cv.wait_for(lock, stop, std::chrono::seconds(5), [] { return false; })) {
+					if (stop.stop_requested())
+						break;
+					if (alive()) {
 						notifier.watchdog();
+						quiet = false;
+					} else if (!quiet) {
+						quiet = true;
+						log_->warn("round made no progress for {}; the watchdog is no longer kept alive",
+							   common::formatDuration(std::chrono::duration_cast<milliseconds>(
+								   kProgressWindow)));
+					}
 				}
 			});
 		log_->debug("round starting triggered={}", slot.triggered);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/heartbeat.h"
 #include "pull_config.h"
 #include "puller.h"
 
@@ -34,10 +35,20 @@ public:
 	std::vector<RoundResult> runRound();
 	/// The daemon: rounds at wall-clock multiples of the interval within active hours, until
 	/// the interrupt stops it. READY once started, STATUS after each round, WATCHDOG on
-	/// every scheduler wake.
+	/// every scheduler wake and, during a round, only while it makes progress.
 	void run(common::Clock &clock, common::Notifier &notifier);
 
 	void setProgressCallback(Puller::ProgressCallback callback);
+
+	/// The watchdog pings only while a round made progress within this window.
+	static constexpr std::chrono::seconds kProgressWindow{ 15 };
+	/// The watchdog timeout the daemon asks for (WATCHDOG_USEC): its longest legitimate
+	/// wait without a byte (connect_timeout or io_timeout), plus the progress window and a
+	/// margin. A stalled transfer thus ends by its own timeout first, and a hang by the
+	/// watchdog.
+	static std::chrono::milliseconds watchdogTimeout(const PullConfig &config);
+	/// Whether a keep-alive should ping now: no round runs, or one made progress lately.
+	bool alive(common::Heartbeat::Clock::time_point now = common::Heartbeat::Clock::now()) const;
 	const PullConfig &config() const { return config_; }
 
 private:
@@ -46,6 +57,7 @@ private:
 	PullStatus &status_;
 	std::vector<std::unique_ptr<Puller>> pullers_;
 	std::shared_ptr<spdlog::logger> log_;
+	common::Heartbeat heartbeat_;
 };
 
 } // namespace lingercam::pull

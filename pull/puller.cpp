@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 #include <unistd.h>
 
@@ -80,6 +81,8 @@ void Puller::refuse(const std::string &path, const std::string &reason, RoundRes
 
 void Puller::reportProgress(const RoundProgress &progress, bool force)
 {
+	if (options_.heartbeat)
+		options_.heartbeat->beat();
 	if (!progress_)
 		return;
 	auto now = std::chrono::steady_clock::now();
@@ -87,6 +90,21 @@ void Puller::reportProgress(const RoundProgress &progress, bool force)
 		return;
 	lastProgress_ = now;
 	progress_(name_, progress);
+}
+
+bool Puller::waitBeating(milliseconds wait)
+{
+	// A backoff has its own end, so it is progress: beat through it, a few seconds apart.
+	const auto until = std::chrono::steady_clock::now() + wait;
+	for (;;) {
+		if (options_.heartbeat)
+			options_.heartbeat->beat();
+		const auto left = std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+		if (left.count() <= 0)
+			return false;
+		if (interrupt_.waitForStop(std::min(left, milliseconds(5000))))
+			return true;
+	}
 }
 
 RoundResult Puller::runRound()
@@ -97,8 +115,9 @@ RoundResult Puller::runRound()
 		status_->update(name_, [](SourceStatus &s) { s.lastRoundStart = std::chrono::system_clock::now(); });
 	milliseconds backoff = options_.retryBackoff;
 	std::unique_ptr<LocalMirror> mirror;
-	const RoundLimits limits = RoundLimits::startingNow([this] { return interrupt_.stopRequested(); },
-							    options_.roundTimeout);
+	RoundLimits limits = RoundLimits::startingNow([this] { return interrupt_.stopRequested(); },
+						      options_.roundTimeout);
+	limits.heartbeat = options_.heartbeat;
 
 	for (;;) {
 		++result.attempts;
@@ -141,7 +160,7 @@ RoundResult Puller::runRound()
 			setState(SourceStatus::State::Waiting);
 			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
 			// stop cuts the backoff short.
-			if (interrupt_.waitForStop(backoff)) {
+			if (waitBeating(backoff)) {
 				result.errorKind = SshError::Kind::Stopped;
 				log_->info("round stopped source={} (what arrived is kept)", name_);
 				break;
@@ -572,6 +591,13 @@ void Puller::Attempt::done(std::size_t id)
 		throw std::logic_error("a frame done that was not being fetched");
 	fetching_.erase(id);
 	++progress_.framesDone;
+	if (p_.options_.hangAfterFrames && progress_.framesDone >= p_.options_.hangAfterFrames) {
+		p_.log_->warn("hanging on purpose after {} frames (LINGERCAM_TEST_PULL_HANG_AFTER); only the "
+			      "watchdog gets us out source={}",
+			      progress_.framesDone, p_.name_);
+		for (;;)
+			std::this_thread::sleep_for(std::chrono::hours(1));
+	}
 	if (f->planned.size - f->offset <= kInMemory) {
 		mirror_.commitData(f->planned, f->offset, std::move(f->buffer));
 		f->buffer = {};

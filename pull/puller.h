@@ -46,6 +46,12 @@ struct RoundOptions {
 	/// The daemon's memory budget, shared by every source's commit queue (none: a cap per
 	/// mirror). The SFTP connector's reads draw on MemoryBudget::daemon().
 	MemoryBudget *budget = nullptr;
+	/// Told of every sign of progress: bytes received, a frame done, a retry's wait (none:
+	/// nobody listens). The daemon's watchdog pings only while it beats.
+	common::Heartbeat *heartbeat = nullptr;
+	/// For the watchdog's end-to-end test only: after this many frames in a round, block
+	/// for ever in a call with no timeout, as a hung library call would (0: never).
+	std::size_t hangAfterFrames = 0;
 };
 
 struct RoundProgress {
@@ -118,6 +124,8 @@ private:
 
 	void attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &result);
 	void reportProgress(const RoundProgress &progress, bool force);
+	/// Waits \a wait, beating the heartbeat; true if a stop came first.
+	bool waitBeating(std::chrono::milliseconds wait);
 	void refuse(const std::string &path, const std::string &reason, RoundResult &result);
 	void setState(SourceStatus::State state);
 

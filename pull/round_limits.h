@@ -7,6 +7,9 @@
 #include <functional>
 #include <string>
 
+#include "common/heartbeat.h"
+#include "common/units.h"
+
 namespace lingercam::pull {
 
 /// Limits of one round, consulted by every wait for the camera host: connecting, the SSH
@@ -25,6 +28,14 @@ struct RoundLimits {
 	Clock::time_point deadline = Clock::time_point::max();
 	/// The configured round_timeout, for messages.
 	std::chrono::milliseconds roundTimeout{ 0 };
+	/// Told of every sign of progress (bytes received); none: nobody listens.
+	common::Heartbeat *heartbeat = nullptr;
+
+	void progressed() const noexcept
+	{
+		if (heartbeat)
+			heartbeat->beat();
+	}
 
 	/// Limits for a round of \a roundTimeout (0: no deadline) starting now.
 	static RoundLimits startingNow(std::function<bool()> stopRequested, std::chrono::milliseconds roundTimeout)
@@ -56,8 +67,6 @@ struct RoundLimits {
 	void check(const std::string &what) const;
 };
 
-/// A duration the way pull.toml writes it ("60s", "250ms", "1h"), for messages that name
-/// the key to change.
-std::string configDuration(std::chrono::milliseconds d);
+using common::configDuration;
 
 } // namespace lingercam::pull

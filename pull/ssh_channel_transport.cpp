@@ -113,6 +113,8 @@ std::size_t SshChannelTransport::read(std::span<std::uint8_t> buffer, Clock::tim
 			break;
 	if (n == 0 && (ssh_channel_is_eof(channel_) || !ssh_channel_is_open(channel_) || !ssh_is_connected(session)))
 		throwSsh(SshError::Kind::Dropped, 0, "read from the server", "the connection was closed");
+	if (n > 0)
+		connection_->limits().progressed(); // a slow link is slow, not hung
 	return static_cast<std::size_t>(n);
 }
 

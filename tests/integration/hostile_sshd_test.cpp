@@ -12,7 +12,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -182,3 +185,126 @@ INSTANTIATE_TEST_SUITE_P(
 	});
 
 } // namespace
+
+namespace {
+
+/// The service manager's end of sd_notify: a datagram socket that records what arrives.
+class NotifySocket {
+public:
+	explicit NotifySocket(fs::path path) : path_(std::move(path))
+	{
+		fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sockaddr_un addr{};
+		addr.sun_family = AF_UNIX;
+		std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+		if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0)
+			throw std::runtime_error("cannot bind " + path_.string());
+	}
+	~NotifySocket() { ::close(fd_); }
+	const fs::path &path() const { return path_; }
+
+	struct Message {
+		std::chrono::steady_clock::time_point at;
+		std::string text;
+	};
+	/// Everything that arrives within \a wait.
+	void receiveFor(std::chrono::milliseconds wait)
+	{
+		const auto until = std::chrono::steady_clock::now() + wait;
+		while (std::chrono::steady_clock::now() < until) {
+			pollfd p{ fd_, POLLIN, 0 };
+			const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+			if (::poll(&p, 1, static_cast<int>(std::max<long long>(1, left.count()))) <= 0)
+				continue;
+			char buf[4096];
+			const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+			if (n > 0)
+				messages.push_back({ std::chrono::steady_clock::now(), std::string(buf, static_cast<std::size_t>(n)) });
+		}
+	}
+	std::vector<Message> messages;
+
+private:
+	fs::path path_;
+	int fd_ = -1;
+};
+
+} // namespace
+
+// The daemon under a service manager's watchdog (WATCHDOG_USEC, NOTIFY_SOCKET, as systemd
+// sets them), pulling from a camera host that answers every read at once with one byte: a
+// link that is slow but moving. The round outlasts the progress window, and the pings go on
+// throughout it; the round then ends by its own round_timeout. (A hang, where the pings stop
+// and systemd restarts the daemon, is in the systemd e2e: scenario 8.)
+TEST(ThePullDaemonsWatchdog, KeepsBeingPingedThroughASlowButMovingRound)
+{
+	TempDir tmp;
+	const fs::path remote = tmp.path() / "camera" / "store";
+	SshdHarness sshd(tmp.path() / "sshd", std::string(LINGERCAM_BINARY_DIR) + "/tests/integration/hostile_sftp_subsystem " +
+						      (tmp.path() / "camera").string() + " crawl");
+	fs::create_directories(remote);
+	const common::FrameId frame = frameAt(0, 25);
+	writeFrame(remote, frame, 2'000'000);
+	pointLatest(remote, frame.relativePath());
+	sshd.start();
+	const fs::path config = tmp.path() / "pull.toml";
+	std::ofstream(config) << "active_hours = \"always\"\ninterval = \"5s\"\nio_timeout = \"2s\"\n"
+			      << "connect_timeout = \"5s\"\nround_timeout = \"20s\"\nretries = 0\n"
+			      << "[[source]]\nname = \"camera\"\nhost = \"127.0.0.1\"\n"
+			      << "port = " << sshd.port() << "\nuser = \"" << sshd.user() << "\"\n"
+			      << "identity = \"" << sshd.clientKey().string() << "\"\n"
+			      << "known_hosts = \"" << sshd.knownHosts().string() << "\"\n"
+			      << "ssh_config = \"none\"\n"
+			      << "remote_store = \"" << remote.string() << "\"\n"
+			      << "local_store = \"" << (tmp.path() / "mirror").string() << "\"\n";
+	NotifySocket notify(tmp.path() / "notify");
+	const fs::path log = tmp.path() / "pull.log";
+	pid_t pid = ::fork();
+	if (pid == 0) {
+		int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		::dup2(fd, 1);
+		::dup2(fd, 2);
+		::setenv("NOTIFY_SOCKET", notify.path().c_str(), 1);
+		::setenv("WATCHDOG_USEC", "60000000", 1);
+		::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+		::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		const std::string binary = std::string(LINGERCAM_BINARY_DIR) + "/pull/lingercam-pull";
+		::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "run", static_cast<char *>(nullptr));
+		::_exit(127);
+	}
+	// The first round starts within 5 s (the next slot) and crawls for round_timeout; 28 s
+	// covers it whole.
+	notify.receiveFor(28s);
+	::kill(pid, SIGTERM);
+	notify.receiveFor(2s);
+	int status = 0;
+	::waitpid(pid, &status, 0);
+	std::ifstream in(log);
+	const std::string output{ std::istreambuf_iterator<char>(in), {} };
+
+	ASSERT_NE(output.find("the round passed round_timeout=20s"), std::string::npos) << output;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "SIGTERM: a clean exit\n" << output;
+	std::vector<std::chrono::steady_clock::time_point> pings;
+	bool ready = false, stopping = false, timeoutSet = false;
+	for (const auto &m : notify.messages) {
+		ready = ready || m.text.find("READY=1") != std::string::npos;
+		stopping = stopping || m.text.find("STOPPING=1") != std::string::npos;
+		// max(connect_timeout 5 s, io_timeout 2 s) + the progress window + a margin.
+		timeoutSet = timeoutSet || m.text == "WATCHDOG_USEC=35000000";
+		if (m.text == "WATCHDOG=1")
+			pings.push_back(m.at);
+	}
+	EXPECT_TRUE(ready);
+	EXPECT_TRUE(timeoutSet) << "the daemon did not ask for its own watchdog timeout";
+	EXPECT_TRUE(stopping);
+	ASSERT_GE(pings.size(), 4u) << output;
+	// The round crawled for 20 s, longer than the 15 s progress window: it was pinged
+	// throughout, never leaving a gap that would let the watchdog fire.
+	std::chrono::steady_clock::duration longest{ 0 };
+	for (std::size_t i = 1; i < pings.size(); ++i)
+		longest = std::max(longest, pings[i] - pings[i - 1]);
+	std::printf("watchdog pings during a 20 s crawl: %zu, longest gap %.1f s\n", pings.size(),
+		    std::chrono::duration<double>(longest).count());
+	EXPECT_LT(longest, std::chrono::seconds(15)) << output;
+	EXPECT_GE(pings.back() - pings.front(), std::chrono::seconds(18)) << "no pings late in the round";
+}

@@ -17,7 +17,8 @@
 # after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled appears on
 # capturepi; 4 journals, `status` and busctl show it; 5 without lingering capture stops
 # after the last session and its journal holds the start-up warning; 6 after a power cycle
-# capture runs with nobody logged in; 7 a hung camera makes the watchdog restart capture.
+# capture runs with nobody logged in; 7 a hung camera makes the watchdog restart capture,
+# a 48 s exposure does not; 8 pull hung mid-round is restarted by the watchdog.
 #
 # Ends with "e2e: N passed, M failed"; exits non-zero if anything failed.
 set -euo pipefail
@@ -166,10 +167,17 @@ height = 240
 EOF
 cp "$stage/capture.toml" "$stage/capture-hang.toml"
 printf '\n[testpattern]\nhang_after = 2\n' >>"$stage/capture-hang.toml"
+# A night exposure: 4 x 12 s = 48 s per still, past the unit's WatchdogSec=30s; the daemon's
+# own watchdog timeout is camera.timeout + 30 s = 90 s.
+cp "$stage/capture.toml" "$stage/capture-long.toml"
+printf '\n[camera]\nexposure_time = 12000000\nsettle_frames = 3\ntimeout = "60s"\n' >>"$stage/capture-long.toml"
 cat >"$stage/pull.toml" <<'EOF'
 # lingercam e2e: pull from capturepi every 5 s, all day
 interval = "5s"
 active_hours = "always"
+# The pull watchdog then is max(connect_timeout, io_timeout) + 30 s = 40 s.
+io_timeout = "10s"
+connect_timeout = "5s"
 
 [[source]]
 name = "capturepi"
@@ -336,25 +344,86 @@ check "... and the unit enabled and active" grep -q '^ok    unit' <<<"$doc"
 [ -n "$n0" ] || true
 
 # ------------------------------------------------------------------ 7. watchdog
-echo "--- scenario 7: a hung camera makes systemd's watchdog restart capture"
+echo "--- scenario 7: a hung camera makes systemd's watchdog restart capture; a long exposure does not"
 t=$(now)
-restarts0=$(unit_prop capturepi capture NRestarts)
 since=$(date +%s)
 lab_copy_in capturepi "$stage/capture-hang.toml" /home/pi/.config/lingercam/capture.toml pi
 lab_as_pi capturepi systemctl --user restart capture
-restarted() { [ "$(unit_prop capturepi capture NRestarts)" -gt "$restarts0" ]; }
-if took=$(wait_for 90 restarted); then
-  ok "the watchdog restarted capture ${took} s after the hang was armed (NRestarts $restarts0 -> $(unit_prop capturepi capture NRestarts))"
+# NRestarts counts automatic restarts since the last manual (re)start: read it after that.
+restarts0=$(unit_prop capturepi capture NRestarts)
+restarted() { [ "$(unit_prop "$1" "$2" NRestarts)" -gt "$3" ]; } # MACHINE UNIT N
+hang_line() { user_journal capturepi capture --since "@$since" | grep -q 'hanging on purpose'; }
+waits 30 hang_line || true
+t_hang=$(now)
+if took=$(wait_for 120 restarted capturepi capture "$restarts0"); then
+  ok "the watchdog restarted capture ${took} s after the camera hung (NRestarts $restarts0 -> $(unit_prop capturepi capture NRestarts))"
 else
-  bad "the watchdog restarted capture (NRestarts still $restarts0 after 90 s)"
+  bad "the watchdog restarted capture (NRestarts still $restarts0 120 s after the hang)"
 fi
 wd=$(user_journal capturepi capture --since "@$since")
 check "the journal has systemd's watchdog timeout for capture" grep -q 'Watchdog timeout' <<<"$wd"
-evidence <<<"$(grep -E 'Watchdog timeout|Killing process|Scheduled restart|SIGABRT' <<<"$wd" | head -n 4)" 4
+check "... after the timeout capture asked for: camera.timeout 10 s + 30 s" \
+  grep -q 'capture started .* watchdog=40.0s' <<<"$wd"
+check "... and the watchdog timeout in force was that one ($(unit_prop capturepi capture WatchdogUSec))" \
+  test "$(unit_prop capturepi capture WatchdogUSec)" = 40s
+evidence <<<"$(grep -E 'capture started|hanging on purpose|Watchdog timeout|Killing process|Scheduled restart' <<<"$wd" | head -n 5)" 5
+[ "$t_hang" ] && timed "scenario 7: hang -> restart" "$t_hang"
+
+# A still of 48 s, longer than WatchdogSec=30s: finished and saved, nothing restarted.
+since=$(date +%s)
+lab_copy_in capturepi "$stage/capture-long.toml" /home/pi/.config/lingercam/capture.toml pi
+lab_as_pi capturepi systemctl --user restart capture || true
+restarts0=$(unit_prop capturepi capture NRestarts)
+long_still() { user_journal capturepi capture --since "@$since" | grep -qE 'frame saved .* capture_ms=(4[89]|[5-9][0-9])[0-9]{3} '; }
+if took=$(wait_for 120 long_still); then
+  ok "a 48 s exposure was saved whole (+${took} s), past WatchdogSec=30s"
+else
+  bad "a 48 s exposure was saved whole (no such frame within 120 s)"
+fi
+lj=$(user_journal capturepi capture --since "@$since")
+evidence <<<"$(grep -E 'capture started|frame saved|Watchdog' <<<"$lj" | head -n 3)" 3
+check "... with no watchdog restart (NRestarts $restarts0 -> $(unit_prop capturepi capture NRestarts))" \
+  test "$(unit_prop capturepi capture NRestarts)" -eq "$restarts0"
+check "... and no watchdog timeout in the journal" bash -c '! grep -q "Watchdog timeout" <<<"$1"' _ "$lj"
+check "... the daemon asked for camera.timeout 60 s + 30 s ($(unit_prop capturepi capture WatchdogUSec))" \
+  test "$(unit_prop capturepi capture WatchdogUSec)" = "1min 30s"
 lab_copy_in capturepi "$stage/capture.toml" /home/pi/.config/lingercam/capture.toml pi
 lab_as_pi capturepi systemctl --user restart capture || true
 check "capture is healthy again with the normal config" waits 20 is_state capturepi capture active
-timed "scenario 7 (watchdog)" "$t"
+timed "scenario 7 (capture watchdog: hang, long exposure)" "$t"
+
+# Pull hung in a call with no timeout, mid-round: its pings stop (only progress pings), and
+# the watchdog restarts it.
+if [ "$have_pull" = yes ]; then
+  echo "--- scenario 8: pull hung mid-round is restarted by the watchdog"
+  t=$(now)
+  since=$(date +%s)
+  dropin=/home/pi/.config/systemd/user/pull.service.d
+  printf '[Service]\nEnvironment=LINGERCAM_TEST_PULL_HANG_AFTER=1\n' >"$stage/hang.conf"
+  lab_copy_in pullpi "$stage/hang.conf" "$dropin/hang.conf" pi
+  lab_as_pi pullpi systemctl --user daemon-reload
+  lab_as_pi pullpi systemctl --user restart pull
+  restarts0=$(unit_prop pullpi pull NRestarts)
+  pull_hang_line() { user_journal pullpi pull --since "@$since" | grep -q 'hanging on purpose'; }
+  if waits 60 pull_hang_line; then ok "pull hung on purpose mid-round"; else bad "pull hung on purpose mid-round"; fi
+  t_hang=$(now)
+  if took=$(wait_for 120 restarted pullpi pull "$restarts0"); then
+    ok "the watchdog restarted pull ${took} s after it hung (NRestarts $restarts0 -> $(unit_prop pullpi pull NRestarts))"
+  else
+    bad "the watchdog restarted pull (NRestarts still $restarts0 120 s after the hang)"
+  fi
+  pw=$(user_journal pullpi pull --since "@$since")
+  check "the journal has systemd's watchdog timeout for pull" grep -q 'Watchdog timeout' <<<"$pw"
+  check "... after pull said the round made no progress" grep -q 'round made no progress' <<<"$pw"
+  check "... with the timeout pull asked for: io_timeout 10 s + 30 s" grep -q 'pull daemon started .* watchdog=40.0s' <<<"$pw"
+  evidence <<<"$(grep -E 'pull daemon started|hanging on purpose|no progress|Watchdog timeout|Scheduled restart' <<<"$pw" | head -n 5)" 5
+  timed "scenario 8: pull hang -> restart" "$t_hang"
+  lab_exec pullpi rm -rf "$dropin"
+  lab_as_pi pullpi systemctl --user daemon-reload
+  lab_as_pi pullpi systemctl --user restart pull || true
+  check "pull is healthy again without the hook" waits 20 is_state pullpi pull active
+  timed "scenario 8 (pull watchdog)" "$t"
+fi
 
 # ------------------------------------------------------------------ 5. the bug, on purpose
 echo "--- scenario 5: without lingering capture stops after the last session"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "capture/capture_config.h"
+#include "capture/capture_service.h"
 #include "common/error.h"
 #include "support/program.h"
 #include "support/temp_dir.h"
@@ -108,6 +109,20 @@ TEST(ACaptureConfig, RejectsEachKindOfBadValueNamingTheKey)
 	EXPECT_NE(errorOf("[retention]\nmin_free = \"lots\"\n").find("key 'retention.min_free'"), std::string::npos);
 	EXPECT_NE(errorOf("store = [\n").find("invalid TOML"), std::string::npos);
 	EXPECT_NE(errorOf("image = 5\n").find("key 'image': expected a table"), std::string::npos);
+	// A still that cannot fit in its timeout would fail every time.
+	EXPECT_EQ(errorOf("[camera]\nexposure_time = 5000000\nsettle_frames = 3\n"),
+		  "capture.toml:1: key 'camera.timeout': a still takes at least (settle_frames 3 + 1) x exposure_time "
+		  "5000000 us = 20s, so timeout must be at least a second longer, got 10s");
+}
+
+TEST(ACaptureConfig, GivesTheWatchdogTheWholeStillAndAMargin)
+{
+	// A 45 s night exposure (3 x 15 s) with a 60 s timeout: the watchdog waits 90 s, not
+	// the unit's 30 s, so the still is not killed halfway.
+	auto c = capture::parseCaptureConfig("[camera]\nexposure_time = 15000000\nsettle_frames = 2\ntimeout = \"60s\"\n",
+					     "capture.toml");
+	EXPECT_EQ(capture::CaptureService::watchdogTimeout(c), std::chrono::seconds(90));
+	EXPECT_GT(capture::CaptureService::watchdogTimeout(c), std::chrono::microseconds(*c.exposureTimeUs) * 3);
 }
 
 TEST(TheCaptureProgram, ExitsWithConfigErrorNamingFileAndKey)

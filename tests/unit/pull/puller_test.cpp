@@ -12,6 +12,8 @@
 #include "pull/local_mirror.h"
 #include "pull/memory_budget.h"
 #include "pull/progress_line.h"
+#include "pull/pull_service.h"
+#include "pull/pull_status.h"
 #include "pull/puller.h"
 #include "pull/ssh_error.h"
 
@@ -167,6 +169,60 @@ TEST_F(APuller, StartsNoRetryThatTheRoundDeadlineWouldCut)
 	EXPECT_EQ(*r.errorKind, pull::SshError::Kind::Overtime) << r.error;
 	EXPECT_NE(r.error.find("not retried: round_timeout=5s ends the round before the next attempt"), std::string::npos)
 		<< r.error;
+}
+
+TEST_F(APuller, BeatsTheHeartbeatAsFramesArriveAndThroughABackoff)
+{
+	// The daemon's watchdog pings only while this heartbeat is recent.
+	common::Heartbeat heartbeat;
+	options.heartbeat = &heartbeat;
+	addFrames(3);
+	const auto before = heartbeat.last();
+	std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	ASSERT_TRUE(round().ok);
+	EXPECT_GT(heartbeat.last(), before) << "frames arrived without a beat";
+
+	// A retry's backoff is bounded, so it is progress too: the heartbeat stays recent
+	// through one far longer than a beat apart.
+	options.retries = 1;
+	options.retryBackoff = std::chrono::milliseconds(1500);
+	unsigned connects = 0;
+	std::vector<common::Heartbeat::Clock::time_point> seen;
+	pull::Puller p(
+		"cam", root / "mirror",
+		[&](const pull::RoundLimits &limits) -> std::unique_ptr<pull::RemoteStore> {
+			EXPECT_EQ(limits.heartbeat, &heartbeat) << "the connection would not report bytes";
+			seen.push_back(heartbeat.last());
+			if (++connects == 1)
+				throw pull::SshError(pull::SshError::Kind::Dropped, 0, "connect: connection reset");
+			return std::make_unique<Borrowed>(*remote);
+		},
+		options, interrupt);
+	const auto start = common::Heartbeat::Clock::now();
+	ASSERT_TRUE(p.runRound().ok);
+	ASSERT_EQ(seen.size(), 2u);
+	EXPECT_GE(seen[1] - start, std::chrono::milliseconds(1400)) << "the backoff ended without a beat";
+}
+
+TEST(APullService, KeepsTheWatchdogAliveOnlyWhileRoundsMakeProgress)
+{
+	pull::PullConfig config;
+	common::Interrupt interrupt;
+	pull::PullStatus status;
+	pull::PullService service(config, interrupt, status);
+	const auto now = common::Heartbeat::Clock::now();
+	EXPECT_TRUE(service.alive(now));
+	EXPECT_TRUE(service.alive(now + pull::PullService::kProgressWindow - std::chrono::seconds(1)));
+	EXPECT_FALSE(service.alive(now + pull::PullService::kProgressWindow + std::chrono::seconds(1)));
+
+	// The watchdog outlasts the longest wait for a single byte, plus the window: a stalled
+	// transfer ends by io_timeout first.
+	config.ioTimeout = std::chrono::seconds(60);
+	config.connectTimeout = std::chrono::seconds(15);
+	EXPECT_EQ(pull::PullService::watchdogTimeout(config), std::chrono::seconds(90));
+	EXPECT_GT(pull::PullService::watchdogTimeout(config), config.ioTimeout + pull::PullService::kProgressWindow);
+	config.connectTimeout = std::chrono::seconds(120);
+	EXPECT_EQ(pull::PullService::watchdogTimeout(config), std::chrono::seconds(150));
 }
 
 TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
