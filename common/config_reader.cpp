@@ -5,6 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "error.h"
 #include "units.h"
 
@@ -33,14 +37,42 @@ std::string describe(const toml::node &node)
 
 toml::table ConfigReader::parseFile(const std::string &path)
 {
-	std::ifstream in(path, std::ios::binary);
-	if (!in)
+	// Whatever sits at the path: a folder, a FIFO, a device or a runaway file gets a clear
+	// error, and no more than kMaxFileSize is ever read.
+	const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
 		throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
-	std::ostringstream content;
-	content << in.rdbuf();
-	if (in.bad())
+	struct Closer {
+		int fd;
+		~Closer() { ::close(fd); }
+	} closer{ fd };
+	struct stat st {};
+	if (::fstat(fd, &st) != 0)
 		throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
-	return parseString(content.str(), path);
+	if (S_ISDIR(st.st_mode))
+		throw ConfigError(path + ": is a folder, not a config file");
+	if (!S_ISREG(st.st_mode))
+		throw ConfigError(path + ": is not a regular file (a FIFO, socket or device), so not a config file");
+	if (st.st_size == 0)
+		throw ConfigError(path + ": the config file is empty (0 bytes; a file cut short by a power loss looks "
+					 "like this): write the settings, or delete it to use the defaults");
+	if (st.st_size > static_cast<off_t>(kMaxFileSize))
+		throw ConfigError(path + ": the config file is " + std::to_string(st.st_size) +
+				  " bytes, more than a config can be (" + std::to_string(kMaxFileSize) + ")");
+	std::string content(static_cast<std::size_t>(st.st_size), '\0');
+	std::size_t done = 0;
+	while (done < content.size()) {
+		const ssize_t n = ::read(fd, content.data() + done, content.size() - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
+		if (n == 0)
+			break;
+		done += static_cast<std::size_t>(n);
+	}
+	content.resize(done);
+	return parseString(content, path);
 }
 
 toml::table ConfigReader::parseString(std::string_view text, const std::string &path)

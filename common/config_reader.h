@@ -18,7 +18,11 @@ namespace lingercam::common {
 /// message names the file, the line, the key and what is accepted.
 class ConfigReader {
 public:
-	/// Reads and parses \a path; throws ConfigError for an unreadable file or invalid TOML.
+	/// The largest config file read: a few hundred lines are a large config.
+	static constexpr std::size_t kMaxFileSize = 1 << 20;
+
+	/// Reads and parses \a path; throws ConfigError for an unreadable, empty or oversized
+	/// file, a folder or anything else that is not a regular file, or invalid TOML.
 	static toml::table parseFile(const std::string &path);
 	static toml::table parseString(std::string_view text, const std::string &path);
 

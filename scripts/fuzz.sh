@@ -5,7 +5,7 @@
 # and the name policy. Prints, per fuzzer: executions, executions per second, cov (code
 # edges reached) and ft (libFuzzer's finer features: edges with hit counts), and the result.
 #
-# Usage: scripts/fuzz.sh [options] [TARGET...]      (TARGET: sftp_client sftp_replies name_policy)
+# Usage: scripts/fuzz.sh [options] [TARGET...]      (TARGET: sftp_client sftp_replies name_policy config)
 #   --time SECONDS   how long each fuzzer runs (default 60; at least 1)
 #   --build-only     build, run nothing
 #   --no-build       use build/fuzz as it is
@@ -19,7 +19,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-all_targets=(sftp_client sftp_replies name_policy)
+all_targets=(sftp_client sftp_replies name_policy config)
 seconds=60 build=yes run=yes coverage=no merge=no targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
