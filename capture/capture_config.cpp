@@ -113,6 +113,8 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 	}
 	if (auto v = retention.duration("max_age", 0s, std::chrono::hours(24 * 366 * 100)))
 		c.retention.maxAge = std::chrono::duration_cast<std::chrono::seconds>(*v);
+	if (auto v = retention.duration("forget_viewer_after", 0s, std::chrono::hours(24 * 366 * 100)))
+		c.retention.forgetViewerAfter = std::chrono::duration_cast<std::chrono::seconds>(*v);
 	retention.finish();
 
 	root.finish();

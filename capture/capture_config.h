@@ -40,7 +40,7 @@ struct CaptureConfig {
 	unsigned hangAfter = 0;
 
 	// [retention]
-	common::RetentionPolicy retention{ 0, 0, 5.0, std::chrono::seconds(0) };
+	common::RetentionPolicy retention{ 0, 0, 5.0, std::chrono::seconds(0), std::chrono::seconds(30 * 86400) };
 
 	/// Where the values came from, for messages ("built-in defaults" or the file).
 	std::string origin = "built-in defaults";

@@ -193,28 +193,70 @@ std::optional<FrameId> Store::latest() const
 	return parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
 }
 
+std::string confirmationName(std::string_view viewer)
+{
+	return std::string(kPulledName) + "." + std::string(viewer);
+}
+
+bool isConfirmationName(std::string_view name)
+{
+	if (name == kPulledName)
+		return true;
+	const std::string_view prefix = ".pulled.";
+	return name.size() > prefix.size() && name.starts_with(prefix) && !name.ends_with(".tmp");
+}
+
+Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds forgetAfter) const
+{
+	Confirmations c;
+	bool allConfirm = true;
+	std::vector<std::string> names;
+	try {
+		names = listDir(rootFd_.get());
+	} catch (const SystemError &e) {
+		log_->warn("cannot list the store for confirmation files: {}", e.what());
+	}
+	std::sort(names.begin(), names.end());
+	for (const std::string &name : names) {
+		if (!isConfirmationName(name))
+			continue;
+		struct stat st;
+		if (::fstatat(rootFd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (forgetAfter.count() > 0 && st.st_mtime < toSeconds(now) - forgetAfter.count()) {
+			c.forgotten.push_back(name);
+			continue;
+		}
+		c.pullRuns = true;
+		c.viewers.push_back(name);
+		bool exists = false;
+		std::string content;
+		try {
+			content = readSmallFile(rootFd_.get(), name, exists);
+		} catch (const SystemError &e) {
+			log_->warn("cannot read {}: {}", name, e.what());
+		}
+		while (!content.empty() && (content.back() == '\n' || content.back() == ' ' || content.back() == '\r'))
+			content.pop_back();
+		auto id = parseFrameStem(content);
+		if (!id && !content.empty())
+			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, content.substr(0, 40));
+		if (!id)
+			allConfirm = false;
+		else if (!c.watermark || *id < *c.watermark)
+			c.watermark = id;
+	}
+	if (!allConfirm)
+		c.watermark.reset();
+	return c;
+}
+
 std::optional<FrameId> Store::pulledWatermark(bool *existsOut) const
 {
-	bool exists = false;
-	std::string content;
-	try {
-		content = readSmallFile(rootFd_.get(), kPulledName, exists);
-	} catch (const SystemError &e) {
-		log_->warn("cannot read {}: {}", kPulledName, e.what());
-		if (existsOut)
-			*existsOut = true;
-		return std::nullopt;
-	}
+	Confirmations c = confirmations({}, std::chrono::seconds(0));
 	if (existsOut)
-		*existsOut = exists;
-	if (!exists)
-		return std::nullopt;
-	while (!content.empty() && (content.back() == '\n' || content.back() == ' ' || content.back() == '\r'))
-		content.pop_back();
-	auto id = parseFrameStem(content);
-	if (!id)
-		log_->warn("ignoring {}: not a frame time content=\"{}\"", kPulledName, content.substr(0, 40));
-	return id;
+		*existsOut = c.pullRuns;
+	return c.watermark;
 }
 
 DiskSpace Store::diskSpace() const
@@ -246,10 +288,17 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 	RetentionResult result;
 	if (frames_.size() <= 1)
 		return result;
-	// A .pulled that exists says pull runs, even when it confirms nothing (empty, or cut
-	// short by a full disk on a write): then no frame is pulled.
-	bool pullRuns = false;
-	std::optional<FrameId> watermark = pulledWatermark(&pullRuns);
+	// A confirmation file that exists says pull runs, even when it confirms nothing (empty,
+	// or cut short by a full disk on a write): then no frame is pulled. With several
+	// viewers, a frame is pulled once every one of them has it.
+	const Confirmations confirmed = confirmations(now, policy.forgetViewerAfter);
+	const bool pullRuns = confirmed.pullRuns;
+	const std::optional<FrameId> watermark = confirmed.watermark;
+	for (const std::string &viewer : confirmed.forgotten)
+		if (forgottenViewers_.insert(viewer).second)
+			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
+				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
+				   viewer);
 	auto isPulled = [&](const StoredFrame &f) { return watermark && f.id <= *watermark; };
 
 	auto dropFront = [&]() {

@@ -7,8 +7,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "clock.h"
 #include "frame_name.h"
@@ -22,7 +25,16 @@ namespace lingercam::common {
 
 /// File and folder names of the store layout (DESIGN.md).
 inline constexpr const char *kLatestName = "latest.jpg";
+/// A mirror's own watermark (pull's local store), and the confirmation file of pull before
+/// each viewer had its own (still read: one viewer among the others).
 inline constexpr const char *kPulledName = ".pulled";
+
+/// Each viewer's confirmation file on the camera host: ".pulled.<viewer>", holding the
+/// newest frame time that viewer holds with nothing missing before it. Its temporary file
+/// is ".pulled.<viewer>.tmp", so viewers never write each other's files.
+std::string confirmationName(std::string_view viewer);
+/// ".pulled" or ".pulled.<viewer>" (not a temporary file).
+bool isConfirmationName(std::string_view name);
 
 /// When retention deletes frames. Zero disables a limit.
 struct RetentionPolicy {
@@ -30,6 +42,21 @@ struct RetentionPolicy {
 	std::uint64_t minFreeBytes = 0;    ///< free space to keep on the store's file system
 	double minFreePercent = 0;         ///< same, as a percentage of the file system
 	std::chrono::seconds maxAge{ 0 };  ///< frames older than this (pulled ones only, if pull runs)
+	/// A viewer whose confirmation file has not changed for this long is no longer waited
+	/// for (0: never forgotten).
+	std::chrono::seconds forgetViewerAfter{ 30 * 86400 };
+};
+
+/// What the viewers of a store have confirmed.
+struct Confirmations {
+	/// At least one viewer confirms (its file exists and changed within forgetViewerAfter),
+	/// even if it confirms nothing yet (an empty or unreadable file).
+	bool pullRuns = false;
+	/// What every such viewer holds: the earliest of their times; none if one of them
+	/// confirms nothing.
+	std::optional<FrameId> watermark;
+	std::vector<std::string> viewers;   ///< file names of the viewers waited for
+	std::vector<std::string> forgotten; ///< those not changed within forgetViewerAfter
 };
 
 struct DiskSpace {
@@ -76,9 +103,13 @@ public:
 
 	/// The frame latest.jpg points at (one readlink), if any.
 	std::optional<FrameId> latest() const;
-	/// The time pull confirmed in .pulled, if the file exists and is valid. \a exists (if
-	/// given) says whether the file is there at all: an empty or unreadable one still says
-	/// that pull runs, and has confirmed nothing.
+	/// What every viewer holds (see Confirmations), from the confirmation files in the
+	/// store's root. A viewer whose file has not changed since before \a now minus
+	/// \a forgetAfter (if not 0) is not waited for.
+	Confirmations confirmations(Clock::WallTime now, std::chrono::seconds forgetAfter) const;
+	/// The same, every viewer counted: the time they all confirmed, if any. \a exists (if
+	/// given) says whether any confirmation file is there at all: an empty or unreadable
+	/// one still says that pull runs, and has confirmed nothing.
 	std::optional<FrameId> pulledWatermark(bool *exists = nullptr) const;
 
 	std::filesystem::path root() const { return root_; }
@@ -105,6 +136,7 @@ private:
 	std::uint64_t totalBytes_ = 0;
 	std::size_t leftoversRemoved_ = 0;
 	bool warnedAgeKept_ = false;
+	std::set<std::string> forgottenViewers_; ///< said once each
 	std::shared_ptr<spdlog::logger> log_;
 };
 

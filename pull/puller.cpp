@@ -1,6 +1,7 @@
 #include "puller.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -35,22 +36,36 @@ constexpr milliseconds kMaxBackoff{ std::chrono::minutes(5) };
 Puller::Puller(std::string name, std::filesystem::path localStore, Connector connector, RoundOptions options,
 	       common::Interrupt &interrupt, PullStatus *status)
 	: name_(std::move(name)), localStore_(std::move(localStore)), connector_(std::move(connector)),
-	  options_(options), interrupt_(interrupt), status_(status), log_(common::logger("pull"))
+	  options_(options), interrupt_(interrupt), status_(status), log_(common::logger("pull")),
+	  confirmation_(common::confirmationName(viewerId(localStore_)))
 {
 }
 
 Puller::~Puller() = default;
 
-Puller::Connector Puller::sftpConnector(const SourceConfig &source)
+std::string Puller::viewerId(const std::filesystem::path &localStore)
 {
-	// The tag of this viewer's temporary files on the camera host: the same for every round
-	// of this source, different for another viewer (or source) of the same camera.
+	// This host's name (what a person recognises), then a hash of the mirror's path (two
+	// sources of one config on the same camera differ there). FNV-1a: the same name on every
+	// start, build and architecture.
 	char host[256] = {};
 	::gethostname(host, sizeof host - 1);
-	char tag[17];
-	std::snprintf(tag, sizeof tag, "%016zx", std::hash<std::string>{}(std::string(host) + ":" + source.localStore.string()));
+	std::string id;
+	for (const char *c = host; *c && id.size() < 32; ++c)
+		id += std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' ? *c : '_';
+	if (id.empty())
+		id = "viewer";
+	std::uint64_t h = 14695981039346656037ull;
+	for (unsigned char c : localStore.lexically_normal().string())
+		h = (h ^ c) * 1099511628211ull;
+	char tag[10];
+	std::snprintf(tag, sizeof tag, "-%08x", static_cast<unsigned>(h >> 32));
+	return id + tag;
+}
+
+Puller::Connector Puller::sftpConnector(const SourceConfig &source)
+{
 	FetchTuning tuning;
-	tuning.tempTag = std::string(tag, 8);
 	tuning.budget = &MemoryBudget::daemon();
 	return [ssh = source.ssh, root = source.remoteStore, tuning](const RoundLimits &limits) {
 		return connectSftpStore(ssh, root, limits, tuning);
@@ -361,7 +376,7 @@ void Puller::Attempt::run()
 		if (mirrorMode_ && queued_.empty() && planner_.complete() && !prepared_ && !writing_ &&
 		    p_.remoteWatermark_ != watermark_) {
 			// Every frame is asked for: open the last write's temporary file now.
-			remote_.prepareWrite(common::kPulledName);
+			remote_.prepareWrite(p_.confirmation_);
 			prepared_ = true;
 		}
 		if (finished())
@@ -385,7 +400,7 @@ void Puller::Attempt::run()
 		while (writing_)
 			remote_.pump();
 		if (prepared_) {
-			remote_.unprepareWrite(common::kPulledName);
+			remote_.unprepareWrite(p_.confirmation_);
 			prepared_ = false;
 		}
 		while (remote_.busy())
@@ -698,7 +713,7 @@ void Puller::Attempt::onDay(const std::string &dayPath, std::vector<PlannedFrame
 			mirror_.discardPart(part);
 	if (added > 0 && !prepared_ && !writing_) {
 		// A backlog: ".pulled" will be written; its temporary file can be opened now.
-		remote_.prepareWrite(common::kPulledName);
+		remote_.prepareWrite(p_.confirmation_);
 		prepared_ = true;
 	}
 	if (added > 0) {
@@ -767,13 +782,13 @@ void Puller::Attempt::writePulled()
 	const FrameId w = *watermark_;
 	writing_ = true;
 	prepared_ = false;
-	remote_.requestWrite(common::kPulledName, w.stem() + "\n", [this, w] {
+	remote_.requestWrite(p_.confirmation_, w.stem() + "\n", [this, w] {
 		writing_ = false;
 		p_.remoteWatermark_ = w;
 		p_.log_->debug("wrote the remote .pulled source={} watermark={}", p_.name_, w.stem());
 		// The next write takes one round trip less.
 		if (!finished()) {
-			remote_.prepareWrite(common::kPulledName);
+			remote_.prepareWrite(p_.confirmation_);
 			prepared_ = true;
 		}
 	});

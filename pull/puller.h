@@ -117,6 +117,9 @@ public:
 
 	/// The connector of a configured source: SftpRemoteStore over libssh.
 	static Connector sftpConnector(const SourceConfig &source);
+	/// This viewer's name on the camera host ("<hostname>-<hash of the mirror's path>"),
+	/// stable across restarts: its confirmation file is ".pulled.<viewer>".
+	static std::string viewerId(const std::filesystem::path &localStore);
 
 private:
 	class Attempt;
@@ -141,6 +144,7 @@ private:
 	std::chrono::steady_clock::time_point lastProgress_{};
 	std::chrono::milliseconds progressInterval_{ 100 };
 	std::shared_ptr<spdlog::logger> log_;
+	std::string confirmation_; ///< this viewer's ".pulled.<viewer>" on the camera host
 };
 
 } // namespace lingercam::pull

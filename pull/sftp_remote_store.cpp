@@ -227,7 +227,7 @@ void SftpRemoteStore::prepareWrite(const std::string &path)
 	if (prepared_.count(path))
 		return;
 	auto prepared = std::make_shared<Prepared>();
-	prepared->tmp = full(path) + (tuning_.tempTag.empty() ? "" : "." + tuning_.tempTag) + ".tmp";
+	prepared->tmp = full(path) + ".tmp"; // the path is the viewer's own: so is this
 	prepared_[path] = prepared;
 	sftp_->send(SftpType::Open,
 		    SftpPacket().string(prepared->tmp).u32(kOpenWrite | kOpenCreate | kOpenTruncate).u32(kAttrPermissions).u32(0644),

@@ -23,10 +23,6 @@ struct FetchTuning {
 	std::uint64_t maxInFlight = 8u << 20;
 	/// Files open at once on the server (opens are sent ahead of the reads that need them).
 	unsigned maxOpenFiles = 64;
-	/// Names this viewer's temporary files on the camera host ("<path>.<tag>.tmp"; just
-	/// "<path>.tmp" when empty). Two viewers of one camera never write the same one, and a
-	/// viewer's own leftover is overwritten by its next write.
-	std::string tempTag;
 	/// The daemon's memory budget that reads in flight draw on (none: only maxInFlight).
 	MemoryBudget *budget = nullptr;
 };

@@ -80,6 +80,8 @@ protected:
 	TempDir tmp;
 	fs::path remote = tmp.path() / "camera" / "store";
 	fs::path local = tmp.path() / "mirror";
+	/// This viewer's confirmation file on the camera host.
+	std::string confirmation = common::confirmationName(pull::Puller::viewerId(local));
 	SshdHarness sshd{ tmp.path() / "sshd" };
 	common::Interrupt interrupt;
 	pull::RoundOptions options;
@@ -103,7 +105,7 @@ TEST_F(ASftpPuller, FetchesOnlyTheNewestFrameInLatestMode)
 	expectMirrored({ ids.back() });
 	EXPECT_EQ(fs::read_symlink(local / "latest.jpg"), ids.back().relativePath());
 	EXPECT_FALSE(fs::exists(local / ".pulled")) << "latest mode confirms nothing";
-	EXPECT_FALSE(fs::exists(remote / ".pulled")) << "latest mode confirms nothing";
+	EXPECT_FALSE(fs::exists(remote / confirmation)) << "latest mode confirms nothing";
 }
 
 TEST_F(ASftpPuller, MirrorsADayOfFramesByteIdentical)
@@ -148,7 +150,8 @@ TEST_F(ASftpPuller, WritesPulledBackToTheRemoteStoreWhereCaptureReadsIt)
 	EXPECT_EQ(*r.watermark, ids.back());
 	common::Store captureSide(remote);
 	EXPECT_EQ(captureSide.pulledWatermark(), ids.back());
-	EXPECT_EQ(readBytes(local / ".pulled"), readBytes(remote / ".pulled"));
+	EXPECT_EQ(readBytes(local / ".pulled"), readBytes(remote / confirmation));
+	EXPECT_TRUE(confirmation.starts_with(".pulled.")) << confirmation;
 	for (const auto &[path, what] : tree(remote))
 		EXPECT_FALSE(path.starts_with(".pulled") && path.ends_with(".tmp")) << "a temporary file is left: " << path;
 }
@@ -420,8 +423,8 @@ TEST_F(ASftpPuller, RefusesHostileNamesAndOversizedFilesAndWritesNothingOutsideT
 	EXPECT_EQ(tree(local), expected);
 	EXPECT_EQ(tree(outside), outsideBefore);
 	auto remoteAfter = tree(remote);
-	remoteAfter.erase(".pulled");
-	EXPECT_EQ(remoteAfter, remoteBefore) << "pull writes nothing on the camera but .pulled";
+	remoteAfter.erase(confirmation);
+	EXPECT_EQ(remoteAfter, remoteBefore) << "pull writes nothing on the camera but its " << confirmation;
 	for (const auto &entry : fs::directory_iterator(tmp.path()))
 		EXPECT_TRUE(entry.path().filename() == "camera" || entry.path().filename() == "mirror" ||
 			    entry.path().filename() == "sshd" || entry.path().filename() == "outside")

@@ -14,7 +14,7 @@
 # whose binaries link that release's libraries.
 #
 # Scenarios (issue 4): 1 units active and ready, Linger=yes; 2 capture keeps capturing 20 s
-# after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled appears on
+# after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled.pullpi-* appears on
 # capturepi; 4 journals, `status` and busctl show it; 5 without lingering capture stops
 # after the last session and its journal holds the start-up warning; 6 after a power cycle
 # capture runs with nobody logged in; 7 a hung camera makes the watchdog restart capture,
@@ -290,9 +290,10 @@ if [ "$have_pull" = yes ]; then
   check "pulled frames are byte-identical to the originals (newest)" \
     test "$(lab_exec capturepi sha256sum "$STORE/$newest" | cut -d' ' -f1)" = \
     "$(lab_exec pullpi sha256sum "$MIRROR/$newest" 2>/dev/null | cut -d' ' -f1)"
-  has_pulled() { lab_exec capturepi test -s "$STORE/.pulled"; }
-  check "capturepi has .pulled from pull" waits 30 has_pulled
-  echo "    | .pulled on capturepi: $(lab_exec capturepi cat "$STORE/.pulled" 2>/dev/null | head -c 200)"
+  # Each viewer confirms in a file of its own: .pulled.<pullpi's hostname>-<hash>.
+  has_pulled() { lab_exec capturepi sh -c "test -s $STORE/.pulled.pullpi-*"; }
+  check "capturepi has pullpi's own confirmation file, .pulled.pullpi-*" waits 30 has_pulled
+  echo "    | on capturepi: $(lab_exec capturepi sh -c "cd $STORE && for f in .pulled*; do echo \$f: \$(head -c 40 \$f); done" 2>/dev/null)"
   pj=$(user_journal pullpi pull)
   evidence <<<"$(grep -iE 'newest|round|pulled' <<<"$pj" | head -n 4)" 4
 else

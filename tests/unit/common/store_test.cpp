@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,7 +18,9 @@ using namespace lingercam;
 using namespace std::chrono_literals;
 using common::FrameId;
 using common::RetentionPolicy;
+using common::Confirmations;
 using common::Store;
+using Clock = common::Clock;
 using test::utc;
 namespace fs = std::filesystem;
 
@@ -266,6 +269,56 @@ TEST_F(AStore, DeletesFramesPullConfirmedBeforeFramesItHasNot)
 	EXPECT_EQ(result.deleted, 4u);          // 11/04, 11/05 pulled; 11/06, 11/07 not
 	EXPECT_EQ(result.deletedUnpulled, 2u);
 	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/08/20261108T120000Z.jpg");
+}
+
+TEST_F(AStore, KeepsAFrameUntilEveryViewerThatStillConfirmsHasIt)
+{
+	Store store(root);
+	const auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 10; ++day)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	const auto now = t + std::chrono::hours(24 * 9);
+	auto setMtime = [&](const std::string &name, Clock::WallTime when) {
+		const timespec times[2] = { { std::chrono::system_clock::to_time_t(when), 0 },
+					    { std::chrono::system_clock::to_time_t(when), 0 } };
+		ASSERT_EQ(::utimensat(AT_FDCWD, (root / name).c_str(), times, 0), 0);
+	};
+	// Two viewers, each with its own file: one has everything up to 11/06, the other up to
+	// 11/03. The temporary file of a write in progress is no viewer.
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261106T120000Z\n");
+	common::writeFileAtomic(root / ".pulled.laptop-0f0e0d0c", "20261103T120000Z\n");
+	common::writeFileAtomic(root / ".pulled.laptop-0f0e0d0c.tmp", "20261109T120000Z\n");
+	setMtime(".pulled.pullpi-1a2b3c4d", now - std::chrono::hours(1));
+	setMtime(".pulled.laptop-0f0e0d0c", now - std::chrono::hours(24 * 20));
+	Confirmations c = store.confirmations(now, std::chrono::hours(24 * 30));
+	EXPECT_TRUE(c.pullRuns);
+	ASSERT_TRUE(c.watermark);
+	EXPECT_EQ(c.watermark->stem(), "20261103T120000Z") << "a frame is pulled once both viewers have it";
+	EXPECT_EQ(c.viewers.size(), 2u);
+
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(24);
+	auto result = store.applyRetention(age, now);
+	EXPECT_EQ(result.deleted, 3u); // 11/01-11/03: both viewers have them
+	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/04/20261104T120000Z.jpg");
+
+	// The laptop has not confirmed for 31 days: it is no longer waited for.
+	setMtime(".pulled.laptop-0f0e0d0c", now - std::chrono::hours(24 * 31));
+	c = store.confirmations(now, std::chrono::hours(24 * 30));
+	EXPECT_EQ(c.forgotten, std::vector<std::string>{ ".pulled.laptop-0f0e0d0c" });
+	EXPECT_EQ(c.watermark->stem(), "20261106T120000Z");
+	age.forgetViewerAfter = std::chrono::hours(24 * 30);
+	result = store.applyRetention(age, now);
+	EXPECT_EQ(result.deleted, 3u); // 11/04-11/06
+	EXPECT_EQ(result.deletedUnpulled, 0u);
+
+	// A viewer that confirms nothing yet (its first write cut short) holds every frame back.
+	common::writeFileAtomic(root / ".pulled.new-00000000", "");
+	setMtime(".pulled.new-00000000", now);
+	c = store.confirmations(now, std::chrono::hours(24 * 30));
+	EXPECT_TRUE(c.pullRuns);
+	EXPECT_FALSE(c.watermark);
+	EXPECT_EQ(store.applyRetention(age, now).deleted, 0u);
 }
 
 TEST_F(AStore, KeepsFramesPastMaxAgeWhenPulledConfirmsNothing)

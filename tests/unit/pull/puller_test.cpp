@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 
 #include "common/clock.h"
+#include "common/store.h"
 #include "fake_remote_store.h"
 #include "pull/local_mirror.h"
 #include "pull/memory_budget.h"
@@ -89,6 +90,9 @@ protected:
 		RemoteStore &r_;
 	};
 
+	/// This viewer's confirmation file on the camera host.
+	std::string confirmation() const { return common::confirmationName(pull::Puller::viewerId(root / "mirror")); }
+
 	fs::path root;
 	std::shared_ptr<FakeRemoteStore> remote;
 	common::Interrupt interrupt;
@@ -123,7 +127,7 @@ TEST_F(APuller, CatchesUpOnDaysInAFixedNumberOfRoundTrips)
 	ASSERT_TRUE(r.ok) << r.error;
 	EXPECT_EQ(r.framesFetched, 15u);
 	EXPECT_EQ(*r.watermark, minute(3 * 1440 + 4 * 60));
-	EXPECT_EQ(remote->written[".pulled"], minute(3 * 1440 + 4 * 60).stem() + "\n");
+	EXPECT_EQ(remote->written[confirmation()], minute(3 * 1440 + 4 * 60).stem() + "\n");
 	EXPECT_EQ(std::count(remote->listed.begin(), remote->listed.end(), ""), 0) << "no root listing";
 	EXPECT_LE(remote->roundTrips, 4u);
 }
@@ -235,7 +239,7 @@ TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
 	ASSERT_TRUE(r.watermark);
 	EXPECT_EQ(*r.watermark, minute(2));
 	EXPECT_EQ(r.backlog, 1u);
-	EXPECT_EQ(remote->written[".pulled"], minute(2).stem() + "\n");
+	EXPECT_EQ(remote->written[confirmation()], minute(2).stem() + "\n");
 	EXPECT_EQ(readAll(root / "mirror/.pulled"), readAll(root / "mirror/.pulled"));
 
 	remote->failing.clear();
@@ -243,7 +247,7 @@ TEST_F(APuller, AdvancesTheWatermarkOnlyOverAnUnbrokenRun)
 	ASSERT_TRUE(again.ok);
 	EXPECT_EQ(again.framesFetched, 1u) << "only the missing frame";
 	EXPECT_EQ(*again.watermark, minute(5));
-	EXPECT_EQ(remote->written[".pulled"], minute(5).stem() + "\n");
+	EXPECT_EQ(remote->written[confirmation()], minute(5).stem() + "\n");
 }
 
 TEST_F(APuller, RefusesATruncatedJpegAndDeletesItsPart)
