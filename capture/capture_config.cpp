@@ -96,20 +96,9 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 	ConfigReader retention = root.table("retention");
 	if (auto v = retention.bytes("max_bytes"))
 		c.retention.maxBytes = *v;
-	if (auto v = retention.string("min_free"); v && !v->empty() && v->back() == '%') {
-		char *end = nullptr;
-		double pct = std::strtod(v->c_str(), &end);
-		if (end != v->c_str() + v->size() - 1 || !(pct >= 0 && pct < 100))
-			retention.fail("min_free", "expected a percentage from \"0%\" to \"99%\" or a size like \"2G\", got \"" +
-							   *v + "\"");
-		c.retention.minFreePercent = pct;
-		c.retention.minFreeBytes = 0;
-	} else if (v) {
-		auto bytes = common::parseBytes(*v);
-		if (!bytes)
-			retention.fail("min_free", "expected a percentage like \"5%\" or a size like \"2G\", got \"" + *v + "\"");
-		c.retention.minFreeBytes = *bytes;
-		c.retention.minFreePercent = 0;
+	if (auto v = retention.spaceFloor("min_free")) {
+		c.retention.minFreeBytes = v->bytes;
+		c.retention.minFreePercent = v->percent;
 	}
 	if (auto v = retention.duration("max_age", 0s, std::chrono::hours(24 * 366 * 100)))
 		c.retention.maxAge = std::chrono::duration_cast<std::chrono::seconds>(*v);

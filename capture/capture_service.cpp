@@ -101,6 +101,9 @@ common::FrameId CaptureService::captureOne()
 	exif.width = image.width;
 	exif.height = image.height;
 	std::vector<std::uint8_t> jpeg = encoder_.encode(image, exif);
+	// Room first: on a disk that filled up (by us or anything else), the oldest frames make
+	// way for this one before it is written.
+	store_.applyRetention(config_.retention, wall, jpeg.size());
 	common::FrameId id = store_.publish(jpeg, wall);
 	const auto published = clock_.monotonicNow();
 	common::RetentionResult retention = store_.applyRetention(config_.retention, wall);
@@ -137,7 +140,10 @@ void CaptureService::onSlot(bool triggered)
 	}
 	try {
 		captureOne();
+		if (!lastStoreError_.empty())
+			log_->info("frames are saved again after a store error error=\"{}\"", lastStoreError_);
 		lastStoreError_.clear();
+		lastStoreErrorKind_.clear();
 		if (failures_)
 			cameraLog_->info("camera working again after {} failed attempts source=\"{}\"", failures_,
 					 source_->name());
@@ -150,9 +156,13 @@ void CaptureService::onSlot(bool triggered)
 		sourceStarted_ = false;
 		onCameraFailure(e);
 	} catch (const std::exception &e) {
-		// Store or encoder: keep running, try again next slot; say it once per new error.
-		if (e.what() != lastStoreError_)
-			log_->error("frame not saved: {}", e.what());
+		// Store or encoder: keep running, try again next slot; say it once per new kind of
+		// error (a system error by its errno: the message names each frame's file).
+		const auto *system = dynamic_cast<const common::SystemError *>(&e);
+		const std::string kind = system ? "errno " + std::to_string(system->code()) : e.what();
+		if (kind != lastStoreErrorKind_)
+			log_->error("frame not saved: {} (said once until it changes)", e.what());
+		lastStoreErrorKind_ = kind;
 		lastStoreError_ = e.what();
 		status_.update([&](CaptureState &s) {
 			s.state = "store error";

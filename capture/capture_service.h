@@ -76,6 +76,7 @@ private:
 	common::Clock::MonoTime nextAttempt_{};
 	bool diskLow_ = false;
 	std::string lastStoreError_;
+	std::string lastStoreErrorKind_; ///< what "said once" compares
 };
 
 } // namespace lingercam::capture

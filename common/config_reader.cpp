@@ -1,6 +1,7 @@
 #include "config_reader.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -220,6 +221,27 @@ std::optional<std::uint64_t> ConfigReader::bytes(std::string_view key)
 		if (auto value = parseBytes(*text))
 			return value;
 	fail(key, "expected a size (bytes as an integer, or a string like \"500M\", \"20G\"), got " + describe(*node));
+}
+
+std::optional<SpaceFloor> ConfigReader::spaceFloor(std::string_view key)
+{
+	const toml::node *node = lookup(key);
+	if (!node)
+		return std::nullopt;
+	auto text = node->value_exact<std::string>();
+	if (text && !text->empty() && text->back() == '%') {
+		char *end = nullptr;
+		const double pct = std::strtod(text->c_str(), &end);
+		if (end != text->c_str() + text->size() - 1 || !(pct >= 0 && pct < 100))
+			fail(key, "expected a percentage from \"0%\" to \"99%\" or a size like \"2G\", got \"" + *text + "\"");
+		return SpaceFloor{ 0, pct };
+	}
+	if (auto n = node->value_exact<std::int64_t>(); n && *n >= 0)
+		return SpaceFloor{ static_cast<std::uint64_t>(*n), 0 };
+	if (text)
+		if (auto value = parseBytes(*text))
+			return SpaceFloor{ *value, 0 };
+	fail(key, "expected a percentage like \"5%\" or a size like \"2G\", got " + describe(*node));
 }
 
 ConfigReader ConfigReader::table(std::string_view key)

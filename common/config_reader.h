@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -12,6 +13,17 @@
 #include <toml++/toml.h>
 
 namespace lingercam::common {
+
+/// Free space to keep on a file system: a size, or a percentage of the file system.
+struct SpaceFloor {
+	std::uint64_t bytes = 0;
+	double percent = 0;
+	/// The floor in bytes on a file system of \a total bytes.
+	std::uint64_t of(std::uint64_t total) const
+	{
+		return std::max<std::uint64_t>(bytes, static_cast<std::uint64_t>(percent / 100.0 * static_cast<double>(total)));
+	}
+};
 
 /// Typed, checked access to one TOML table of a config file. Every getter records the key as
 /// known; finish() then rejects any key nobody asked for. Every error is a ConfigError whose
@@ -38,6 +50,8 @@ public:
 							  std::chrono::milliseconds max);
 	/// An integer (bytes) or a string such as "500M", "20GiB".
 	std::optional<std::uint64_t> bytes(std::string_view key);
+	/// A percentage from "0%" to "99%", or a size as for bytes().
+	std::optional<SpaceFloor> spaceFloor(std::string_view key);
 	/// A sub-table; absent gives an empty one.
 	ConfigReader table(std::string_view key);
 	/// An array of tables ([[key]]).

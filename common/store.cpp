@@ -283,7 +283,7 @@ void Store::pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> 
 			break;
 }
 
-RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now)
+RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve)
 {
 	RetentionResult result;
 	if (frames_.size() <= 1)
@@ -335,11 +335,14 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 		while (frames_.size() > 1 && totalBytes_ > policy.maxBytes)
 			dropFront();
 
-	if (policy.minFreeBytes > 0 || policy.minFreePercent > 0) {
+	if (policy.minFreeBytes > 0 || policy.minFreePercent > 0 || reserve > 0) {
 		DiskSpace space = diskSpace();
 		std::uint64_t wanted = std::max<std::uint64_t>(
 			policy.minFreeBytes,
 			static_cast<std::uint64_t>(policy.minFreePercent / 100.0 * static_cast<double>(space.total)));
+		// The frame's blocks, rounded up, and one for the folder it may create.
+		if (reserve > 0)
+			wanted += (reserve + 4095) / 4096 * 4096 + 4096;
 		if (space.available < wanted) {
 			std::uint64_t need = wanted - space.available;
 			std::uint64_t freed = 0;

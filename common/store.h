@@ -99,7 +99,9 @@ public:
 
 	/// Deletes frames the policy no longer keeps, oldest first, frames at or before the
 	/// time in .pulled before those pull has not confirmed. Never deletes the newest frame.
-	RetentionResult applyRetention(const RetentionPolicy &policy, Clock::WallTime now);
+	/// \a reserve: room wanted beyond min_free for a frame about to be written (deleting the
+	/// oldest frames for it even when min_free is off), so a full disk never stops capture.
+	RetentionResult applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve = 0);
 
 	/// The frame latest.jpg points at (one readlink), if any.
 	std::optional<FrameId> latest() const;

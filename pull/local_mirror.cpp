@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -427,6 +428,14 @@ std::size_t LocalMirror::committing() const
 {
 	std::lock_guard lock(mutex_);
 	return queuedCommits_;
+}
+
+std::pair<std::uint64_t, std::uint64_t> LocalMirror::diskSpace() const
+{
+	struct statvfs st {};
+	if (::fstatvfs(rootFd_.get(), &st) != 0)
+		throw common::SystemError("statvfs " + root_.string(), errno);
+	return { static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize, static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize };
 }
 
 } // namespace lingercam::pull

@@ -105,6 +105,8 @@ public:
 	std::vector<Commit> flush();
 	/// Commits queued and not yet collected.
 	std::size_t committing() const;
+	/// Free space for this user, and the size, of the mirror's file system.
+	std::pair<std::uint64_t, std::uint64_t> diskSpace() const;
 
 private:
 	int dayFolder(const std::string &dayPath);

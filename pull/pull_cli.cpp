@@ -58,10 +58,13 @@ PullConfig loadConfig(const std::string &path, const std::vector<std::string> &o
 void printConfig(const PullConfig &c)
 {
 	std::printf("config: %s\n", c.file.empty() ? "(built-in defaults)" : c.file.c_str());
-	std::printf("interval=%s active_hours=%s mode=%s max_file_size=%s connect_timeout=%s io_timeout=%s "
+	char percent[32];
+	std::snprintf(percent, sizeof percent, "%g%%", c.minFree.percent);
+	const std::string minFree = c.minFree.percent > 0 ? percent : common::formatBytes(c.minFree.bytes);
+	std::printf("interval=%s active_hours=%s mode=%s max_file_size=%s min_free=%s connect_timeout=%s io_timeout=%s "
 		    "round_timeout=%s retries=%u\n",
 		    common::formatDuration(c.interval).c_str(), c.activeHours.text().c_str(), modeName(c.mode).c_str(),
-		    common::formatBytes(c.maxFileSize).c_str(), common::formatDuration(c.connectTimeout).c_str(),
+		    common::formatBytes(c.maxFileSize).c_str(), minFree.c_str(), common::formatDuration(c.connectTimeout).c_str(),
 		    common::formatDuration(c.ioTimeout).c_str(), common::formatDuration(c.roundTimeout).c_str(), c.retries);
 	for (const SourceConfig &s : c.sources)
 		std::printf("source %s: host=%s port=%s user=%s identity=%s known_hosts=%s host_key_policy=%s "

@@ -101,6 +101,8 @@ PullConfig readConfig(const toml::table &table, const std::string &file)
 	}
 	c.mode = r.choice("mode", { "mirror", "latest" }).value_or("mirror") == "latest" ? PullMode::Latest
 											  : PullMode::Mirror;
+	if (auto floor = r.spaceFloor("min_free"))
+		c.minFree = *floor;
 	if (auto bytes = r.bytes("max_file_size")) {
 		if (*bytes < 1024)
 			r.fail("max_file_size", "must be at least 1K");

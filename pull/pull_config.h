@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "active_hours.h"
+#include "common/config_reader.h"
 #include "ssh_connection.h"
 
 namespace lingercam::pull {
@@ -39,6 +40,8 @@ struct PullConfig {
 	ActiveHours activeHours = *ActiveHours::parse("06:00-22:00");
 	PullMode mode = PullMode::Mirror;
 	std::uint64_t maxFileSize = 64ull << 20;
+	/// Free space pull keeps on the mirror's file system: a round stops fetching below it.
+	common::SpaceFloor minFree{ 0, 2.0 };
 	std::chrono::milliseconds connectTimeout{ std::chrono::seconds(15) };
 	std::chrono::milliseconds ioTimeout{ std::chrono::seconds(60) };
 	/// The longest a round may take, retries included; what arrived is kept.

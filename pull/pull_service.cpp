@@ -22,6 +22,7 @@ PullService::PullService(PullConfig config, common::Interrupt &interrupt, PullSt
 	RoundOptions options;
 	options.mode = config_.mode;
 	options.maxFileSize = config_.maxFileSize;
+	options.minFree = config_.minFree;
 	options.retries = config_.retries;
 	options.retryBackoff = config_.retryBackoff;
 	options.roundTimeout = config_.roundTimeout;

@@ -238,6 +238,9 @@ public:
 	/// The connection broke: commit what finished, keep what arrived, advance the local
 	/// watermark (the remote one follows on the next connection).
 	void salvage();
+	/// The round stopped because the mirror's disk reached min_free; and what to say.
+	bool diskLow() const { return diskLow_; }
+	const std::string &diskLowText() const { return diskLowText_; }
 
 	// FetchQueue
 	std::optional<FetchItem> next() override;
@@ -274,6 +277,9 @@ private:
 	void setOutcome(Frame &frame, Outcome outcome);
 	Frame *byId(std::size_t id);
 	bool finished() const;
+	/// Whether the mirror's file system keeps min_free after \a next more bytes and those of
+	/// every frame in flight or being committed; once not, the round fetches nothing more.
+	bool roomOnDisk(std::uint64_t next);
 	/// Advances the local watermark over the frames resolved without a gap; with \a remote,
 	/// writes it to the camera host's ".pulled" too (in the background).
 	void checkpoint(bool remote);
@@ -286,6 +292,8 @@ private:
 	RoundResult &result_;
 	SyncPlanner planner_;
 	bool mirrorMode_;
+	bool diskLow_ = false;
+	std::string diskLowText_;
 	RoundProgress progress_;
 	std::optional<FrameId> watermark_;
 
@@ -320,6 +328,8 @@ void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &resu
 		attempt.salvage();
 		throw;
 	}
+	if (attempt.diskLow())
+		throw std::runtime_error(attempt.diskLowText()); // local: no retry within the round
 }
 
 void Puller::Attempt::run()
@@ -422,9 +432,11 @@ bool Puller::Attempt::finished() const
 {
 	if (!newestSettled_ || rootCheck_)
 		return false;
-	if (newest_ && !resolved(newest_->outcome) && newest_->outcome != Outcome::Failed)
-		return false;
 	if (!fetching_.empty() || mirror_.committing() > 0)
+		return false;
+	if (diskLow_)
+		return true; // what is in flight has landed; nothing more is fetched
+	if (newest_ && !resolved(newest_->outcome) && newest_->outcome != Outcome::Failed)
 		return false;
 	if (!mirrorMode_ || p_.interrupt_.stopRequested())
 		return true;
@@ -507,9 +519,32 @@ void Puller::Attempt::onChecked(std::optional<PlannedFrame> frame)
 	progress_.bytesTotal += frame->size;
 }
 
+bool Puller::Attempt::roomOnDisk(std::uint64_t next)
+{
+	if (diskLow_)
+		return false;
+	// One statvfs per frame handed out: microseconds, against a frame's milliseconds.
+	std::uint64_t pending = next;
+	for (const auto &[id, frame] : fetching_)
+		if (auto it = plan_.find(frame); it != plan_.end())
+			pending += it->second.planned.size;
+	pending += mirror_.committing() * next; // queued commits: frames of about this size
+	const auto [available, total] = mirror_.diskSpace();
+	const std::uint64_t floor = p_.options_.minFree.of(total);
+	if (available >= floor + pending)
+		return true;
+	diskLow_ = true;
+	diskLowText_ = "the mirror's disk is full: " + common::formatBytes(available) + " free of " +
+		       common::formatBytes(total) + ", min_free " + common::formatBytes(floor) + " at " +
+		       mirror_.root().string() + "; frames that arrived are kept, and the next round goes on once there is room";
+	return false;
+}
+
 std::optional<FetchItem> Puller::Attempt::next()
 {
 	if (newest_ && !newestStarted_ && (newest_->outcome == Outcome::Unchecked || newest_->outcome == Outcome::Queued)) {
+		if (!roomOnDisk(newest_->planned.size))
+			return std::nullopt;
 		newestStarted_ = true;
 		const bool known = newest_->outcome == Outcome::Queued;
 		newest_->outcome = known ? Outcome::Fetching : Outcome::Unchecked;
@@ -525,6 +560,10 @@ std::optional<FetchItem> Puller::Attempt::next()
 		Frame &f = plan_.at(id);
 		if (f.outcome != Outcome::Queued)
 			continue;
+		if (!roomOnDisk(f.planned.size)) {
+			queued_.insert(id); // not fetched: the round ends, the next one goes on
+			return std::nullopt;
+		}
 		const std::uint64_t offset = startAt(f);
 		f.outcome = Outcome::Fetching;
 		const std::size_t fetchId = nextId_++;

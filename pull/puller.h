@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/config_reader.h"
 #include "common/frame_name.h"
 #include "pull_config.h"
 #include "pull_status.h"
@@ -34,6 +35,9 @@ class RemoteStore;
 struct RoundOptions {
 	PullMode mode = PullMode::Mirror;
 	std::uint64_t maxFileSize = 64ull << 20;
+	/// Free space kept on the mirror's file system: below it a round stops fetching, keeps
+	/// what arrived, and fails saying so; the next round goes on once there is room.
+	common::SpaceFloor minFree{ 0, 2.0 };
 	unsigned retries = 3;
 	std::chrono::milliseconds retryBackoff{ 2000 };
 	/// The longest a round may take, reconnects included (0: no limit).

@@ -271,6 +271,23 @@ TEST_F(AStore, DeletesFramesPullConfirmedBeforeFramesItHasNot)
 	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/08/20261108T120000Z.jpg");
 }
 
+TEST_F(AStore, MakesRoomForTheNextFrameOnAFullDiskEvenWithoutMinFree)
+{
+	// Something else filled the disk: 2,000 bytes left, and the next frame is 8 KiB.
+	std::uint64_t available = 2'000;
+	Store store(root, [&](int) { return common::DiskSpace{ available, 1'000'000 }; });
+	auto t = utc(2026, 11, 23, 10, 0, 0);
+	for (int i = 0; i < 10; ++i)
+		store.publish(fakeJpeg(8192, 1), t + std::chrono::minutes(i));
+	RetentionPolicy off; // no min_free, no max_bytes
+	off.minFreePercent = 0;
+	EXPECT_EQ(store.applyRetention(off, t + 10min).deleted, 0u) << "nothing to write, nothing deleted";
+	// The frame's 8 KiB and a folder's block: two 8 KiB frames free 16,384 of the 10,288 wanted.
+	auto result = store.applyRetention(off, t + 10min, 8192);
+	EXPECT_EQ(result.deleted, 2u);
+	EXPECT_EQ(framesOnDisk(root).front(), "2026/11/23/20261123T100200Z.jpg");
+}
+
 TEST_F(AStore, KeepsAFrameUntilEveryViewerThatStillConfirmsHasIt)
 {
 	Store store(root);
