@@ -46,7 +46,7 @@ struct PullConfig {
 	std::chrono::milliseconds ioTimeout{ std::chrono::seconds(60) };
 	/// The longest a round may take, retries included; what arrived is kept.
 	std::chrono::milliseconds roundTimeout{ std::chrono::hours(1) };
-	unsigned retries = 3;                                         ///< reconnects within a round
+	unsigned retries = 3; ///< reconnects in a row within a round (an attempt that brought frames resets it)
 	std::chrono::milliseconds retryBackoff{ std::chrono::seconds(2) }; ///< first wait; doubles
 	std::vector<SourceConfig> sources;
 	/// The watchdog's end-to-end test hook, from LINGERCAM_TEST_PULL_HANG_AFTER (never from

@@ -134,8 +134,10 @@ RoundResult Puller::runRound()
 						      options_.roundTimeout);
 	limits.heartbeat = options_.heartbeat;
 
+	unsigned failures = 0; // attempts in a row that failed without a frame more
 	for (;;) {
 		++result.attempts;
+		const std::size_t framesBefore = result.framesFetched;
 		try {
 			if (!mirror)
 				mirror = std::make_unique<LocalMirror>(localStore_, 8, options_.budget);
@@ -155,7 +157,15 @@ RoundResult Puller::runRound()
 				log_->info("round stopped source={} (what arrived is kept)", name_);
 				break;
 			}
-			bool retry = e.transient() && result.attempts <= options_.retries && !interrupt_.stopRequested();
+			// An attempt that brought frames before the link broke starts the count and the
+			// backoff afresh: retries are per outage, so a link that drops now and then
+			// still finishes a long catch-up.
+			if (result.framesFetched > framesBefore) {
+				failures = 0;
+				backoff = options_.retryBackoff;
+			}
+			++failures;
+			bool retry = e.transient() && failures <= options_.retries && !interrupt_.stopRequested();
 			if (!retry) {
 				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, e.what());
 				break;
@@ -171,7 +181,7 @@ RoundResult Puller::runRound()
 				break;
 			}
 			log_->warn("connection problem, retrying source={} attempt={}/{} in={} error=\"{}\"", name_,
-				   result.attempts, options_.retries + 1, common::formatDuration(backoff), e.what());
+				   failures, options_.retries + 1, common::formatDuration(backoff), e.what());
 			setState(SourceStatus::State::Waiting);
 			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
 			// stop cuts the backoff short.

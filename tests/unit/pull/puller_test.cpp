@@ -315,6 +315,121 @@ private:
 	int pumps_ = 0;
 };
 
+/// The fake, handing out at most \a frames files per connection, then dropping it at the
+/// first pump after they are all in: a link that breaks after some frames came through.
+class DroppingAfterFrames final : public pull::RemoteStore, private pull::FetchQueue {
+public:
+	DroppingAfterFrames(std::unique_ptr<FakeRemoteStore> r, std::size_t frames) : r_(std::move(r)), limit_(frames) {}
+	std::string describe() const override { return r_->describe(); }
+	void requestLink(const std::string &p, LinkCallback d) override { r_->requestLink(p, std::move(d)); }
+	void requestLstat(std::vector<std::string> p, LstatCallback d) override { r_->requestLstat(std::move(p), std::move(d)); }
+	void requestList(const std::string &p, ListCallback d) override { r_->requestList(p, std::move(d)); }
+	void requestWrite(const std::string &p, std::string c, std::function<void()> d) override
+	{
+		r_->requestWrite(p, std::move(c), std::move(d));
+	}
+	void startFetching(pull::FetchQueue &q) override
+	{
+		queue_ = &q;
+		r_->startFetching(*this);
+	}
+	void stopFetching() override { r_->stopFetching(); }
+	std::size_t fetching() const override { return r_->fetching(); }
+	void pump(std::optional<std::chrono::milliseconds> w) override
+	{
+		if (handed_ >= limit_ && finished_ >= limit_)
+			throw pull::SshError(pull::SshError::Kind::Dropped, 0, "read from the server: connection reset");
+		r_->pump(w);
+	}
+	bool busy() const override { return r_->busy() || handed_ >= limit_; }
+
+private:
+	std::optional<pull::FetchItem> next() override
+	{
+		if (handed_ >= limit_)
+			return std::nullopt;
+		auto item = queue_->next();
+		handed_ += item.has_value();
+		return item;
+	}
+	Size sizeOf(std::size_t id, std::uint64_t &size, std::uint64_t &offset) override
+	{
+		return queue_->sizeOf(id, size, offset);
+	}
+	void data(std::size_t id, std::uint64_t offset, std::span<const std::uint8_t> bytes) override
+	{
+		queue_->data(id, offset, bytes);
+	}
+	void done(std::size_t id) override
+	{
+		++finished_;
+		queue_->done(id);
+	}
+	void failed(std::size_t id, const std::string &reason, bool gone) override
+	{
+		++finished_;
+		queue_->failed(id, reason, gone);
+	}
+	bool keepGoing() override { return queue_->keepGoing(); }
+
+	std::unique_ptr<FakeRemoteStore> r_;
+	pull::FetchQueue *queue_ = nullptr;
+	std::size_t limit_;
+	std::size_t handed_ = 0;
+	std::size_t finished_ = 0;
+};
+
+TEST_F(APuller, RetriesPerOutageSoALinkThatDropsNowAndThenStillFinishes)
+{
+	// The link drops five times in one round, each time after 5 frames came in. With one
+	// retry allowed, the round still finishes: an attempt that brought frames starts the
+	// count afresh. (Counted per round, the second drop ended it.)
+	addFrames(40);
+	options.retries = 1;
+	options.retryBackoff = std::chrono::milliseconds(1);
+	int connects = 0;
+	pull::Puller p(
+		"cam", root / "mirror",
+		[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
+			auto fresh = std::make_unique<FakeRemoteStore>();
+			fresh->nodes = remote->nodes;
+			if (++connects <= 5)
+				return std::make_unique<DroppingAfterFrames>(std::move(fresh), 5);
+			return fresh;
+		},
+		options, interrupt);
+	auto r = p.runRound();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(connects, 6);
+	EXPECT_EQ(r.attempts, 6u);
+	EXPECT_EQ(r.backlog, 0u);
+	EXPECT_EQ(r.framesFetched, 40u);
+	for (int i = 0; i < 40; ++i)
+		EXPECT_TRUE(fs::exists(root / "mirror" / minute(i).relativePath())) << i;
+}
+
+TEST_F(APuller, StillGivesUpWhenRetriesInARowBringNothing)
+{
+	// Per outage does not mean for ever: attempts that bring nothing count up to the limit.
+	addFrames(10);
+	options.retries = 2;
+	options.retryBackoff = std::chrono::milliseconds(1);
+	int connects = 0;
+	pull::Puller p(
+		"cam", root / "mirror",
+		[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
+			++connects;
+			auto fresh = std::make_unique<FakeRemoteStore>();
+			fresh->nodes = remote->nodes;
+			return std::make_unique<DroppingAfterFrames>(std::move(fresh), 0);
+		},
+		options, interrupt);
+	auto r = p.runRound();
+	EXPECT_FALSE(r.ok);
+	EXPECT_EQ(connects, 3);
+	EXPECT_NE(r.error.find("connection reset"), std::string::npos) << r.error;
+}
+
 TEST_F(APuller, FinishesTheNextAttemptAfterCommitsFailedAndTheLinkDropped)
 {
 	// The commits fail (a file where the year folder goes) and the connection drops; the
