@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+// The fault suite's shared helpers (fault_support.h).
+#include "fault_support.h"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <turbojpeg.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "common/frame_name.h"
+#include "pull_test_util.h"
+#include "sshd_harness.h"
+#include "support/program.h"
+
+using namespace std::chrono_literals;
+
+namespace lingercam::test::faults {
+
+namespace {
+
+class PrintTable : public ::testing::Environment {
+public:
+	void TearDown() override
+	{
+		std::printf("\nfaults: what was injected and what survived\n");
+		std::printf("%-34s %8s %8s %8s %6s %6s %8s %8s  %s\n", "fault", "injected", "expected", "valid", "lost",
+			    "torn", "restarts", "time", "note");
+		for (const Row &r : table())
+			std::printf("%-34s %8u %8zu %8zu %6zu %6zu %8u %7.1fs  %s\n", r.fault.c_str(), r.injected, r.expected,
+				    r.valid, r.lost, r.torn, r.restarts, r.seconds, r.note.c_str());
+		std::fflush(stdout);
+	}
+};
+const auto *const kTable = ::testing::AddGlobalTestEnvironment(new PrintTable);
+
+} // namespace
+
+// ------------------------------------------------------------------ the table
+
+std::vector<Row> &table()
+{
+	static std::vector<Row> rows;
+	return rows;
+}
+
+
+double since(std::chrono::steady_clock::time_point t)
+{
+	return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// ------------------------------------------------------------------ processes
+
+Proc spawn(const std::vector<std::string> &args, const fs::path &out, const std::vector<std::string> &env)
+{
+	Proc p;
+	p.out = out;
+	std::vector<std::string> argv = args;
+	p.pid = ::fork();
+	if (p.pid == 0) {
+		int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		::dup2(fd, 1);
+		::dup2(fd, 2);
+		for (const auto &e : env)
+			::putenv(const_cast<char *>(e.c_str()));
+		::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		::unsetenv("NOTIFY_SOCKET");
+		std::vector<char *> a;
+		for (auto &s : argv)
+			a.push_back(s.data());
+		a.push_back(nullptr);
+		::execv(a[0], a.data());
+		::_exit(127);
+	}
+	return p;
+}
+
+
+Exit waitFor(const Proc &p, std::chrono::milliseconds bound)
+{
+	const auto until = std::chrono::steady_clock::now() + bound;
+	Exit e;
+	int status = 0;
+	for (;;) {
+		pid_t r = ::waitpid(p.pid, &status, WNOHANG);
+		if (r == p.pid)
+			break;
+		if (std::chrono::steady_clock::now() > until && !e.overran) {
+			e.overran = true;
+			::kill(p.pid, SIGKILL);
+		}
+		std::this_thread::sleep_for(2ms);
+	}
+	e.exited = WIFEXITED(status);
+	e.code = e.exited ? WEXITSTATUS(status) : WTERMSIG(status);
+	return e;
+}
+
+std::string slurp(const fs::path &p)
+{
+	std::ifstream in(p, std::ios::binary);
+	return { std::istreambuf_iterator<char>(in), {} };
+}
+
+// ------------------------------------------------------------------ stores
+/// A frame decodes whole: libjpeg-turbo reads every scan line with no warning (a torn
+/// file ends early: "Premature end of JPEG file").
+bool decodesWhole(const fs::path &p)
+{
+	const std::string bytes = slurp(p);
+	tjhandle tj = tjInitDecompress();
+	int w = 0, h = 0, sub = 0, space = 0;
+	bool ok = tjDecompressHeader3(tj, reinterpret_cast<const unsigned char *>(bytes.data()),
+				      static_cast<unsigned long>(bytes.size()), &w, &h, &sub, &space) == 0;
+	if (ok) {
+		std::vector<unsigned char> pixels(static_cast<std::size_t>(w) * h * 3);
+		ok = tjDecompress2(tj, reinterpret_cast<const unsigned char *>(bytes.data()),
+				   static_cast<unsigned long>(bytes.size()), pixels.data(), w, 0, h, TJPF_RGB,
+				   TJFLAG_STOPONWARNING) == 0;
+	}
+	tjDestroy(tj);
+	return ok;
+}
+
+/// The store-relative paths of the frames a reader sees (the layout's names; no dot files).
+std::set<std::string> framesIn(const fs::path &store)
+{
+	std::set<std::string> out;
+	std::error_code ec;
+	if (!fs::exists(store, ec))
+		return out;
+	for (auto it = fs::recursive_directory_iterator(store, ec); it != fs::recursive_directory_iterator(); ++it) {
+		const std::string rel = it->path().lexically_relative(store).string();
+		if (it->is_regular_file() && !it->is_symlink() && common::parseFrameRelativePath(rel))
+			out.insert(rel);
+	}
+	return out;
+}
+
+/// Unfinished files: ".<name>.tmp" (capture) and ".<name>.part" (pull).
+std::size_t leftovers(const fs::path &store)
+{
+	std::size_t n = 0;
+	std::error_code ec;
+	if (!fs::exists(store, ec))
+		return 0;
+	for (const auto &e : fs::recursive_directory_iterator(store, ec)) {
+		const std::string name = e.path().filename().string();
+		if (name.starts_with(".") && (name.ends_with(".tmp") || name.ends_with(".part")))
+			++n;
+	}
+	return n;
+}
+
+/// latest.jpg resolves to a frame of the store (or is not there yet).
+bool latestPointsToAFrame(const fs::path &store)
+{
+	std::error_code ec;
+	const fs::path link = store / "latest.jpg";
+	if (!fs::is_symlink(link, ec))
+		return !fs::exists(link, ec);
+	const fs::path target = fs::read_symlink(link, ec);
+	return !ec && common::parseFrameRelativePath(target.string()) && fs::is_regular_file(store / target, ec);
+}
+
+std::string captureConfig(const fs::path &dir, const std::string &extra)
+{
+	const fs::path config = dir / "capture.toml";
+	// A Pi camera's full HD: the write of a frame is a good part of a still's time.
+	std::ofstream(config) << "store = \"" << (dir / "store").string() << "\"\nsource = \"testpattern\"\n"
+			      << "interval = \"1s\"\n[image]\nwidth = 1920\nheight = 1080\n"
+			      << extra;
+	return config.string();
+}
+
+std::vector<std::string> captureArgs(const std::string &config, const std::string &command)
+{
+	auto argv = programArgv("capture/lingercam-capture");
+	argv.insert(argv.end(), { "--config", config, command });
+	return argv;
+}
+
+std::vector<std::string> pullArgs(const std::string &config, const std::string &command)
+{
+	auto argv = programArgv("pull/lingercam-pull");
+	argv.insert(argv.end(), { "--config", config, command });
+	return argv;
+}
+
+/// A pull.toml with one [[source]] per mirror in \a locals, all of them the same camera.
+std::string pullConfig(const fs::path &dir, const SshdHarness &sshd, const fs::path &remote,
+		       const std::vector<fs::path> &locals, const std::string &file)
+{
+	const fs::path config = dir / file;
+	std::ofstream out(config);
+	out << "active_hours = \"always\"\ninterval = \"5s\"\nio_timeout = \"10s\"\nretries = 0\n";
+	for (std::size_t i = 0; i < locals.size(); ++i)
+		out << "[[source]]\nname = \"camera" << (i ? std::to_string(i + 1) : "") << "\"\nhost = \"127.0.0.1\"\n"
+		    << "port = " << sshd.port() << "\nuser = \"" << sshd.user() << "\"\n"
+		    << "identity = \"" << sshd.clientKey().string() << "\"\n"
+		    << "known_hosts = \"" << sshd.knownHosts().string() << "\"\n"
+		    << "ssh_config = \"none\"\n"
+		    << "remote_store = \"" << remote.string() << "\"\n"
+		    << "local_store = \"" << locals[i].string() << "\"\n";
+	return config.string();
+}
+
+std::string pullConfig(const fs::path &dir, const SshdHarness &sshd, const fs::path &remote, const fs::path &local)
+{
+	return pullConfig(dir, sshd, remote, std::vector<fs::path>{ local });
+}
+
+/// A camera store of \a count frames of \a size bytes, one a minute, and its latest.jpg.
+void fillCameraStore(const fs::path &remote, int count, std::size_t size)
+{
+	fs::create_directories(remote);
+	for (int i = 0; i < count; ++i)
+		writeFrame(remote, frameAt(i, 24), size);
+	pointLatest(remote, frameAt(count - 1, 24).relativePath());
+}
+
+std::mt19937 &rng()
+{
+	static std::mt19937 r([] {
+		const unsigned seed = std::random_device{}();
+		std::printf("faults: random seed %u\n", seed);
+		return seed;
+	}());
+	return r;
+}
+
+std::chrono::microseconds uniform(std::chrono::microseconds lo, std::chrono::microseconds hi)
+{
+	return std::chrono::microseconds(std::uniform_int_distribution<long long>(lo.count(), hi.count())(rng()));
+}
+
+// ------------------------------------------------------------------ disks and logs
+SmallDisk::SmallDisk(fs::path dir, const std::string &size) : dir_(std::move(dir))
+{
+	fs::create_directories(dir_);
+	if (::mount("lingercam-faults", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) != 0)
+		throw std::runtime_error("mount tmpfs on " + dir_.string() + ": " + std::strerror(errno) +
+					 " (the faults suite runs as root)");
+}
+
+SmallDisk::~SmallDisk()
+{
+	::umount2(dir_.c_str(), MNT_DETACH);
+}
+
+void SmallDisk::resize(const std::string &size)
+{
+	if (::mount(nullptr, dir_.c_str(), nullptr, MS_REMOUNT, ("size=" + size).c_str()) != 0)
+		throw std::runtime_error("remount " + dir_.string() + ": " + std::strerror(errno));
+}
+
+/// Fills the file system of \a file until a write fails (ENOSPC); returns the bytes added.
+std::uint64_t fillUp(const fs::path &file)
+{
+	const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	std::vector<char> chunk(64 * 1024, 'x');
+	std::uint64_t added = 0;
+	for (;;) {
+		const ssize_t n = ::write(fd, chunk.data(), chunk.size());
+		if (n <= 0)
+			break;
+		added += static_cast<std::uint64_t>(n);
+	}
+	::close(fd);
+	return added;
+}
+
+void replaceIn(std::string &text, const std::string &from, const std::string &to)
+{
+	const auto at = text.find(from);
+	ASSERT_NE(at, std::string::npos) << from;
+	text.replace(at, from.size(), to);
+}
+
+std::size_t countLines(const std::string &log, const std::string &phrase)
+{
+	std::size_t n = 0;
+	for (std::size_t at = log.find(phrase); at != std::string::npos; at = log.find(phrase, at + 1))
+		++n;
+	return n;
+}
+
+} // namespace lingercam::test::faults
