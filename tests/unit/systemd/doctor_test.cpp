@@ -12,6 +12,7 @@
 #include "capture/capture_doctor.h"
 #include "common/doctor.h"
 #include "support/temp_dir.h"
+#include "support/stub_host.h"
 
 using namespace lingercam;
 using namespace std::chrono_literals;
@@ -20,16 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class StubHost final : public common::HostProbe {
-public:
-	common::LingerStatus lingerStatus{ common::LingerStatus::State::Yes, "pi", "" };
-	common::TimeSyncStatus time{ true, true, "" };
-	common::UserUnitState unit{ "loaded", "active", "running", "enabled", "" };
-
-	common::LingerStatus linger() override { return lingerStatus; }
-	common::TimeSyncStatus timeSync() override { return time; }
-	common::UserUnitState userUnit(const std::string &) override { return unit; }
-};
+using test::StubHost;
 
 const common::Clock::WallTime kNow{ std::chrono::seconds(1'795'556'143) };
 

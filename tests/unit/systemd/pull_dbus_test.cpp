@@ -12,6 +12,7 @@
 #include "pull/pull_doctor.h"
 #include "pull/pull_status.h"
 #include "support/temp_dir.h"
+#include "support/stub_host.h"
 
 using namespace lingercam;
 using namespace std::chrono_literals;
@@ -20,12 +21,7 @@ using std::chrono::system_clock;
 
 namespace {
 
-class StubHost final : public common::HostProbe {
-public:
-	common::LingerStatus linger() override { return { common::LingerStatus::State::Yes, "pi", "" }; }
-	common::TimeSyncStatus timeSync() override { return { true, true, "" }; }
-	common::UserUnitState userUnit(const std::string &) override { return { "loaded", "active", "running", "enabled", "" }; }
-};
+using test::StubHost;
 
 const system_clock::time_point kNow{ std::chrono::seconds(1'795'556'143) };
 
