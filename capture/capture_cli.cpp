@@ -89,8 +89,8 @@ int cmdRun(const Overrides &o)
 		notifier.extendStartTimeout(std::chrono::seconds(30));
 		notifier.status("indexing the store: " + std::to_string(frames) + " frames so far");
 	});
-	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt, &notifier);
 	common::BusHostProbe host;
+	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt, &notifier, &host);
 	// Up before READY (sent by run()), so an active unit always has its API.
 	auto api = CaptureApi::startOnSessionBus(service.status(), config.store.string(), interrupt, host);
 	service.run();
@@ -124,7 +124,8 @@ int cmdOnce(const Overrides &o)
 	common::SystemClock clock;
 	common::Interrupt interrupt;
 	common::Store store(config.store);
-	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt);
+	common::BusHostProbe host;
+	CaptureService service(config, makeFrameSource(config, clock), store, clock, interrupt, nullptr, &host);
 	common::FrameId id = service.captureOne();
 	std::cout << store.pathOf(id).string() << '\n';
 	return 0;

@@ -34,6 +34,7 @@ CaptureApiState readCaptureApi(sdbus::IConnection &bus)
 	s.lastFrameTime = p.LastFrameTime();
 	s.framesCaptured = p.FramesCaptured();
 	s.framesStored = p.FramesStored();
+	s.framesUnsynced = p.FramesUnsynced();
 	s.storeBytes = p.StoreBytes();
 	s.storePath = p.StorePath();
 	s.lastError = p.LastError();
@@ -55,7 +56,10 @@ void printCaptureStatus(std::ostream &out, const CaptureApiState &s, common::Clo
 	    << "                " << (s.lastFramePath.empty() ? "-" : s.lastFramePath) << '\n'
 	    << "  next run:     " << common::describeApiTime(s.nextRun, now) << '\n'
 	    << "  store:        " << s.storePath << ": " << s.framesStored << " frames, "
-	    << common::formatBytes(s.storeBytes) << '\n'
+	    << common::formatBytes(s.storeBytes);
+	if (s.framesUnsynced)
+		out << ", " << s.framesUnsynced << " of them named by an unsynchronized clock (-unsynced)";
+	out << '\n'
 	    << "  captured:     " << s.framesCaptured << " since start\n"
 	    << "  last error:   " << (s.lastError.empty() ? "-" : s.lastError) << '\n'
 	    << "  lingering:    "

@@ -20,6 +20,7 @@ struct CaptureApiState {
 	std::uint64_t lastFrameTime = 0; ///< µs since the epoch, 0 none
 	std::uint64_t framesCaptured = 0;
 	std::uint64_t framesStored = 0;
+	std::uint64_t framesUnsynced = 0;
 	std::uint64_t storeBytes = 0;
 	std::string storePath;
 	std::string lastError;

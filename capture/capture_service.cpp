@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/host_probe.h"
 #include "common/logging.h"
 #include "common/notifier.h"
 #include "common/scheduler.h"
@@ -16,14 +17,16 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 CaptureService::CaptureService(const CaptureConfig &config, std::unique_ptr<FrameSource> source, common::Store &store,
-			       common::Clock &clock, common::Interrupt &interrupt, common::Notifier *notifier)
+			       common::Clock &clock, common::Interrupt &interrupt, common::Notifier *notifier,
+			       common::HostProbe *host)
 	: config_(config), source_(std::move(source)), store_(store), clock_(clock), interrupt_(interrupt),
-	  notifier_(notifier), encoder_(config.quality), log_(common::logger("capture")),
+	  notifier_(notifier), host_(host), encoder_(config.quality), log_(common::logger("capture")),
 	  cameraLog_(common::logger("camera"))
 {
 	status_.update([&](CaptureState &s) {
 		s.source = source_->name();
 		s.framesStored = store_.frameCount();
+		s.framesUnsynced = store_.unsyncedCount();
 		s.storeBytes = store_.totalBytes();
 		if (auto latest = store_.latest()) {
 			s.lastFrame = latest;
@@ -90,6 +93,7 @@ common::FrameId CaptureService::captureOne()
 		sourceStarted_ = true;
 	}
 	const auto wall = clock_.wallNow();
+	const common::ClockTrust trust = clockTrust(wall);
 	const auto started = clock_.monotonicNow();
 	ImageView image = source_->capture(config_.captureTimeout);
 	const auto captured = clock_.monotonicNow();
@@ -104,7 +108,7 @@ common::FrameId CaptureService::captureOne()
 	// Room first: on a disk that filled up (by us or anything else), the oldest frames make
 	// way for this one before it is written.
 	store_.applyRetention(config_.retention, wall, jpeg.size());
-	common::FrameId id = store_.publish(jpeg, wall);
+	common::FrameId id = store_.publish(jpeg, wall, trust);
 	const auto published = clock_.monotonicNow();
 	common::RetentionResult retention = store_.applyRetention(config_.retention, wall);
 
@@ -126,10 +130,47 @@ common::FrameId CaptureService::captureOne()
 		s.lastFramePath = store_.pathOf(id).string();
 		++s.framesCaptured;
 		s.framesStored = store_.frameCount();
+		s.framesUnsynced = store_.unsyncedCount();
 		s.storeBytes = store_.totalBytes();
 		s.lastError.clear();
 	});
 	return id;
+}
+
+common::ClockTrust CaptureService::clockTrust(common::Clock::WallTime wall)
+{
+	using common::ClockTrust;
+	ClockTrust trust = ClockTrust::Unknown;
+	std::string why;
+	if (wall < common::Clock::WallTime(kClockFloor)) {
+		trust = ClockTrust::Unsynchronized;
+		why = "the clock reads " + common::FrameId{ duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count() }.iso() + ", before " +
+		      common::FrameId{ kClockFloor.count() }.iso();
+	} else if (host_) {
+		// A fresh question each time: timedated answers in a millisecond, and a clock that
+		// NTP has just synchronized names the very next frame.
+		const common::TimeSyncStatus sync = host_->timeSync();
+		if (sync.synchronized)
+			trust = *sync.synchronized ? ClockTrust::Synchronized : ClockTrust::Unsynchronized;
+		why = sync.synchronized ? "timedate1 NTPSynchronized=" + std::string(*sync.synchronized ? "yes" : "no")
+					: sync.detail;
+	} else {
+		why = "not asked";
+	}
+	if (trust_ == trust)
+		return trust;
+	// Said once per change, so the journal shows when the names began and stopped to carry
+	// the marker.
+	if (trust == ClockTrust::Unsynchronized)
+		log_->warn("clock not synchronized: frames are kept and named with \"-unsynced\" until it is reason=\"{}\"",
+			   why);
+	else if (trust == ClockTrust::Synchronized)
+		log_->info("clock synchronized: frames are named by it reason=\"{}\"", why);
+	else
+		log_->info("cannot tell whether the clock is synchronized: frames are named as it reads reason=\"{}\"",
+			   why);
+	trust_ = trust;
+	return trust;
 }
 
 void CaptureService::onSlot(bool triggered)

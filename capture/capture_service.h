@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "capture_config.h"
 #include "capture_status.h"
+#include "common/store.h"
 #include "frame_source.h"
 #include "jpeg_encoder.h"
 
@@ -15,6 +17,7 @@ class logger;
 
 namespace lingercam::common {
 class Clock;
+class HostProbe;
 class Interrupt;
 class Notifier;
 class Store;
@@ -30,8 +33,11 @@ namespace lingercam::capture {
 /// again as soon as it is back.
 class CaptureService {
 public:
+	/// \a host, when given, says through timedate1 whether the clock is synchronized: frames
+	/// taken while it is not are named "-unsynced" (common::Store::publish).
 	CaptureService(const CaptureConfig &config, std::unique_ptr<FrameSource> source, common::Store &store,
-		       common::Clock &clock, common::Interrupt &interrupt, common::Notifier *notifier = nullptr);
+		       common::Clock &clock, common::Interrupt &interrupt, common::Notifier *notifier = nullptr,
+		       common::HostProbe *host = nullptr);
 	~CaptureService();
 
 	/// Runs until the interrupt's stop; finishes the frame in progress first.
@@ -50,6 +56,10 @@ public:
 	/// past its timeout is.
 	static std::chrono::milliseconds watchdogTimeout(const CaptureConfig &config);
 
+	/// A clock that reads earlier than this is wrong whatever timedate1 says (a Pi without
+	/// a real-time clock starts in 1970 or at systemd's build date): 2026-01-01T00:00:00Z.
+	static constexpr std::chrono::seconds kClockFloor{ 1767225600 };
+
 	static constexpr std::chrono::milliseconds kFirstRetry{ 2000 };
 	static constexpr std::chrono::milliseconds kMaxRetry{ 300'000 };
 
@@ -58,6 +68,8 @@ private:
 	void onSlot(bool triggered);
 	void onCameraFailure(const CameraError &error);
 	void publishStatus();
+	/// How far the clock that names the next frame can be trusted; logs each change once.
+	common::ClockTrust clockTrust(common::Clock::WallTime wall);
 
 	CaptureConfig config_;
 	std::unique_ptr<FrameSource> source_;
@@ -65,6 +77,8 @@ private:
 	common::Clock &clock_;
 	common::Interrupt &interrupt_;
 	common::Notifier *notifier_;
+	common::HostProbe *host_;
+	std::optional<common::ClockTrust> trust_; ///< as last logged
 	JpegEncoder encoder_;
 	CaptureStatus status_;
 	std::shared_ptr<spdlog::logger> log_;

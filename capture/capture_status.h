@@ -17,6 +17,7 @@ struct CaptureState {
 	std::string lastFramePath;
 	std::uint64_t framesCaptured = 0;      ///< since start
 	std::uint64_t framesStored = 0;
+	std::uint64_t framesUnsynced = 0;      ///< of those, named "-unsynced"
 	std::uint64_t storeBytes = 0;
 	std::string lastError;
 	common::Clock::WallTime nextRun{};

@@ -84,6 +84,8 @@ std::string FrameId::stem() const
 		out += '-';
 		out += std::to_string(seq);
 	}
+	if (unsynced)
+		out += kUnsyncedMarker;
 	return out;
 }
 
@@ -125,7 +127,10 @@ std::string FrameId::iso() const
 
 std::optional<FrameId> parseFrameStem(std::string_view s)
 {
-	// YYYYMMDDTHHMMSSZ[-N]
+	// YYYYMMDDTHHMMSSZ[-N][-unsynced]
+	const bool unsynced = s.ends_with(kUnsyncedMarker);
+	if (unsynced)
+		s.remove_suffix(kUnsyncedMarker.size());
 	if (s.size() < 16 || s.size() > 20 || s[8] != 'T' || s[15] != 'Z')
 		return std::nullopt;
 	unsigned year, month, day, hour, minute, second;
@@ -136,6 +141,7 @@ std::optional<FrameId> parseFrameStem(std::string_view s)
 	    hour > 23 || minute > 59 || second > 59)
 		return std::nullopt;
 	FrameId id;
+	id.unsynced = unsynced;
 	id.seconds = daysFromCivil(static_cast<int>(year), month, day) * 86400 + hour * 3600 + minute * 60 + second;
 	if (s.size() > 16) {
 		if (s[16] != '-' || s.size() < 18 || s[17] == '0')
@@ -165,6 +171,47 @@ std::optional<FrameId> parseFrameRelativePath(std::string_view path)
 	if (!id || id->dayPath() != path.substr(0, 10))
 		return std::nullopt;
 	return id;
+}
+
+std::string OutOfOrderDay::fileName() const
+{
+	std::string out = dayPath;
+	for (char &c : out)
+		if (c == '/')
+			c = '-';
+	return out + "." + token;
+}
+
+std::string OutOfOrderDay::confirmationLine() const
+{
+	return "out-of-order " + fileName();
+}
+
+std::optional<OutOfOrderDay> parseOutOfOrderFileName(std::string_view name)
+{
+	// YYYY-MM-DD.xxxxxxxx
+	if (name.size() != 19 || name[4] != '-' || name[7] != '-' || name[10] != '.')
+		return std::nullopt;
+	unsigned year, month, day;
+	if (!digits(name, 0, 4, year) || !digits(name, 5, 2, month) || !digits(name, 8, 2, day) || year < 1970 ||
+	    month < 1 || month > 12 || day < 1 || day > daysInMonth(static_cast<int>(year), month))
+		return std::nullopt;
+	for (char c : name.substr(11))
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return std::nullopt;
+	OutOfOrderDay d;
+	d.dayPath = std::string(name.substr(0, 4)) + "/" + std::string(name.substr(5, 2)) + "/" +
+		    std::string(name.substr(8, 2));
+	d.token = std::string(name.substr(11));
+	return d;
+}
+
+std::optional<OutOfOrderDay> parseOutOfOrderConfirmation(std::string_view line)
+{
+	constexpr std::string_view prefix = "out-of-order ";
+	if (!line.starts_with(prefix))
+		return std::nullopt;
+	return parseOutOfOrderFileName(line.substr(prefix.size()));
 }
 
 bool isYearName(std::string_view name)

@@ -45,6 +45,30 @@ std::vector<std::string> listDir(int dirFd)
 	return names;
 }
 
+/// A confirmation file: its first line is the watermark; "out-of-order <day>.<token>" lines
+/// follow, one per out-of-order day the viewer holds whole. Other lines (a newer pull's) are
+/// skipped.
+std::pair<std::string, std::map<std::string, std::set<std::string>>> parseConfirmation(const std::string &content)
+{
+	std::map<std::string, std::set<std::string>> whole;
+	std::string first;
+	std::size_t at = 0;
+	for (bool isFirst = true; at < content.size(); isFirst = false) {
+		std::size_t end = content.find('\n', at);
+		if (end == std::string::npos)
+			end = content.size();
+		std::string line = content.substr(at, end - at);
+		at = end + 1;
+		while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
+			line.pop_back();
+		if (isFirst)
+			first = line;
+		else if (auto day = parseOutOfOrderConfirmation(line))
+			whole[day->dayPath].insert(day->token);
+	}
+	return { first, whole };
+}
+
 std::int64_t toSeconds(Clock::WallTime t)
 {
 	return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -74,8 +98,22 @@ Store::Store(std::filesystem::path root, DiskSpaceProbe probe, const ScanProgres
 		probe_ = statDiskSpace;
 	const auto started = std::chrono::steady_clock::now();
 	frames_ = scan(rootFd_.get(), &leftoversRemoved_, log_.get(), progress);
-	for (const StoredFrame &f : frames_)
+	for (const StoredFrame &f : frames_) {
 		totalBytes_ += f.bytes;
+		unsyncedCount_ += f.id.unsynced;
+	}
+	outOfOrder_ = std::make_unique<OutOfOrderDays>(rootFd_.get());
+	// Days that retention emptied while a crash kept their mark.
+	std::set<std::string> days;
+	for (const StoredFrame &f : frames_)
+		if (days.empty() || *days.rbegin() != f.id.dayPath())
+			days.insert(f.id.dayPath());
+	std::vector<std::string> empty;
+	for (const auto &[day, token] : outOfOrder_->days())
+		if (!days.count(day))
+			empty.push_back(day);
+	for (const std::string &day : empty)
+		outOfOrder_->retire(day);
 	const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
 	if (took > std::chrono::seconds(1))
 		log_->info("store indexed store={} frames={} bytes={} took={}", root_.string(), frames_.size(),
@@ -139,15 +177,30 @@ std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::
 	return frames;
 }
 
-FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time)
+bool Store::outOfOrder(const FrameId &id, ClockTrust trust) const
 {
-	FrameId id{ toSeconds(time), 0 };
+	if (trust == ClockTrust::Unsynchronized)
+		return true;
+	// The store's newest frame, passing over those a synchronized clock shows to be ahead.
+	auto end = frames_.end();
+	if (trust == ClockTrust::Synchronized)
+		end = std::upper_bound(frames_.begin(), frames_.end(), id.seconds + kFutureSlack.count(),
+				       [](std::int64_t s, const StoredFrame &f) { return s < f.id.seconds; });
+	return end != frames_.begin() && id.seconds < std::prev(end)->id.seconds;
+}
+
+FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time, ClockTrust trust)
+{
+	FrameId id{ toSeconds(time), 0, trust == ClockTrust::Unsynchronized };
 	// Same second as a frame we know of: start past its sequence number.
 	auto sameSecond = std::lower_bound(frames_.begin(), frames_.end(), FrameId{ id.seconds + 1, 0 },
 					   [](const StoredFrame &f, const FrameId &v) { return f.id < v; });
 	if (sameSecond != frames_.begin() && std::prev(sameSecond)->id.seconds == id.seconds)
 		id.seq = std::prev(sameSecond)->id.seq + 1;
 
+	// Marked before the frame appears: a viewer that lists the day after this sees the frame.
+	if (outOfOrder(id, trust))
+		outOfOrder_->mark(id.dayPath());
 	UniqueFd dayFd = makeDirs(rootFd_.get(), id.dayPath());
 	const std::string tmp = fmt::format(".{}.tmp", id.fileName());
 	::unlinkat(dayFd.get(), tmp.c_str(), 0);
@@ -181,6 +234,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time)
 						[](const StoredFrame &a, const StoredFrame &b) { return a.id < b.id; }),
 			       stored);
 	totalBytes_ += stored.bytes;
+	unsyncedCount_ += id.unsynced;
 	return id;
 }
 
@@ -236,15 +290,29 @@ Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds for
 		} catch (const SystemError &e) {
 			log_->warn("cannot read {}: {}", name, e.what());
 		}
-		while (!content.empty() && (content.back() == '\n' || content.back() == ' ' || content.back() == '\r'))
-			content.pop_back();
-		auto id = parseFrameStem(content);
-		if (!id && !content.empty())
-			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, content.substr(0, 40));
+		auto [first, whole] = parseConfirmation(content);
+		auto id = parseFrameStem(first);
+		if (!id && !first.empty())
+			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, first.substr(0, 40));
 		if (!id)
 			allConfirm = false;
 		else if (!c.watermark || *id < *c.watermark)
 			c.watermark = id;
+		// What every viewer holds whole: the intersection.
+		if (c.viewers.size() == 1) {
+			c.wholeDays = std::move(whole);
+		} else {
+			for (auto it = c.wholeDays.begin(); it != c.wholeDays.end();) {
+				auto mine = whole.find(it->first);
+				std::set<std::string> both;
+				if (mine != whole.end())
+					for (const std::string &t : it->second)
+						if (mine->second.count(t))
+							both.insert(t);
+				it->second = std::move(both);
+				it = it->second.empty() ? c.wholeDays.erase(it) : std::next(it);
+			}
+		}
 	}
 	if (!allConfirm)
 		c.watermark.reset();
@@ -270,6 +338,7 @@ void Store::removeFrame(const StoredFrame &frame)
 	if (::unlinkat(rootFd_.get(), path.c_str(), 0) != 0 && errno != ENOENT)
 		throw SystemError("delete " + path, errno);
 	totalBytes_ -= std::min(totalBytes_, frame.bytes);
+	unsyncedCount_ -= frame.id.unsynced && unsyncedCount_ > 0;
 }
 
 void Store::pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next)
@@ -278,6 +347,7 @@ void Store::pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> 
 		return;
 	// The day's last frame is gone: remove its folder, then month and year if empty.
 	std::string day = removed.dayPath();
+	outOfOrder_->retire(day);
 	for (std::string path : { day, day.substr(0, 7), day.substr(0, 4) })
 		if (::unlinkat(rootFd_.get(), path.c_str(), AT_REMOVEDIR) != 0)
 			break;
@@ -299,7 +369,26 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
 				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
 				   viewer);
-	auto isPulled = [&](const StoredFrame &f) { return watermark && f.id <= *watermark; };
+	// A frame in an out-of-order day may lie behind a watermark that never passed it: it is
+	// pulled only once every viewer confirms that day whole, with its current token.
+	auto wholeEverywhere = [&](const std::string &day) {
+		const std::string *token = outOfOrder_->token(day);
+		if (!token)
+			return true;
+		auto it = confirmed.wholeDays.find(day);
+		return it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
+	};
+	auto isPulled = [&](const StoredFrame &f) {
+		return watermark && f.id <= *watermark && wholeEverywhere(f.id.dayPath());
+	};
+	if (pullRuns) {
+		std::vector<std::string> whole;
+		for (const auto &[day, token] : outOfOrder_->days())
+			if (wholeEverywhere(day))
+				whole.push_back(day);
+		for (const std::string &day : whole)
+			outOfOrder_->retire(day);
+	}
 
 	auto dropFront = [&]() {
 		StoredFrame victim = frames_.front();

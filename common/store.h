@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 #include "clock.h"
 #include "frame_name.h"
 #include "fs_util.h"
+#include "out_of_order_days.h"
 
 namespace spdlog {
 class logger;
@@ -35,6 +37,17 @@ inline constexpr const char *kPulledName = ".pulled";
 std::string confirmationName(std::string_view viewer);
 /// ".pulled" or ".pulled.<viewer>" (not a temporary file).
 bool isConfirmationName(std::string_view name);
+
+/// What timedate1 says of the clock that names a frame.
+enum class ClockTrust {
+	Synchronized,   ///< NTPSynchronized: yes
+	Unknown,        ///< nobody answered: the clock is taken as it reads
+	Unsynchronized, ///< NTPSynchronized: no (or the clock reads before kClockFloor): "-unsynced"
+};
+
+/// A synchronized clock has frames ahead of it by more than this only if they were named by
+/// a wrong one: they do not count as the store's newest when deciding what is out of order.
+inline constexpr std::chrono::seconds kFutureSlack{ 300 };
 
 /// When retention deletes frames. Zero disables a limit.
 struct RetentionPolicy {
@@ -57,6 +70,9 @@ struct Confirmations {
 	std::optional<FrameId> watermark;
 	std::vector<std::string> viewers;   ///< file names of the viewers waited for
 	std::vector<std::string> forgotten; ///< those not changed within forgetViewerAfter
+	/// Out-of-order days (".out-of-order/") that every such viewer confirms it holds whole:
+	/// day path -> the tokens all of them confirmed.
+	std::map<std::string, std::set<std::string>> wholeDays;
 };
 
 struct DiskSpace {
@@ -95,7 +111,14 @@ public:
 	/// Publishes one complete JPEG for \a time: temp file, fsync, rename (never over an
 	/// existing frame: a second frame in the same second gets a -N suffix), folder fsync,
 	/// then latest.jpg. Returns the frame's id.
-	FrameId publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time);
+	///
+	/// With \a trust Unsynchronized the name is marked "-unsynced". Such a frame, and one
+	/// older than the store's newest (a clock that stepped back), may lie behind a viewer's
+	/// watermark: its day is marked out of order first (OutOfOrderDays), so viewers list the
+	/// day in full. The store's newest is taken among frames not more than kFutureSlack ahead
+	/// of a Synchronized clock, so that frames named by a clock that ran ahead do not make
+	/// every later frame out of order.
+	FrameId publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time, ClockTrust trust = ClockTrust::Unknown);
 
 	/// Deletes frames the policy no longer keeps, oldest first, frames at or before the
 	/// time in .pulled before those pull has not confirmed. Never deletes the newest frame.
@@ -122,6 +145,10 @@ public:
 	DiskSpace diskSpace() const;
 	/// Work-in-progress files removed by the start-up scan.
 	std::size_t leftoversRemoved() const { return leftoversRemoved_; }
+	/// Frames in the store whose names are marked "-unsynced".
+	std::size_t unsyncedCount() const { return unsyncedCount_; }
+	/// The days marked out of order.
+	const OutOfOrderDays &outOfOrderDays() const { return *outOfOrder_; }
 
 private:
 	/// Indexes every frame below \a rootFd, removing work-in-progress files.
@@ -129,6 +156,9 @@ private:
 					    const ScanProgress &progress);
 
 	void removeFrame(const StoredFrame &frame);
+	/// Whether a frame for \a id, named by a clock of \a trust, may lie behind a viewer's
+	/// watermark (see publish()).
+	bool outOfOrder(const FrameId &id, ClockTrust trust) const;
 	void pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next);
 
 	std::filesystem::path root_;
@@ -137,6 +167,8 @@ private:
 	std::deque<StoredFrame> frames_;
 	std::uint64_t totalBytes_ = 0;
 	std::size_t leftoversRemoved_ = 0;
+	std::size_t unsyncedCount_ = 0;
+	std::unique_ptr<OutOfOrderDays> outOfOrder_;
 	bool warnedAgeKept_ = false;
 	std::set<std::string> forgottenViewers_; ///< said once each
 	std::shared_ptr<spdlog::logger> log_;

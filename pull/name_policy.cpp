@@ -89,6 +89,25 @@ EntryVerdict checkDayEntry(const std::string &dayPath, const RemoteEntry &entry,
 	return { EntryVerdict::Kind::Accept, {}, id };
 }
 
+std::optional<common::OutOfOrderDay> checkOutOfOrderEntry(const RemoteEntry &entry, std::string &reason)
+{
+	reason.clear();
+	if (entry.name == "." || entry.name == "..")
+		return std::nullopt;
+	if (auto hostile = hostileName(entry.name)) {
+		reason = *hostile;
+		return std::nullopt;
+	}
+	auto day = common::parseOutOfOrderFileName(entry.name);
+	if (!day)
+		reason = "not <YYYY-MM-DD>.<token>";
+	else if (entry.type != EntryType::Regular)
+		reason = typeProblem(entry.type);
+	else if (entry.size != 0)
+		reason = "not empty";
+	return reason.empty() ? day : std::nullopt;
+}
+
 std::optional<FrameId> checkLatestTarget(std::string_view target, std::string &reason)
 {
 	if (auto hostile = target.size() > 80 ? std::optional<std::string>("over-long target") : std::nullopt) {

@@ -27,13 +27,17 @@ struct EntryVerdict {
 
 enum class FolderLevel { Root, Year, Month };
 
-/// Longest name accepted anywhere (a frame name is at most 24 characters).
+/// Longest name accepted anywhere (a frame name is at most 33 characters).
 inline constexpr std::size_t kMaxRemoteName = 64;
 
 /// Entries of the root (years), a year (months) or a month (days).
 EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry);
 /// Entries of the day folder \a dayPath ("YYYY/MM/DD").
 EntryVerdict checkDayEntry(const std::string &dayPath, const RemoteEntry &entry, std::uint64_t maxFileSize);
+/// An entry of the camera's ".out-of-order" folder: an empty regular file named
+/// "<YYYY-MM-DD>.<token>". nullopt with \a reason empty: ignored (".", ".."); with a reason:
+/// refused.
+std::optional<common::OutOfOrderDay> checkOutOfOrderEntry(const RemoteEntry &entry, std::string &reason);
 /// The target of latest.jpg: must be "YYYY/MM/DD/<frame>.jpg", relative, inside the store.
 std::optional<common::FrameId> checkLatestTarget(std::string_view target, std::string &reason);
 

@@ -294,6 +294,9 @@ private:
 	/// writes it to the camera host's ".pulled" too (in the background).
 	void checkpoint(bool remote);
 	void writePulled();
+	/// What this viewer's confirmation file says now: the watermark, then one line per
+	/// out-of-order day listed in full with every frame resolved (empty without a watermark).
+	std::string confirmation() const;
 	std::size_t unresolved() const { return plan_.size() - resolvedCount_; }
 
 	Puller &p_;
@@ -306,6 +309,7 @@ private:
 	std::string diskLowText_;
 	RoundProgress progress_;
 	std::optional<FrameId> watermark_;
+	std::vector<common::OutOfOrderDay> outOfOrder_; ///< the camera's ".out-of-order" days
 
 	/// latest.jpg's frame, fetched first (id 0) while the listing runs.
 	std::optional<Frame> newest_;
@@ -318,7 +322,14 @@ private:
 	std::set<FrameId> queued_; ///< planned, not started: oldest first
 	std::map<std::size_t, FrameId> fetching_; ///< fetch id (1 on) -> frame
 	std::size_t nextId_ = 1;
-	std::optional<FrameId> newestLocal_; ///< the newest frame the mirror has now
+	std::optional<FrameId> newestLocal_;  ///< the newest frame named before future_, fetched or found
+	std::optional<FrameId> cameraLatest_; ///< the camera's latest.jpg, once the mirror holds it
+	/// This viewer's clock at the start, plus common::kFutureSlack: frames named later were
+	/// named by a camera clock that ran ahead.
+	const std::int64_t future_ = std::chrono::duration_cast<std::chrono::seconds>(
+					     std::chrono::system_clock::now().time_since_epoch())
+					     .count() +
+				     common::kFutureSlack.count();
 
 	std::chrono::steady_clock::time_point lastCheckpoint_ = std::chrono::steady_clock::now();
 	bool writing_ = false;   ///< a ".pulled" write in flight
@@ -357,10 +368,14 @@ void Puller::Attempt::run()
 					.dayPath();
 		planner_.startBackfill(watermark_, today,
 				       [this](const std::string &day, std::vector<PlannedFrame> frames) { onDay(day, std::move(frames)); });
+		planner_.findOutOfOrderDays([this](std::vector<common::OutOfOrderDay> days) {
+			if (!days.empty())
+				p_.log_->info("listing out-of-order days in full source={} days={}", p_.name_, days.size());
+			outOfOrder_ = std::move(days);
+		});
 	}
 	planner_.findNewest([this](const std::optional<FrameId> &id) { onLinked(id); },
 			    [this](std::optional<PlannedFrame> frame) { onChecked(std::move(frame)); });
-	newestLocal_ = mirror_.latest();
 	remote_.startFetching(*this);
 
 	bool planned = false, fetched = false;
@@ -394,7 +409,7 @@ void Puller::Attempt::run()
 		if (mirrorMode_ && std::chrono::steady_clock::now() - lastCheckpoint_ >= p_.options_.checkpointEvery)
 			checkpoint(!queued_.empty()); // near the end, the last write comes soon enough
 		if (mirrorMode_ && queued_.empty() && planner_.complete() && !prepared_ && !writing_ &&
-		    p_.remoteWatermark_ != watermark_) {
+		    p_.remoteConfirmation_ != confirmation()) {
 			// Every frame is asked for: open the last write's temporary file now.
 			remote_.prepareWrite(p_.confirmation_);
 			prepared_ = true;
@@ -428,12 +443,16 @@ void Puller::Attempt::run()
 		result_.backlog = unresolved();
 		result_.foldersListed = planner_.foldersListed();
 	}
-	// Frames that arrived while the round ran may be newer than latest.jpg was.
-	if (newestLocal_) {
-		auto local = mirror_.latest();
-		if (!local || *local < *newestLocal_)
-			mirror_.setLatest(*newestLocal_);
-	}
+	// latest.jpg follows the camera's: the frame taken last, whatever its name says (a clock
+	// that stepped back names it older than others). Frames that arrived while the round ran
+	// may be newer than latest.jpg was, unless names cannot tell (an "-unsynced" latest).
+	const auto local = mirror_.latest();
+	std::optional<FrameId> target = cameraLatest_;
+	if (newestLocal_ && (!target || (!target->unsynced && *target < *newestLocal_)) &&
+	    (target || !local || *local < *newestLocal_))
+		target = newestLocal_;
+	if (target && local != target)
+		mirror_.setLatest(*target);
 	if (!mirrorMode_)
 		result_.foldersListed = planner_.foldersListed();
 }
@@ -517,9 +536,7 @@ void Puller::Attempt::onChecked(std::optional<PlannedFrame> frame)
 	}
 	result_.newest = frame->id;
 	if (!newest_) {
-		// In the mirror already.
-		if (!newestLocal_ || *newestLocal_ < frame->id)
-			newestLocal_ = frame->id;
+		cameraLatest_ = frame->id; // in the mirror already
 		return;
 	}
 	newest_->planned = *frame;
@@ -706,7 +723,10 @@ void Puller::Attempt::setOutcome(Frame &f, Outcome outcome)
 	if (!isNewest && resolved(f.outcome) != resolved(outcome))
 		resolvedCount_ = resolved(outcome) ? resolvedCount_ + 1 : resolvedCount_ - 1;
 	f.outcome = outcome;
-	if ((outcome == Outcome::Committed || outcome == Outcome::Present) && (!newestLocal_ || *newestLocal_ < f.planned.id))
+	// A frame named ahead of this viewer's clock is no candidate for latest.jpg: the camera's
+	// latest.jpg alone may point there.
+	if ((outcome == Outcome::Committed || outcome == Outcome::Present) && f.planned.id.seconds <= future_ &&
+	    (!newestLocal_ || *newestLocal_ < f.planned.id))
 		newestLocal_ = f.planned.id;
 	if (!isNewest)
 		return;
@@ -732,8 +752,12 @@ void Puller::Attempt::onDay(const std::string &dayPath, std::vector<PlannedFrame
 	for (PlannedFrame &frame : frames) {
 		const FrameId id = frame.id;
 		auto [it, inserted] = plan_.emplace(id, Frame{});
-		if (!inserted)
+		if (!inserted) {
+			// Listed again (an out-of-order day, in full now): its fetch goes on.
+			if (!resolved(it->second.outcome))
+				wanted.insert(id);
 			continue;
+		}
 		Frame &f = it->second;
 		f.planned = std::move(frame);
 		const bool isNewest = newest_ && newest_->planned.id == id;
@@ -794,8 +818,8 @@ void Puller::Attempt::onCommits(const std::vector<Commit> &commits)
 		if (newest_ && f == &*newest_) {
 			result_.newestFetched = true;
 			p_.log_->info("fetched the newest frame source={} frame={}", p_.name_, c.id.relativePath());
-			auto local = mirror_.latest();
-			if (!local || *local < c.id)
+			cameraLatest_ = c.id;
+			if (mirror_.latest() != c.id)
 				mirror_.setLatest(c.id);
 		}
 	}
@@ -807,9 +831,12 @@ void Puller::Attempt::checkpoint(bool remote)
 	// The watermark passes a frame only when every frame before it is resolved and every day
 	// up to its own has been listed.
 	const std::optional<std::string> through = planner_.listedThrough();
+	// Nor does it pass this viewer's own clock (future_): a frame named by a camera clock that
+	// ran ahead is mirrored, but the frames named after that clock came right are still newer
+	// than the watermark.
 	std::optional<FrameId> w = watermark_;
 	for (auto it = plan_.begin(); it != plan_.end();) {
-		if (!resolved(it->second.outcome) || !through || it->first.dayPath() > *through)
+		if (!resolved(it->second.outcome) || !through || it->first.dayPath() > *through || it->first.seconds > future_)
 			break;
 		w = it->first;
 		--resolvedCount_;
@@ -824,16 +851,40 @@ void Puller::Attempt::checkpoint(bool remote)
 		writePulled();
 }
 
+std::string Puller::Attempt::confirmation() const
+{
+	if (!watermark_)
+		return {};
+	std::string text = watermark_->stem() + "\n";
+	for (const common::OutOfOrderDay &d : outOfOrder_) {
+		if (!planner_.listedInFull(d.dayPath))
+			continue;
+		// Whole: every frame of the day it listed is resolved (fetched, present, refused or
+		// gone); the watermark has taken those it passed out of the plan.
+		const std::int64_t start = common::daysFromCivil(std::stoi(d.dayPath.substr(0, 4)),
+								 static_cast<unsigned>(std::stoi(d.dayPath.substr(5, 2))),
+								 static_cast<unsigned>(std::stoi(d.dayPath.substr(8, 2)))) *
+					   86400;
+		bool whole = true;
+		for (auto it = plan_.lower_bound(FrameId{ start }); it != plan_.end() && it->first.seconds < start + 86400; ++it)
+			whole = whole && resolved(it->second.outcome);
+		if (whole)
+			text += d.confirmationLine() + "\n";
+	}
+	return text;
+}
+
 void Puller::Attempt::writePulled()
 {
-	if (writing_ || !watermark_ || p_.remoteWatermark_ == watermark_)
+	const std::string text = confirmation();
+	if (writing_ || text.empty() || p_.remoteConfirmation_ == text)
 		return;
 	const FrameId w = *watermark_;
 	writing_ = true;
 	prepared_ = false;
-	remote_.requestWrite(p_.confirmation_, w.stem() + "\n", [this, w] {
+	remote_.requestWrite(p_.confirmation_, text, [this, w, text] {
 		writing_ = false;
-		p_.remoteWatermark_ = w;
+		p_.remoteConfirmation_ = text;
 		p_.log_->debug("wrote the remote .pulled source={} watermark={}", p_.name_, w.stem());
 		// The next write takes one round trip less.
 		if (!finished()) {

@@ -144,7 +144,7 @@ private:
 	PullStatus *status_;
 	ProgressCallback progress_;
 	std::unordered_set<std::size_t> warned_; ///< see kMaxRememberedRefusals
-	std::optional<common::FrameId> remoteWatermark_; ///< last value written to the remote .pulled
+	std::string remoteConfirmation_; ///< what was last written to this viewer's confirmation file
 	std::chrono::steady_clock::time_point lastProgress_{};
 	std::chrono::milliseconds progressInterval_{ 100 };
 	std::shared_ptr<spdlog::logger> log_;

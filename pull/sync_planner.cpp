@@ -220,7 +220,8 @@ void SyncPlanner::listDay(const std::string &dayPath)
 			EntryVerdict v = checkDayEntry(day->path, e, maxFileSize_);
 			if (v.kind == EntryVerdict::Kind::Refuse)
 				onRefuse_(day->path + "/" + e.name, v.reason);
-			else if (v.kind == EntryVerdict::Kind::Accept && (!watermark_ || *v.frame > *watermark_))
+			else if (v.kind == EntryVerdict::Kind::Accept &&
+				 (!watermark_ || *v.frame > *watermark_ || fullDays_.count(day->path)))
 				frames.push_back({ *v.frame, e.size, e.mtime });
 		}
 		std::sort(frames.begin(), frames.end(), [](const PlannedFrame &a, const PlannedFrame &b) { return a.id < b.id; });
@@ -242,9 +243,55 @@ void SyncPlanner::listDay(const std::string &dayPath)
 	});
 }
 
+void SyncPlanner::findOutOfOrderDays(std::function<void(std::vector<common::OutOfOrderDay>)> found)
+{
+	outOfOrderPending_ = true;
+	++foldersListed_;
+	remote_.requestList(common::kOutOfOrderFolder, [this, found = std::move(found)](
+							       std::optional<std::vector<RemoteEntry>> entries) {
+		outOfOrderPending_ = false;
+		std::vector<common::OutOfOrderDay> days;
+		for (const RemoteEntry &e : entries ? *entries : std::vector<RemoteEntry>{}) {
+			std::string reason;
+			auto day = checkOutOfOrderEntry(e, reason);
+			if (!day) {
+				if (!reason.empty())
+					onRefuse_(std::string(common::kOutOfOrderFolder) + "/" + e.name, reason);
+				continue;
+			}
+			if (days.size() >= kMaxOutOfOrderDays) {
+				onRefuse_(std::string(common::kOutOfOrderFolder) + "/" + e.name,
+					  "more than " + std::to_string(kMaxOutOfOrderDays) + " out-of-order days; left for a later round");
+				continue;
+			}
+			days.push_back(*day);
+		}
+		std::sort(days.begin(), days.end());
+		for (const common::OutOfOrderDay &d : days) {
+			if (!fullDays_.insert(d.dayPath).second)
+				continue;
+			// A day listed already was filtered by the watermark: list it again, in full.
+			auto it = days_.find(d.dayPath);
+			if (it != days_.end() && it->second == DayState::Listed) {
+				it->second = DayState::Waiting;
+				waiting_.insert(d.dayPath);
+			} else {
+				addDay(d.dayPath);
+			}
+		}
+		found(std::move(days));
+	});
+}
+
+bool SyncPlanner::listedInFull(const std::string &dayPath) const
+{
+	auto it = days_.find(dayPath);
+	return fullDays_.count(dayPath) && it != days_.end() && it->second == DayState::Listed;
+}
+
 bool SyncPlanner::complete() const
 {
-	return started_ && daysKnown_ && discovering_ == 0 && toDiscover_.empty() && waiting_.empty() && listing_ == 0;
+	return started_ && !outOfOrderPending_ && daysKnown_ && discovering_ == 0 && toDiscover_.empty() && waiting_.empty() && listing_ == 0;
 }
 
 std::optional<std::string> SyncPlanner::listedThrough() const

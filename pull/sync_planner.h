@@ -59,6 +59,16 @@ public:
 	/// The day of latest.jpg's frame, or nullopt when latest.jpg gives none: that day is
 	/// listed at once, and the range of days to guess is settled.
 	void setNewestDay(const std::optional<std::string> &dayPath);
+	/// Lists the camera's ".out-of-order" folder (common::OutOfOrderDays): each day it names is
+	/// listed in full, whatever the watermark, as its frames may lie behind it. \a found gets
+	/// the days accepted (at most kMaxOutOfOrderDays; an empty list when there is no folder).
+	void findOutOfOrderDays(std::function<void(std::vector<common::OutOfOrderDay>)> found);
+	/// At most this many out-of-order days are taken from one listing (a hostile host's
+	/// listing costs the rest of the round nothing).
+	static constexpr std::size_t kMaxOutOfOrderDays = 400;
+	/// \a dayPath was listed in full (an out-of-order day) and its frames planned.
+	bool listedInFull(const std::string &dayPath) const;
+
 	/// Starts more day listings while fewer than kMaxFramesAhead frames are \a planned and
 	/// not yet fetched (a bound on memory for a long backlog).
 	void poll(std::size_t planned);
@@ -102,6 +112,8 @@ private:
 	std::map<std::string, DayState> days_;
 	std::set<std::string> waiting_; ///< days not listed yet
 	std::size_t listing_ = 0;  ///< day listings in flight
+	std::set<std::string> fullDays_; ///< out-of-order days: every frame is planned
+	bool outOfOrderPending_ = false; ///< the ".out-of-order" listing is in flight
 	std::size_t foldersListed_ = 0;
 };
 

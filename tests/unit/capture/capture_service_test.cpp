@@ -4,6 +4,8 @@
 #include "capture/test_pattern_source.h"
 #include "common/store.h"
 #include "support/fake_clock.h"
+#include "support/log_capture.h"
+#include "support/stub_host.h"
 #include "support/temp_dir.h"
 
 using namespace lingercam;
@@ -148,4 +150,41 @@ TEST_F(ACaptureService, BacksOffFromACameraThatOpensButNeverDeliversAFrame)
 	EXPECT_GE(cam->attempts, 6);
 	EXPECT_LE(cam->attempts, 20) << "re-opened at full rate";
 	EXPECT_EQ(service.status().snapshot().state, "waiting for camera");
+}
+
+TEST_F(ACaptureService, NamesFramesFromAnUnsynchronizedClockSoAndSaysSoOncePerChange)
+{
+	common::Store store(dir / "store");
+	test::StubHost host;
+	host.time.synchronized = false;
+	test::LogCapture log("capture");
+	CaptureService service(config, std::make_unique<FlakyCamera>(clock, 0), store, clock, interrupt, nullptr, &host);
+	clock.onSleep = [&] {
+		// NTP synchronizes the clock after the second frame.
+		if (store.frameCount() == 2)
+			host.time.synchronized = true;
+		if (store.frameCount() == 4)
+			interrupt.requestStop();
+	};
+	service.run();
+	ASSERT_EQ(store.frameCount(), 4u);
+	EXPECT_EQ(store.frames()[0].id.fileName(), "20261123T193900Z-unsynced.jpg");
+	EXPECT_EQ(store.frames()[1].id.fileName(), "20261123T194000Z-unsynced.jpg");
+	EXPECT_EQ(store.frames()[2].id.fileName(), "20261123T194100Z.jpg");
+	EXPECT_EQ(service.status().snapshot().framesUnsynced, 2u);
+	EXPECT_EQ(host.timeSyncQuestions, 4) << "asked before every frame";
+	const std::string text = log.text();
+	EXPECT_EQ(test::count(text, "clock not synchronized"), 1u) << text;
+	EXPECT_EQ(test::count(text, "clock synchronized: frames are named by it"), 1u) << text;
+}
+
+TEST_F(ACaptureService, TakesAClockThatReadsBefore2026AsUnsynchronizedWhateverTimedatedSays)
+{
+	// A Pi without a real-time clock, no timedated to ask (nullptr host): 1970 is wrong.
+	test::FakeClock early{ test::utc(1970, 1, 1, 0, 0, 5) };
+	common::Store store(dir / "store");
+	CaptureService service(config, std::make_unique<FlakyCamera>(early, 0), store, early, interrupt);
+	const common::FrameId id = service.captureOne();
+	EXPECT_EQ(id.relativePath(), "1970/01/01/19700101T000005Z-unsynced.jpg");
+	EXPECT_EQ(store.outOfOrderDays().days().count("1970/01/01"), 1u);
 }

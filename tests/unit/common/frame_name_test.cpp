@@ -61,13 +61,31 @@ TEST(AFrameName, RoundTripsThroughTheParser)
 	}
 }
 
+TEST(AFrameName, MarksAFrameFromAnUnsynchronizedClockWhereAPersonSeesIt)
+{
+	const FrameId id{ 0, 0, true };
+	EXPECT_EQ(id.relativePath(), "1970/01/01/19700101T000000Z-unsynced.jpg");
+	EXPECT_EQ((FrameId{ 1795462680, 2, true }).fileName(), "20261123T193800Z-2-unsynced.jpg");
+	for (const FrameId &f : { id, FrameId{ 1795462680, 2, true }, FrameId{ 4102444799, 999, true } }) {
+		auto parsed = common::parseFrameRelativePath(f.relativePath());
+		ASSERT_TRUE(parsed) << f.relativePath();
+		EXPECT_EQ(*parsed, f);
+		EXPECT_TRUE(parsed->unsynced);
+	}
+	// Two files, two frames: the same second named by a synchronized and an unsynchronized
+	// clock.
+	EXPECT_NE((FrameId{ 1795462680, 0, true }), (FrameId{ 1795462680, 0, false }));
+}
+
 TEST(AFrameName, RejectsAnythingThatIsNotExactlyAFrame)
 {
 	for (const char *bad : { "20261123T193800Z.jpeg", "20261123T193800.jpg", "20261323T193800Z.jpg",
 				 "20260230T120000Z.jpg", "20261123T246000Z.jpg", "20261123T193800Z-0.jpg",
 				 "20261123T193800Z-01.jpg", "20261123T193800Z-1000.jpg", "../20261123T193800Z.jpg",
 				 ".20261123T193800Z.jpg.tmp", "20261123T193800Z.jpg/", "2026112xT193800Z.jpg", "",
-				 "latest.jpg" })
+				 "latest.jpg", "20261123T193800Z-unsynced-1.jpg", "20261123T193800Z-unsynced-unsynced.jpg",
+				 "20261123T193800Z-0-unsynced.jpg", "20261123T193800Zunsynced.jpg", "-unsynced.jpg",
+				 "20261123T193800Z-UNSYNCED.jpg" })
 		EXPECT_FALSE(common::parseFrameFileName(bad)) << bad;
 	EXPECT_FALSE(common::parseFrameRelativePath("2026/11/24/20261123T193800Z.jpg")) << "folder must match the name";
 	EXPECT_FALSE(common::parseFrameRelativePath("2026/11/23/../20261123T193800Z.jpg"));

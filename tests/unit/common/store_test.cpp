@@ -366,3 +366,143 @@ TEST_F(AStore, IgnoresAnInvalidPulledFile)
 	common::writeFileAtomic(root / ".pulled", "20261101T120000Z\n");
 	EXPECT_EQ(store.pulledWatermark()->stem(), "20261101T120000Z");
 }
+
+namespace {
+
+/// The out-of-order marks in the store's ".out-of-order" folder, as file names.
+std::vector<std::string> marks(const fs::path &root)
+{
+	std::vector<std::string> out;
+	std::error_code ec;
+	for (const auto &e : fs::directory_iterator(root / ".out-of-order", ec))
+		out.push_back(e.path().filename().string());
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+} // namespace
+
+TEST_F(AStore, NamesAFrameFromAnUnsynchronizedClockAndMarksItsDay)
+{
+	Store store(root);
+	const auto id = store.publish(fakeJpeg(500, 1), utc(1970, 1, 1, 0, 0, 12), common::ClockTrust::Unsynchronized);
+	EXPECT_EQ(id.relativePath(), "1970/01/01/19700101T000012Z-unsynced.jpg");
+	EXPECT_TRUE(fs::is_regular_file(root / id.relativePath()));
+	EXPECT_EQ(fs::read_symlink(root / "latest.jpg"), id.relativePath());
+	EXPECT_EQ(store.unsyncedCount(), 1u);
+	const auto m = marks(root);
+	ASSERT_EQ(m.size(), 1u);
+	EXPECT_TRUE(m[0].starts_with("1970-01-01.")) << m[0];
+	EXPECT_EQ(store.outOfOrderDays().days().count("1970/01/01"), 1u);
+	// The same second, the clock still unsynchronized: a second frame, never an overwrite.
+	const auto again = store.publish(fakeJpeg(500, 2), utc(1970, 1, 1, 0, 0, 12), common::ClockTrust::Unsynchronized);
+	EXPECT_EQ(again.fileName(), "19700101T000012Z-1-unsynced.jpg");
+	EXPECT_EQ(marks(root).size(), 1u) << "one mark per day, its token new";
+	EXPECT_NE(marks(root), m);
+	// Indexed again at the next start.
+	Store reopened(root);
+	EXPECT_EQ(reopened.unsyncedCount(), 2u);
+	EXPECT_EQ(reopened.outOfOrderDays().days().size(), 1u);
+}
+
+TEST_F(AStore, MarksTheDayOfAFrameNamedBeforeTheNewestOne)
+{
+	// A clock stepped back an hour, with nothing to say it is wrong: the frame is named as
+	// the clock reads, and its day is marked, since a viewer may have passed that time.
+	Store store(root);
+	const auto t = utc(2026, 11, 23, 10, 0, 0);
+	store.publish(fakeJpeg(500, 1), t);
+	store.publish(fakeJpeg(500, 1), t + 1min);
+	EXPECT_TRUE(marks(root).empty()) << "frames in order mark nothing";
+	const auto back = store.publish(fakeJpeg(500, 1), t - 1h + 2min, common::ClockTrust::Unknown);
+	EXPECT_EQ(back.fileName(), "20261123T090200Z.jpg");
+	ASSERT_EQ(marks(root).size(), 1u);
+	EXPECT_TRUE(marks(root)[0].starts_with("2026-11-23."));
+	EXPECT_EQ(fs::read_symlink(root / "latest.jpg"), back.relativePath()) << "latest.jpg is the frame taken last";
+}
+
+TEST_F(AStore, DoesNotCountFramesAheadOfASynchronizedClockAsTheNewest)
+{
+	// A clock that ran a year ahead, unsynchronized, then NTP put it right: the frames it named
+	// do not make every later frame out of order.
+	Store store(root);
+	const auto now = utc(2026, 11, 23, 10, 0, 0);
+	store.publish(fakeJpeg(500, 1), now - 1h, common::ClockTrust::Synchronized);
+	store.publish(fakeJpeg(500, 1), now + std::chrono::hours(24 * 365), common::ClockTrust::Unsynchronized);
+	ASSERT_EQ(marks(root).size(), 1u);
+	EXPECT_TRUE(marks(root)[0].starts_with("2027-11-23."));
+	for (int i = 0; i < 3; ++i)
+		store.publish(fakeJpeg(500, 1), now + std::chrono::minutes(i), common::ClockTrust::Synchronized);
+	EXPECT_EQ(marks(root).size(), 1u) << "the frames after the clock came right are in order";
+	// Without timedate1's word, the frame a year ahead is the newest: a later one is marked.
+	store.publish(fakeJpeg(500, 1), now + 5min, common::ClockTrust::Unknown);
+	EXPECT_EQ(marks(root).size(), 2u);
+}
+
+TEST_F(AStore, KeepsAnOutOfOrderFrameUntilEveryViewerConfirmsItsDayWhole)
+{
+	Store store(root);
+	const auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 5; ++day)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	// After a reboot the clock says 1970 until NTP syncs.
+	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
+	const std::string token = store.outOfOrderDays().days().at("1970/01/01");
+	// The viewer's watermark is past 1970, but it has not said it holds that day.
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\n");
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(24);
+	const auto now = t + std::chrono::hours(24 * 4);
+	auto result = store.applyRetention(age, now);
+	EXPECT_EQ(result.deleted, 0u) << "the 1970 frame is the oldest and not yet pulled";
+	EXPECT_TRUE(fs::exists(root / stray.relativePath()));
+
+	// An old token confirms nothing.
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\nout-of-order 1970-01-01.00000000\n");
+	EXPECT_EQ(store.applyRetention(age, now).deleted, 0u);
+	EXPECT_EQ(store.outOfOrderDays().days().size(), 1u);
+
+	// A second viewer has it whole, the first not yet: still kept.
+	common::writeFileAtomic(root / ".pulled.laptop-0f0e0d0c",
+				"20261105T120000Z\nout-of-order 1970-01-01." + token + "\n");
+	EXPECT_EQ(store.applyRetention(age, now).deleted, 0u);
+
+	// Both have it: the mark is retired, and the frame ages out like any pulled frame.
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d",
+				"20261105T120000Z\nout-of-order 1970-01-01." + token + "\nsomething a newer pull says\n");
+	result = store.applyRetention(age, now);
+	EXPECT_TRUE(marks(root).empty());
+	EXPECT_FALSE(fs::exists(root / stray.relativePath()));
+	EXPECT_FALSE(fs::exists(root / "1970")) << "its empty folders go with it";
+	EXPECT_EQ(result.deleted, 4u); // 1970 and 11/01-11/03
+	EXPECT_EQ(store.unsyncedCount(), 0u);
+}
+
+TEST_F(AStore, RetiresTheMarkOfADayRetentionEmptied)
+{
+	Store store(root);
+	const auto t = utc(2026, 11, 23, 10, 0, 0);
+	store.publish(fakeJpeg(1000, 1), t);
+	store.publish(fakeJpeg(1000, 1), t - std::chrono::hours(48)); // out of order, no viewer
+	ASSERT_EQ(marks(root).size(), 1u);
+	RetentionPolicy bytes;
+	bytes.maxBytes = 1000;
+	EXPECT_EQ(store.applyRetention(bytes, t).deleted, 1u);
+	EXPECT_TRUE(marks(root).empty());
+}
+
+TEST_F(AStore, ReplacesTheTwoTokensACrashLeftForADayByANewOne)
+{
+	{
+		Store store(root);
+		store.publish(fakeJpeg(500, 1), utc(2026, 11, 23, 10, 0, 0), common::ClockTrust::Unsynchronized);
+	}
+	// A crash between the new token's file and the old one's removal.
+	std::ofstream(root / ".out-of-order" / "2026-11-23.0000abcd");
+	ASSERT_EQ(marks(root).size(), 2u);
+	Store store(root);
+	const auto m = marks(root);
+	ASSERT_EQ(m.size(), 1u);
+	EXPECT_NE(m[0], "2026-11-23.0000abcd");
+	EXPECT_EQ("2026-11-23." + store.outOfOrderDays().days().at("2026/11/23"), m[0]);
+}

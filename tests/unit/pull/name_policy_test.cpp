@@ -72,10 +72,30 @@ TEST(AFolderEntryCheck, AcceptsOnlyRealFoldersWithLayoutNames)
 	EXPECT_EQ(pull::checkFolderEntry(FolderLevel::Root, file(".pulled")).kind, Kind::Ignore);
 }
 
+TEST(AnOutOfOrderMarkCheck, AcceptsOnlyEmptyFilesNamedByADayAndAToken)
+{
+	std::string reason;
+	auto day = pull::checkOutOfOrderEntry(file("2026-11-23.0a1b2c3d", 0), reason);
+	ASSERT_TRUE(day) << reason;
+	EXPECT_EQ(day->dayPath, "2026/11/23");
+	EXPECT_EQ(day->token, "0a1b2c3d");
+	EXPECT_FALSE(pull::checkOutOfOrderEntry(file(".", 0, EntryType::Directory), reason));
+	EXPECT_TRUE(reason.empty()) << "ignored, not refused";
+	for (const auto &bad : { file("2026-11-23.0a1b2c3d", 12), file("2026-11-23.0a1b2c3d", 0, EntryType::Symlink),
+				 file("2026-11-23.0a1b2c3d", 0, EntryType::Directory), file("2026-02-30.0a1b2c3d", 0),
+				 file("2026-11-23.0A1B2C3D", 0), file("2026-11-23.0a1b2c3", 0), file("2026/11/23.0a1b2c3d", 0),
+				 file("../2026-11-23.0a1b2c3d", 0), file(std::string(100, 'x'), 0) }) {
+		reason.clear();
+		EXPECT_FALSE(pull::checkOutOfOrderEntry(bad, reason)) << bad.name;
+		EXPECT_FALSE(reason.empty()) << bad.name;
+	}
+}
+
 TEST(ALatestTargetCheck, AcceptsOnlyAFramePathInsideTheStore)
 {
 	std::string reason;
 	EXPECT_TRUE(pull::checkLatestTarget("2026/11/23/20261123T193800Z.jpg", reason));
+	EXPECT_TRUE(pull::checkLatestTarget("1970/01/01/19700101T000012Z-2-unsynced.jpg", reason));
 	for (const char *target : { "/etc/passwd", "../x/2026/11/23/20261123T193800Z.jpg", "2026/11/23/../../../etc/passwd",
 				    "./2026/11/23/20261123T193800Z.jpg", "2026/11/24/20261123T193800Z.jpg",
 				    "2026/11/23/20261123T193800Z.jpg/", "2026//11/23/20261123T193800Z.jpg", "" }) {

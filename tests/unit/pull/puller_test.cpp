@@ -264,6 +264,60 @@ TEST_F(APuller, RefusesATruncatedJpegAndDeletesItsPart)
 		EXPECT_FALSE(e.path().string().ends_with(".part")) << e.path();
 }
 
+TEST_F(APuller, FetchesFramesBehindItsWatermarkFromADayTheCameraMarkedOutOfOrder)
+{
+	addFrames(10);
+	ASSERT_TRUE(round().ok);
+	// The camera rebooted with its clock in 1970 and took two frames before NTP put it right;
+	// capture marked that day out of order.
+	common::FrameId a{ 30, 0, true }, b{ 90, 0, true };
+	remote->addFile(a.relativePath(), jpeg(900, 7));
+	remote->addFile(b.relativePath(), jpeg(900, 8));
+	remote->addFile(".out-of-order/1970-01-01.0a1b2c3d", {});
+	remote->addSymlink("latest.jpg", b.relativePath());
+	auto r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.framesFetched, 2u);
+	EXPECT_EQ(readAll(root / "mirror" / a.relativePath()), jpeg(900, 7));
+	EXPECT_EQ(readAll(root / "mirror" / b.relativePath()), jpeg(900, 8));
+	EXPECT_EQ(r.watermark, minute(9)) << "the watermark neither stalls nor moves back";
+	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), b.relativePath()) << "the frame the camera took last";
+	EXPECT_EQ(remote->written[confirmation()], minute(9).stem() + "\nout-of-order 1970-01-01.0a1b2c3d\n");
+
+	// The clock is right again: the next frame is newer than the watermark, and latest.jpg
+	// follows the camera's back into 2026.
+	remote->addFile(minute(10).relativePath(), jpeg(1010, 10));
+	remote->addSymlink("latest.jpg", minute(10).relativePath());
+	r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.framesFetched, 1u) << "the 1970 frames are not fetched again";
+	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), minute(10).relativePath());
+	EXPECT_EQ(r.watermark, minute(10));
+}
+
+TEST_F(APuller, NeverMovesItsWatermarkPastItsOwnClock)
+{
+	// A camera clock ran years ahead (unsynchronized), named a frame 2037, then came right.
+	addFrames(5);
+	const common::FrameId ahead{ common::daysFromCivil(2037, 6, 1) * 86400, 0, true };
+	remote->addFile(ahead.relativePath(), jpeg(900, 9));
+	remote->addSymlink("latest.jpg", ahead.relativePath());
+	auto r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.framesFetched, 6u) << "mirrored like any frame";
+	EXPECT_TRUE(fs::exists(root / "mirror" / ahead.relativePath()));
+	EXPECT_EQ(r.watermark, minute(4)) << "but not confirmed past this viewer's clock";
+	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), ahead.relativePath());
+
+	remote->addFile(minute(5).relativePath(), jpeg(1005, 5));
+	remote->addSymlink("latest.jpg", minute(5).relativePath());
+	r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.framesFetched, 1u) << "a frame named after the clock came right is not skipped";
+	EXPECT_TRUE(fs::exists(root / "mirror" / minute(5).relativePath()));
+	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), minute(5).relativePath());
+}
+
 TEST_F(APuller, LatestModeNeverListsFoldersNorConfirms)
 {
 	addFrames(4);

@@ -175,3 +175,50 @@ TEST_F(ASyncPlanner, LeavesAFrameListedWithTwoSizesForALaterRound)
 }
 
 } // namespace
+
+TEST_F(ASyncPlanner, ListsADayMarkedOutOfOrderInFullWhateverTheWatermark)
+{
+	// The camera rebooted into 1970 and took two frames there; then its clock came right.
+	for (int m = 0; m < 10; ++m)
+		addFrame(at(2026, 11, 23, m));
+	common::FrameId stray = at(1970, 1, 1, 1);
+	stray.unsynced = true;
+	addFrame(stray);
+	addFrame(at(1970, 1, 1, 2));
+	remote.addFile(".out-of-order/1970-01-01.0a1b2c3d", {});
+	remote.addFile(".out-of-order/not-a-mark", {});
+	auto p = planner();
+	std::vector<common::OutOfOrderDay> days;
+	p.findOutOfOrderDays([&](std::vector<common::OutOfOrderDay> d) { days = std::move(d); });
+	auto frames = p.backfill(at(2026, 11, 23, 6), "2026/11/23", "2026/11/23");
+	ASSERT_EQ(days.size(), 1u);
+	EXPECT_EQ(days[0].dayPath, "1970/01/01");
+	EXPECT_EQ(days[0].token, "0a1b2c3d");
+	EXPECT_TRUE(p.listedInFull("1970/01/01"));
+	EXPECT_FALSE(p.listedInFull("2026/11/23"));
+	ASSERT_EQ(frames.size(), 5u) << "the two 1970 frames, and the three after the watermark";
+	EXPECT_EQ(frames[0].id, stray);
+	EXPECT_EQ(frames[1].id, at(1970, 1, 1, 2));
+	EXPECT_EQ(frames[2].id, at(2026, 11, 23, 7));
+	EXPECT_EQ(refused, std::vector<std::string>{ ".out-of-order/not-a-mark" });
+}
+
+TEST_F(ASyncPlanner, ListsAgainInFullADayItListedBeforeTheMarkCameIn)
+{
+	for (int m = 0; m < 10; ++m)
+		addFrame(at(2026, 11, 23, m));
+	auto p = planner();
+	auto frames = p.backfill(at(2026, 11, 23, 6), "2026/11/23", "2026/11/23");
+	EXPECT_EQ(frames.size(), 3u);
+	// The mark arrives after the day was listed with the watermark's filter.
+	remote.addFile(".out-of-order/2026-11-23.0a1b2c3d", {});
+	bool found = false;
+	p.findOutOfOrderDays([&](std::vector<common::OutOfOrderDay> d) { found = d.size() == 1; });
+	EXPECT_FALSE(p.complete());
+	while (!p.complete()) {
+		p.poll(0);
+		remote.pump();
+	}
+	EXPECT_TRUE(found);
+	EXPECT_TRUE(p.listedInFull("2026/11/23"));
+}

@@ -11,18 +11,14 @@
 #include "common/host_probe.h"
 #include "common/sdbus_compat.h"
 #include "private_bus.h"
+#include "support/stub_host.h"
 
 using namespace lingercam;
 using namespace std::chrono_literals;
 
 namespace {
 
-class StubHost final : public common::HostProbe {
-public:
-	common::LingerStatus linger() override { return { common::LingerStatus::State::Yes, "pi", "" }; }
-	common::TimeSyncStatus timeSync() override { return { false, true, "" }; }
-	common::UserUnitState userUnit(const std::string &) override { return {}; }
-};
+using test::StubHost;
 
 class TheCaptureApi : public ::testing::Test {
 protected:
@@ -35,10 +31,12 @@ protected:
 			s.lastFramePath = "/store/2026/11/24/20261124T213543Z.jpg";
 			s.framesCaptured = 3;
 			s.framesStored = 42;
+			s.framesUnsynced = 2;
 			s.storeBytes = 123456;
 			s.lastError = "";
 			s.nextRun = common::Clock::WallTime(std::chrono::seconds(1'795'556'144));
 		});
+		host.time.synchronized = false;
 	}
 
 	test::PrivateBus bus;
@@ -61,6 +59,7 @@ TEST_F(TheCaptureApi, ShowsTheDaemonsStateAsProperties)
 	EXPECT_EQ(s.lastFrameTime, 1'795'556'143'000'000u);
 	EXPECT_EQ(s.framesCaptured, 3u);
 	EXPECT_EQ(s.framesStored, 42u);
+	EXPECT_EQ(s.framesUnsynced, 2u);
 	EXPECT_EQ(s.storeBytes, 123456u);
 	EXPECT_EQ(s.storePath, "/store");
 	EXPECT_EQ(s.nextRun, 1'795'556'144'000'000u);
@@ -90,7 +89,8 @@ TEST_F(TheCaptureApi, IntrospectsAsTheInterfaceXmlSays)
 	std::string xml;
 	proxy->callMethod("Introspect").onInterface("org.freedesktop.DBus.Introspectable").storeResultsTo(xml);
 	for (const char *member : { "org.lingercam.Capture1", "CaptureNow", "LastFramePath", "LastFrameTime", "FramesStored",
-				    "StoreBytes", "LastError", "NextRun", "Lingering", "ClockSynchronized" })
+				    "StoreBytes", "LastError", "NextRun", "Lingering", "ClockSynchronized",
+				    "FramesUnsynced" })
 		EXPECT_NE(xml.find(std::string("\"") + member + "\""), std::string::npos) << member << " in " << xml;
 }
 
@@ -135,4 +135,12 @@ TEST(TheCaptureStatusText, ShowsTimesAsUtcAndRelativeAndTheLingerFix)
 	EXPECT_NE(text.find("(in 47s)"), std::string::npos) << text;
 	EXPECT_NE(text.find("42 frames, 2.0 KiB"), std::string::npos) << text;
 	EXPECT_NE(text.find("loginctl enable-linger"), std::string::npos) << text;
+	EXPECT_EQ(text.find("unsynchronized"), std::string::npos) << "said only when there are such frames\n" << text;
+
+	s.framesUnsynced = 3;
+	std::ostringstream again;
+	capture::printCaptureStatus(again, s, common::Clock::WallTime(std::chrono::seconds(1'795'556'153)));
+	EXPECT_NE(again.str().find("42 frames, 2.0 KiB, 3 of them named by an unsynchronized clock (-unsynced)"),
+		  std::string::npos)
+		<< again.str();
 }
