@@ -141,12 +141,8 @@ common::ClockTrust CaptureService::clockTrust(common::Clock::WallTime wall)
 {
 	using common::ClockTrust;
 	ClockTrust trust = ClockTrust::Unknown;
-	std::string why;
-	if (wall < common::Clock::WallTime(kClockFloor)) {
-		trust = ClockTrust::Unsynchronized;
-		why = "the clock reads " + common::FrameId{ duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count() }.iso() + ", before " +
-		      common::FrameId{ kClockFloor.count() }.iso();
-	} else if (host_) {
+	std::string why = "not asked";
+	if (host_) {
 		// A fresh question each time: timedated answers in a millisecond, and a clock that
 		// NTP has just synchronized names the very next frame.
 		const common::TimeSyncStatus sync = host_->timeSync();
@@ -154,8 +150,12 @@ common::ClockTrust CaptureService::clockTrust(common::Clock::WallTime wall)
 			trust = *sync.synchronized ? ClockTrust::Synchronized : ClockTrust::Unsynchronized;
 		why = sync.synchronized ? "timedate1 NTPSynchronized=" + std::string(*sync.synchronized ? "yes" : "no")
 					: sync.detail;
-	} else {
-		why = "not asked";
+	}
+	if (trust != ClockTrust::Unsynchronized && wall < common::Clock::WallTime(kClockFloor)) {
+		trust = ClockTrust::Unsynchronized;
+		why = "the clock reads " +
+		      common::FrameId{ duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count() }.iso() +
+		      ", before " + common::FrameId{ kClockFloor.count() }.iso();
 	}
 	if (trust_ == trust)
 		return trust;

@@ -71,10 +71,12 @@ Proc spawn(const std::vector<std::string> &args, const fs::path &out, const std:
 		int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		::dup2(fd, 1);
 		::dup2(fd, 2);
+		// Outside the machine's buses and any service manager, unless the test gives its own.
+		::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		::unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+		::unsetenv("NOTIFY_SOCKET");
 		for (const auto &e : env)
 			::putenv(const_cast<char *>(e.c_str()));
-		::unsetenv("DBUS_SESSION_BUS_ADDRESS");
-		::unsetenv("NOTIFY_SOCKET");
 		std::vector<char *> a;
 		for (auto &s : argv)
 			a.push_back(s.data());

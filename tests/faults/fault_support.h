@@ -47,8 +47,8 @@ struct Proc {
 	fs::path out; ///< its stdout and stderr
 };
 
-/// Starts \a args (argv[0] a path) with output to \a out and \a env added ("NAME=value"),
-/// outside any D-Bus session and systemd notify socket.
+/// Starts \a args (argv[0] a path) with output to \a out, outside the machine's D-Bus buses
+/// and any systemd notify socket, then with \a env added ("NAME=value").
 Proc spawn(const std::vector<std::string> &args, const fs::path &out, const std::vector<std::string> &env = {});
 
 struct Exit {
