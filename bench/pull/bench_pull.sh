@@ -9,7 +9,7 @@
 #   100mbit,40,300    300 frames at 100 Mbit/s and 40 ms round trip
 #   50mbit,200,120    120 frames at 50 Mbit/s and 200 ms round trip
 # A shaped link is two network namespaces and a veth pair: sshd in one, the clients in the
-# other, `tc tbf` for the rate and bench/pull/delay_proxy.py for the delay, since this
+# other, `tc tbf` for the rate and tests/support/delay_proxy.py for the delay, since this
 # kernel has no netem (bench/pull/shaped-link.sh; root needed). Every tool uses the same
 # cipher (aes128-gcm@openssh.com). Times are medians of RUNS (default 3) runs of fresh
 # processes into an empty folder; every run's result is compared with the store, byte for

@@ -2,8 +2,9 @@
 # Sourced by bench_pull.sh: a camera host behind a real link, on one machine, as root.
 # Two network namespaces joined by a veth pair: sshd runs in the camera's, the clients in
 # the viewer's. `tc tbf` on both ends of the pair sets the rate. This kernel has no netem,
-# so the delay comes from delay_proxy.py, which sits in the viewer's namespace in front of
-# sshd and holds every chunk for half the round trip in each direction.
+# so the delay comes from tests/support/delay_proxy.py (shared with the faults suite's cut
+# link), which sits in the viewer's namespace in front of sshd and holds every chunk for
+# half the round trip in each direction.
 #   link_up RATE RTT_MS DIR   e.g. link_up 100mbit 40 /tmp/x; sets LINK_RUN (the prefix
 #                             that runs a command as the viewer) and SSHD_PORT: the clients
 #                             reach sshd at 127.0.0.1:SSHD_PORT
@@ -29,7 +30,7 @@ link_up() {
 		tc -n "$ns" qdisc add dev "$dev" root tbf rate "$rate" burst 256kb latency 2000ms
 	done
 	start_loopback_sshd "$dir/sshd" "$LINK_CAM" 10.77.0.1
-	ip netns exec "$LINK_VIEW" python3 "$(dirname "${BASH_SOURCE[0]}")/delay_proxy.py" \
+	ip netns exec "$LINK_VIEW" python3 "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/delay_proxy.py" \
 		127.0.0.1 "$SSHD_PORT" 10.77.0.1 "$SSHD_PORT" "$(echo "$rtt / 2" | bc -l)" >"$dir/proxy.log" 2>&1 &
 	LINK_PROXY_PID=$!
 	local _

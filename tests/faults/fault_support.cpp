@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -295,6 +296,125 @@ std::size_t countLines(const std::string &log, const std::string &phrase)
 	for (std::size_t at = log.find(phrase); at != std::string::npos; at = log.find(phrase, at + 1))
 		++n;
 	return n;
+}
+
+// ------------------------------------------------------------------ links
+namespace {
+
+/// Runs `ip ARGS...`; a failure throws with ip's own words.
+void ip(const std::vector<std::string> &args)
+{
+	std::vector<std::string> argv{ "ip" };
+	argv.insert(argv.end(), args.begin(), args.end());
+	std::string out;
+	if (SshdHarness::run(argv, &out) != 0) {
+		std::string line;
+		for (const auto &a : argv)
+			line += a + " ";
+		throw std::runtime_error(line + "failed: " + out + " (the faults suite runs as root)");
+	}
+}
+
+} // namespace
+
+TwoHosts::TwoHosts(const std::string &rate, std::chrono::milliseconds rtt) : rtt_(rtt)
+{
+	// Unique per process and per object: runs side by side do not meet. Interface names
+	// have at most 15 characters.
+	static unsigned made = 0;
+	const std::string tag = std::to_string(::getpid()) + (made ? "-" + std::to_string(made) : "");
+	const std::string shortTag = std::to_string(::getpid() % 100000) + (made ? std::to_string(made % 100) : "");
+	++made;
+	camera_ = "lingercam-cam-" + tag;
+	viewer_ = "lingercam-view-" + tag;
+	cameraEnd_ = "lcc" + shortTag;
+	const std::string viewerEnd = "lcv" + shortTag;
+	try {
+		ip({ "netns", "add", camera_ });
+		ip({ "netns", "add", viewer_ });
+		ip({ "link", "add", cameraEnd_, "type", "veth", "peer", "name", viewerEnd });
+		ip({ "link", "set", cameraEnd_, "netns", camera_ });
+		ip({ "link", "set", viewerEnd, "netns", viewer_ });
+		ip({ "-n", camera_, "addr", "add", std::string(kCameraAddress) + "/24", "dev", cameraEnd_ });
+		ip({ "-n", viewer_, "addr", "add", "10.78.0.2/24", "dev", viewerEnd });
+		for (const auto &[ns, dev] : { std::pair{ camera_, cameraEnd_ }, std::pair{ viewer_, viewerEnd } }) {
+			ip({ "-n", ns, "link", "set", "lo", "up" });
+			ip({ "-n", ns, "link", "set", dev, "up" });
+			// A queue of a fraction of a second at the rate: the shaper drops little, and the
+			// round trip stays near the proxy's.
+			std::string out;
+			if (SshdHarness::run({ "tc", "-n", ns, "qdisc", "add", "dev", dev, "root", "tbf", "rate", rate, "burst",
+					       "64kb", "latency", "200ms" },
+					     &out) != 0)
+				throw std::runtime_error("tc qdisc add ... tbf rate " + rate + " failed: " + out);
+		}
+	} catch (...) {
+		cleanUp();
+		throw;
+	}
+}
+
+TwoHosts::~TwoHosts()
+{
+	cleanUp();
+}
+
+void TwoHosts::cleanUp()
+{
+	if (proxy_ > 0) {
+		::kill(proxy_, SIGKILL);
+		::waitpid(proxy_, nullptr, 0);
+		proxy_ = -1;
+	}
+	// The pair goes with its namespaces; processes still in one keep it alive until they end.
+	for (const auto &ns : { camera_, viewer_ })
+		if (!ns.empty())
+			SshdHarness::run({ "ip", "netns", "del", ns });
+}
+
+void TwoHosts::forward(int port, const fs::path &log)
+{
+	const std::string script = std::string(LINGERCAM_SOURCE_DIR) + "/tests/support/delay_proxy.py";
+	const std::string portText = std::to_string(port);
+	char oneWay[32];
+	std::snprintf(oneWay, sizeof oneWay, "%.1f", static_cast<double>(rtt_.count()) / 2);
+	proxy_ = ::fork();
+	if (proxy_ == 0) {
+		::prctl(PR_SET_PDEATHSIG, SIGKILL); // a test that dies takes its proxy with it
+		int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		::dup2(fd, 1);
+		::dup2(fd, 2);
+		::execlp("ip", "ip", "netns", "exec", viewer_.c_str(), "python3", script.c_str(), "127.0.0.1",
+			 portText.c_str(), kCameraAddress, portText.c_str(), oneWay, static_cast<char *>(nullptr));
+		::_exit(127);
+	}
+	for (int i = 0; i < 500; ++i) {
+		if (slurp(log).find("ready") != std::string::npos)
+			return;
+		if (::waitpid(proxy_, nullptr, WNOHANG) == proxy_) {
+			proxy_ = -1;
+			throw std::runtime_error("the delay proxy exited at start: " + slurp(log));
+		}
+		std::this_thread::sleep_for(20ms);
+	}
+	throw std::runtime_error("the delay proxy did not start within 10 s: " + slurp(log));
+}
+
+void TwoHosts::cut()
+{
+	ip({ "-n", camera_, "link", "set", cameraEnd_, "down" });
+}
+
+void TwoHosts::restore()
+{
+	ip({ "-n", camera_, "link", "set", cameraEnd_, "up" });
+}
+
+std::vector<std::string> TwoHosts::onViewer(const std::vector<std::string> &args) const
+{
+	std::vector<std::string> argv{ "/usr/bin/env", "ip", "netns", "exec", viewer_ };
+	argv.insert(argv.end(), args.begin(), args.end());
+	return argv;
 }
 
 } // namespace lingercam::test::faults

@@ -113,5 +113,42 @@ void replaceIn(std::string &text, const std::string &from, const std::string &to
 /// How often \a phrase occurs in \a log.
 std::size_t countLines(const std::string &log, const std::string &phrase);
 
+// ------------------------------------------------------------------ links
+/// A camera host and a viewing host on one machine (root): two network namespaces made for
+/// the test, joined by a veth pair (the camera 10.78.0.1, the viewer 10.78.0.2), `tc tbf` at
+/// \a rate on both ends. This kernel has no netem, so the round trip comes from
+/// tests/support/delay_proxy.py (the pull benchmark's, bench/pull/shaped-link.sh), which
+/// listens on the viewer's 127.0.0.1 and holds every chunk for half of \a rtt each way. The
+/// proxy and both namespaces, the pair with them, go with the object, a failed test's too.
+class TwoHosts {
+public:
+	static constexpr const char *kCameraAddress = "10.78.0.1";
+
+	TwoHosts(const std::string &rate, std::chrono::milliseconds rtt);
+	~TwoHosts();
+	TwoHosts(const TwoHosts &) = delete;
+	TwoHosts &operator=(const TwoHosts &) = delete;
+
+	/// The namespaces' names (`ip netns`).
+	const std::string &camera() const { return camera_; }
+	const std::string &viewer() const { return viewer_; }
+	/// Starts the delay proxy: the viewer's 127.0.0.1:\a port to the camera's address, same
+	/// port (an sshd there: SshdHarness with SshdListen{ camera(), kCameraAddress }).
+	void forward(int port, const fs::path &log);
+	/// `ip link set down` on the camera's end of the pair: the link is cut, both ways.
+	void cut();
+	/// `ip link set up`: the link is back.
+	void restore();
+	/// \a args run on the viewing host (`ip netns exec VIEWER ...`), for spawn().
+	std::vector<std::string> onViewer(const std::vector<std::string> &args) const;
+
+private:
+	void cleanUp();
+
+	std::string camera_, viewer_, cameraEnd_;
+	std::chrono::milliseconds rtt_;
+	pid_t proxy_ = -1;
+};
+
 } // namespace faults
 } // namespace lingercam::test

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,16 +36,31 @@ std::string readFile(const fs::path &p)
 	return ss.str();
 }
 
-bool canConnect(int port)
+bool canConnect(const SshdListen &listen, int port)
 {
-	int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sockaddr_in addr{};
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons(static_cast<uint16_t>(port));
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bool ok = ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
-	::close(fd);
-	return ok;
+	if (::inet_pton(AF_INET, listen.address.c_str(), &addr.sin_addr) != 1)
+		throw std::runtime_error("not an IPv4 address: " + listen.address);
+	auto attempt = [&addr] {
+		int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool ok = ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
+		::close(fd);
+		return ok;
+	};
+	if (listen.netns.empty())
+		return attempt();
+	// From inside the namespace: a child joins it (setns), tries, and says.
+	const std::string ns = "/run/netns/" + listen.netns;
+	pid_t pid = ::fork();
+	if (pid == 0) {
+		int fd = ::open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+		::_exit(fd >= 0 && ::setns(fd, CLONE_NEWNET) == 0 && attempt() ? 0 : 1);
+	}
+	int status = 0;
+	::waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /// Every process whose parent chain leads to \a root (root included).
@@ -138,7 +154,8 @@ int SshdHarness::freePort()
 	return ntohs(addr.sin_port);
 }
 
-SshdHarness::SshdHarness(const fs::path &dir, const std::string &sftpSubsystem) : dir_(dir)
+SshdHarness::SshdHarness(const fs::path &dir, const std::string &sftpSubsystem, SshdListen listen)
+	: dir_(dir), listen_(std::move(listen))
 {
 	fs::create_directories(dir_);
 	if (const passwd *pw = ::getpwuid(::geteuid()))
@@ -153,10 +170,12 @@ SshdHarness::SshdHarness(const fs::path &dir, const std::string &sftpSubsystem) 
 	{
 		std::ofstream kh(knownHosts());
 		kh << knownHostsName() << " " << readFile(hostKeyPub());
+		if (listen_.address != "127.0.0.1")
+			kh << "[" << listen_.address << "]:" << port_ << " " << readFile(hostKeyPub());
 	}
 	std::ofstream cfg(dir_ / "sshd_config");
 	cfg << "Port " << port_ << "\n"
-	    << "ListenAddress 127.0.0.1\n"
+	    << "ListenAddress " << listen_.address << "\n"
 	    << "HostKey " << (dir_ / "host_key").string() << "\n"
 	    << "PidFile " << (dir_ / "sshd.pid").string() << "\n"
 	    << "AuthorizedKeysFile " << (dir_ / "authorized_keys").string() << "\n"
@@ -208,11 +227,15 @@ void SshdHarness::start()
 		::dup2(null, 0);
 		::dup2(null, 1);
 		const std::string cfg = (dir_ / "sshd_config").string();
-		::execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg.c_str(), static_cast<char *>(nullptr));
+		if (!listen_.netns.empty()) // ip execs sshd in the namespace: pid_ is sshd's all the same
+			::execlp("ip", "ip", "netns", "exec", listen_.netns.c_str(), "/usr/sbin/sshd", "-D", "-e", "-f",
+				 cfg.c_str(), static_cast<char *>(nullptr));
+		else
+			::execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg.c_str(), static_cast<char *>(nullptr));
 		::_exit(127);
 	}
 	for (int i = 0; i < 500; ++i) {
-		if (canConnect(port_))
+		if (canConnect(listen_, port_))
 			return;
 		int status;
 		if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -233,7 +256,7 @@ void SshdHarness::kill()
 		::kill(p, SIGKILL);
 	::waitpid(pid_, nullptr, 0);
 	pid_ = -1;
-	for (int i = 0; i < 200 && canConnect(port_); ++i)
+	for (int i = 0; i < 200 && canConnect(listen_, port_); ++i)
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 

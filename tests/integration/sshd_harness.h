@@ -8,14 +8,24 @@
 
 namespace lingercam::test {
 
-/// A real OpenSSH sshd on a free 127.0.0.1 port, set up from scratch in a temporary folder:
+/// Where sshd listens: 127.0.0.1 in the caller's network namespace, or an address in a
+/// named one (`ip netns`, root), as a camera host at the far end of a link does.
+struct SshdListen {
+	std::string netns;                 ///< empty: the caller's
+	std::string address = "127.0.0.1";
+};
+
+/// A real OpenSSH sshd on a free 127.0.0.1 port (or that port of an address in another
+/// network namespace: SshdListen), set up from scratch in a temporary folder:
 /// generated host and client keys, its own sshd_config, authorized_keys and known_hosts.
 /// Nothing of the user's ~/.ssh is read or written.
 class SshdHarness {
 public:
 	/// \a sftpSubsystem is what sshd runs for "sftp": its own internal-sftp, or a command
-	/// (a misbehaving server of the tests' own).
-	explicit SshdHarness(const std::filesystem::path &dir, const std::string &sftpSubsystem = "internal-sftp");
+	/// (a misbehaving server of the tests' own), which sshd runs through the user's shell, so
+	/// it may hold pipes and redirections. \a listen puts sshd in another network namespace.
+	explicit SshdHarness(const std::filesystem::path &dir, const std::string &sftpSubsystem = "internal-sftp",
+			     SshdListen listen = {});
 	~SshdHarness();
 	SshdHarness(const SshdHarness &) = delete;
 	SshdHarness &operator=(const SshdHarness &) = delete;
@@ -32,7 +42,8 @@ public:
 	std::string user() const { return user_; }
 	std::filesystem::path clientKey() const { return dir_ / "client_key"; }
 	std::filesystem::path hostKeyPub() const { return dir_ / "host_key.pub"; }
-	/// A known_hosts file that trusts this server's host key.
+	/// A known_hosts file that trusts this server's host key, as [127.0.0.1]:port (directly,
+	/// or through a proxy on that port in front of a namespaced sshd) and as its own address.
 	std::filesystem::path knownHosts() const { return dir_ / "known_hosts"; }
 	/// "SHA256:..." of the host key, as ssh-keygen -l prints it.
 	std::string hostKeyFingerprint() const;
@@ -49,6 +60,7 @@ private:
 	std::filesystem::path dir_;
 	int port_ = 0;
 	std::string user_;
+	SshdListen listen_;
 	pid_t pid_ = -1;
 };
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """A TCP proxy that delays every chunk by a fixed time in each direction: latency for the
-pull benchmark's shaped link. This machine's kernel has no netem, so `tc` can shape the rate
-(tbf) but not the delay; this adds half the round trip each way, and keeps order.
+pull benchmark's shaped links (bench/pull/shaped-link.sh) and the faults suite's cut link
+(TwoHosts in tests/faults/fault_support.h). This machine's kernel has no netem, so `tc` can
+shape the rate (tbf) but not the delay; this adds half the round trip each way, and keeps
+order.
 
     delay_proxy.py LISTEN_HOST LISTEN_PORT TARGET_HOST TARGET_PORT ONE_WAY_DELAY_MS
 
