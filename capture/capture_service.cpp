@@ -92,8 +92,9 @@ common::FrameId CaptureService::captureOne()
 		source_->start();
 		sourceStarted_ = true;
 	}
+	// Asked first: a slow bus must not leave the frame named by a time read before it.
+	const common::ClockTrust trust = clockTrust(clock_.wallNow());
 	const auto wall = clock_.wallNow();
-	const common::ClockTrust trust = clockTrust(wall);
 	const auto started = clock_.monotonicNow();
 	ImageView image = source_->capture(config_.captureTimeout);
 	const auto captured = clock_.monotonicNow();
@@ -107,10 +108,10 @@ common::FrameId CaptureService::captureOne()
 	std::vector<std::uint8_t> jpeg = encoder_.encode(image, exif);
 	// Room first: on a disk that filled up (by us or anything else), the oldest frames make
 	// way for this one before it is written.
-	store_.applyRetention(config_.retention, wall, jpeg.size());
+	store_.applyRetention(config_.retention, wall, jpeg.size(), trust);
 	common::FrameId id = store_.publish(jpeg, wall, trust);
 	const auto published = clock_.monotonicNow();
-	common::RetentionResult retention = store_.applyRetention(config_.retention, wall);
+	common::RetentionResult retention = store_.applyRetention(config_.retention, wall, 0, trust);
 
 	log_->info("frame saved frame={} bytes={} size={}x{} capture_ms={} total_ms={}", id.relativePath(), jpeg.size(),
 		   image.width, image.height, duration_cast<milliseconds>(captured - started).count(),
@@ -151,11 +152,11 @@ common::ClockTrust CaptureService::clockTrust(common::Clock::WallTime wall)
 		why = sync.synchronized ? "timedate1 NTPSynchronized=" + std::string(*sync.synchronized ? "yes" : "no")
 					: sync.detail;
 	}
-	if (trust != ClockTrust::Unsynchronized && wall < common::Clock::WallTime(kClockFloor)) {
+	if (trust != ClockTrust::Unsynchronized && wall < common::Clock::WallTime(common::kClockFloor)) {
 		trust = ClockTrust::Unsynchronized;
 		why = "the clock reads " +
 		      common::FrameId{ duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count() }.iso() +
-		      ", before " + common::FrameId{ kClockFloor.count() }.iso();
+		      ", before " + common::FrameId{ common::kClockFloor.count() }.iso();
 	}
 	if (trust_ == trust)
 		return trust;

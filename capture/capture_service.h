@@ -56,10 +56,6 @@ public:
 	/// past its timeout is.
 	static std::chrono::milliseconds watchdogTimeout(const CaptureConfig &config);
 
-	/// A clock that reads earlier than this is wrong whatever timedate1 says (a Pi without
-	/// a real-time clock starts in 1970 or at systemd's build date): 2026-01-01T00:00:00Z.
-	static constexpr std::chrono::seconds kClockFloor{ 1767225600 };
-
 	static constexpr std::chrono::milliseconds kFirstRetry{ 2000 };
 	static constexpr std::chrono::milliseconds kMaxRetry{ 300'000 };
 

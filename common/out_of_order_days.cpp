@@ -25,33 +25,28 @@ OutOfOrderDays::OutOfOrderDays(int storeRootFd) : rootFd_(storeRootFd), log_(log
 {
 	UniqueFd dir(::openat(rootFd_, kOutOfOrderFolder, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!dir) {
-		throwErrnoIf(errno != ENOENT, std::string("open ") + kOutOfOrderFolder);
+		if (errno != ENOENT)
+			failed(std::string("open ") + kOutOfOrderFolder, errno);
 		return;
 	}
 	std::map<std::string, std::vector<std::string>> found;
-	{
-		int fd = ::dup(dir.get());
-		throwErrnoIf(fd < 0, "dup");
-		DIR *d = ::fdopendir(fd);
-		if (!d) {
-			::close(fd);
-			throw SystemError(std::string("list ") + kOutOfOrderFolder, errno);
-		}
+	const int listFd = ::dup(dir.get());
+	if (DIR *d = listFd >= 0 ? ::fdopendir(listFd) : nullptr) {
 		while (dirent *e = ::readdir(d))
 			if (auto day = parseOutOfOrderFileName(e->d_name))
 				found[day->dayPath].push_back(day->fileName());
 		::closedir(d);
+	} else {
+		failed(std::string("list ") + kOutOfOrderFolder, errno);
+		if (listFd >= 0)
+			::close(listFd);
 	}
 	dirFd_ = std::move(dir);
 	for (auto &[day, names] : found) {
-		if (names.size() == 1) {
-			days_[day] = parseOutOfOrderFileName(names.front())->token;
-			continue;
-		}
-		// Which token came last is not known: a new one supersedes them all.
-		mark(day);
-		for (const std::string &name : names)
-			::unlinkat(dirFd_.get(), name.c_str(), 0);
+		pending_.insert(day);
+		if (write(day))
+			for (const std::string &name : names)
+				::unlinkat(dirFd_.get(), name.c_str(), 0);
 	}
 }
 
@@ -73,38 +68,73 @@ std::string OutOfOrderDays::newToken()
 const std::string *OutOfOrderDays::token(const std::string &dayPath) const
 {
 	auto it = days_.find(dayPath);
-	return it == days_.end() ? nullptr : &it->second;
+	return it == days_.end() || pending_.count(dayPath) ? nullptr : &it->second;
+}
+
+void OutOfOrderDays::failed(const std::string &what, int error)
+{
+	const std::string text = what + ": " + std::strerror(error);
+	if (text != lastError_)
+		log_->error("cannot mark a day out of order (viewers treat it as unconfirmed; retried with the next "
+			    "frame): {}",
+			    text);
+	lastError_ = text;
+}
+
+bool OutOfOrderDays::write(const std::string &dayPath)
+{
+	const OutOfOrderDay next{ dayPath, newToken() };
+	try {
+		const int dir = folder();
+		// New first, made durable, then the old one goes: a crash in between leaves two
+		// tokens, which the next start replaces by a third; never none.
+		UniqueFd fd(::openat(dir, next.fileName().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+		throwErrnoIf(!fd, std::string("create ") + kOutOfOrderFolder + "/" + next.fileName());
+		fd.reset();
+		std::string old;
+		if (auto it = days_.find(dayPath); it != days_.end())
+			old = it->second;
+		days_[dayPath] = next.token;
+		fsyncDir(dir, kOutOfOrderFolder);
+		if (!old.empty())
+			::unlinkat(dir, OutOfOrderDay{ dayPath, old }.fileName().c_str(), 0);
+	} catch (const SystemError &e) {
+		failed(e.what(), e.code());
+		pending_.insert(dayPath);
+		return false;
+	}
+	pending_.erase(dayPath);
+	lastError_.clear();
+	return true;
 }
 
 void OutOfOrderDays::mark(const std::string &dayPath)
 {
-	const int dir = folder();
-	OutOfOrderDay next{ dayPath, newToken() };
-	// New first, made durable, then the old one goes: a crash in between leaves two tokens,
-	// which the next start replaces by a third; never none.
-	UniqueFd fd(::openat(dir, next.fileName().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-	throwErrnoIf(!fd, std::string("create ") + kOutOfOrderFolder + "/" + next.fileName());
-	fd.reset();
-	fsyncDir(dir, kOutOfOrderFolder);
-	auto it = days_.find(dayPath);
-	if (it != days_.end()) {
-		::unlinkat(dir, OutOfOrderDay{ dayPath, it->second }.fileName().c_str(), 0);
-		it->second = next.token;
-	} else {
-		days_.emplace(dayPath, next.token);
+	const bool fresh = !marked(dayPath);
+	retryPending();
+	if (write(dayPath) && fresh)
 		log_->info("frames out of time order in a day: viewers list it in full day={}", dayPath);
-	}
+}
+
+void OutOfOrderDays::retryPending()
+{
+	const std::set<std::string> days = pending_;
+	for (const std::string &day : days)
+		write(day);
 }
 
 void OutOfOrderDays::retire(const std::string &dayPath)
 {
+	pending_.erase(dayPath);
 	auto it = days_.find(dayPath);
 	if (it == days_.end())
 		return;
-	if (::unlinkat(folder(), OutOfOrderDay{ dayPath, it->second }.fileName().c_str(), 0) != 0 && errno != ENOENT)
-		log_->warn("cannot remove {}/{}: {}", kOutOfOrderFolder, OutOfOrderDay{ dayPath, it->second }.fileName(),
-			   std::strerror(errno));
+	const std::string name = OutOfOrderDay{ dayPath, it->second }.fileName();
 	days_.erase(it);
+	// A mark that stays (the disk refused the unlink) costs viewers a listing, nothing more;
+	// the next start gives it a token no one has confirmed.
+	if (dirFd_ && ::unlinkat(dirFd_.get(), name.c_str(), 0) != 0 && errno != ENOENT)
+		log_->warn("cannot remove {}/{}: {}", kOutOfOrderFolder, name, std::strerror(errno));
 }
 
 } // namespace lingercam::common

@@ -198,8 +198,11 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 	if (sameSecond != frames_.begin() && std::prev(sameSecond)->id.seconds == id.seconds)
 		id.seq = std::prev(sameSecond)->id.seq + 1;
 
-	// Marked before the frame appears: a viewer that lists the day after this sees the frame.
-	if (outOfOrder(id, trust))
+	// Marked before the frame appears, so that a crash cannot leave it unmarked; and again
+	// once it is there (below): a viewer may have read the first token and listed the day
+	// before the frame appeared, and must not confirm the day whole by that token.
+	const bool outOfOrderFrame = outOfOrder(id, trust);
+	if (outOfOrderFrame)
 		outOfOrder_->mark(id.dayPath());
 	UniqueFd dayFd = makeDirs(rootFd_.get(), id.dayPath());
 	const std::string tmp = fmt::format(".{}.tmp", id.fileName());
@@ -225,6 +228,8 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 	}
 	fsyncDir(dayFd.get(), id.dayPath());
 	replaceSymlink(rootFd_.get(), kLatestName, id.relativePath(), root_.string() + "/" + kLatestName);
+	if (outOfOrderFrame)
+		outOfOrder_->mark(id.dayPath());
 
 	StoredFrame stored{ id, jpeg.size() };
 	if (frames_.empty() || frames_.back().id < id)
@@ -277,7 +282,10 @@ Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds for
 		struct stat st;
 		if (::fstatat(rootFd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (forgetAfter.count() > 0 && st.st_mtime < toSeconds(now) - forgetAfter.count()) {
+		// A file stamped before kClockFloor was written while this host's clock was wrong: its
+		// age says nothing.
+		if (forgetAfter.count() > 0 && st.st_mtime >= kClockFloor.count() &&
+		    st.st_mtime < toSeconds(now) - forgetAfter.count()) {
 			c.forgotten.push_back(name);
 			continue;
 		}
@@ -341,27 +349,64 @@ void Store::removeFrame(const StoredFrame &frame)
 	unsyncedCount_ -= frame.id.unsynced && unsyncedCount_ > 0;
 }
 
-void Store::pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next)
+std::deque<StoredFrame>::iterator Store::removeAt(std::deque<StoredFrame>::iterator it)
 {
-	if (next && next->dayPath() == removed.dayPath())
-		return;
-	// The day's last frame is gone: remove its folder, then month and year if empty.
-	std::string day = removed.dayPath();
+	const StoredFrame victim = *it;
+	removeFrame(victim);
+	it = frames_.erase(it);
+	const std::string day = victim.id.dayPath();
+	if ((it != frames_.end() && it->id.dayPath() == day) || (it != frames_.begin() && std::prev(it)->id.dayPath() == day))
+		return it;
+	// The day's last frame is gone: its mark, its folder, then month and year if empty.
 	outOfOrder_->retire(day);
 	for (std::string path : { day, day.substr(0, 7), day.substr(0, 4) })
 		if (::unlinkat(rootFd_.get(), path.c_str(), AT_REMOVEDIR) != 0)
 			break;
+	return it;
 }
 
-RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve)
+void Store::makeRoom(const std::function<bool(const StoredFrame &)> &pulled, const std::function<bool()> &enough,
+		     const std::optional<FrameId> &keep, RetentionResult &result, std::uint64_t &blocksFreed)
+{
+	auto deletable = [&](auto it) { return std::next(it) != frames_.end() && (!keep || it->id != *keep); };
+	auto remove = [&](auto it) {
+		result.deletedUnpulled += !pulled(*it);
+		result.freedBytes += it->bytes;
+		blocksFreed += (it->bytes + 4095) / 4096 * 4096;
+		++result.deleted;
+		return removeAt(it);
+	};
+	// Frames every viewer has go first. They are the oldest but for frames of days marked out
+	// of order (a 1970 frame sorts first): those are passed over; the first frame past the
+	// watermark ends the pass, as every frame after it is past it too.
+	for (auto it = frames_.begin(); it != frames_.end() && !enough();) {
+		if (!deletable(it) || (!pulled(*it) && outOfOrder_->marked(it->id.dayPath())))
+			++it;
+		else if (!pulled(*it))
+			break;
+		else
+			it = remove(it);
+	}
+	// Then the others, oldest first: a full disk must not stop capture.
+	for (auto it = frames_.begin(); it != frames_.end() && !enough();)
+		it = deletable(it) ? remove(it) : std::next(it);
+}
+
+RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve,
+				     ClockTrust trust)
 {
 	RetentionResult result;
+	outOfOrder_->retryPending();
 	if (frames_.size() <= 1)
 		return result;
+	// A clock known to be wrong says nothing about ages: no frame ages out, no viewer is
+	// forgotten (its file would look decades old, or from the future).
+	const bool clockKnown = trust != ClockTrust::Unsynchronized;
 	// A confirmation file that exists says pull runs, even when it confirms nothing (empty,
 	// or cut short by a full disk on a write): then no frame is pulled. With several
 	// viewers, a frame is pulled once every one of them has it.
-	const Confirmations confirmed = confirmations(now, policy.forgetViewerAfter);
+	const Confirmations confirmed =
+		confirmations(now, clockKnown ? policy.forgetViewerAfter : std::chrono::seconds(0));
 	const bool pullRuns = confirmed.pullRuns;
 	const std::optional<FrameId> watermark = confirmed.watermark;
 	for (const std::string &viewer : confirmed.forgotten)
@@ -369,17 +414,14 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
 				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
 				   viewer);
-	// A frame in an out-of-order day may lie behind a watermark that never passed it: it is
-	// pulled only once every viewer confirms that day whole, with its current token.
+	// A frame of a day marked out of order may lie behind a watermark that never passed it:
+	// it is pulled only once every viewer confirms that day whole, with its current token.
 	auto wholeEverywhere = [&](const std::string &day) {
-		const std::string *token = outOfOrder_->token(day);
-		if (!token)
+		if (!outOfOrder_->marked(day))
 			return true;
+		const std::string *token = outOfOrder_->token(day);
 		auto it = confirmed.wholeDays.find(day);
-		return it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
-	};
-	auto isPulled = [&](const StoredFrame &f) {
-		return watermark && f.id <= *watermark && wholeEverywhere(f.id.dayPath());
+		return token && it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
 	};
 	if (pullRuns) {
 		std::vector<std::string> whole;
@@ -389,41 +431,44 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 		for (const std::string &day : whole)
 			outOfOrder_->retire(day);
 	}
-
-	auto dropFront = [&]() {
-		StoredFrame victim = frames_.front();
-		removeFrame(victim);
-		frames_.pop_front();
-		pruneEmptyDays(victim.id, frames_.empty() ? std::nullopt : std::optional(frames_.front().id));
-		++result.deleted;
-		result.freedBytes += victim.bytes;
-		if (pullRuns && !isPulled(victim))
-			++result.deletedUnpulled;
+	auto isPulled = [&](const StoredFrame &f) {
+		return !pullRuns || (watermark && f.id <= *watermark && wholeEverywhere(f.id.dayPath()));
 	};
+	const std::optional<FrameId> keep = latest();
 
-	// Age: with pull running (.pulled exists) only confirmed frames age out; frames pull has
-	// not fetched yet stay until a space limit needs their room.
-	if (policy.maxAge.count() > 0) {
-		std::int64_t cutoff = toSeconds(now) - policy.maxAge.count();
-		while (frames_.size() > 1 && frames_.front().id.seconds < cutoff) {
-			if (pullRuns && !isPulled(frames_.front())) {
+	// Age: with pull running only frames every viewer has age out; the others stay until a
+	// space limit needs their room. Frames of a marked day not yet confirmed are passed over;
+	// the first frame past the watermark ends the pass.
+	if (clockKnown && policy.maxAge.count() > 0) {
+		const std::int64_t cutoff = toSeconds(now) - policy.maxAge.count();
+		for (auto it = frames_.begin(); it != frames_.end() && it->id.seconds < cutoff;) {
+			if (std::next(it) == frames_.end() || (keep && it->id == *keep)) {
+				++it;
+				continue;
+			}
+			if (!isPulled(*it)) {
 				if (!warnedAgeKept_)
 					log_->warn("keeping frames older than max_age that pull has not confirmed yet "
 						   "pulled={} oldest={}",
-						   watermark ? watermark->stem() : "nothing", frames_.front().id.stem());
+						   watermark ? watermark->stem() : "nothing", it->id.stem());
 				warnedAgeKept_ = true;
+				if (outOfOrder_->marked(it->id.dayPath())) {
+					++it;
+					continue;
+				}
 				break;
 			}
-			dropFront();
+			result.freedBytes += it->bytes;
+			it = removeAt(it);
+			++result.deleted;
 		}
 	}
 
-	// Space limits: pulled frames are the oldest (the watermark is contiguous from the
-	// start), so oldest-first deletes every confirmed frame before any unconfirmed one.
-	if (policy.maxBytes > 0)
-		while (frames_.size() > 1 && totalBytes_ > policy.maxBytes)
-			dropFront();
-
+	// Space limits.
+	if (policy.maxBytes > 0) {
+		std::uint64_t blocks = 0;
+		makeRoom(isPulled, [&] { return totalBytes_ <= policy.maxBytes; }, keep, result, blocks);
+	}
 	if (policy.minFreeBytes > 0 || policy.minFreePercent > 0 || reserve > 0) {
 		DiskSpace space = diskSpace();
 		std::uint64_t wanted = std::max<std::uint64_t>(
@@ -433,18 +478,14 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 		if (reserve > 0)
 			wanted += (reserve + 4095) / 4096 * 4096 + 4096;
 		if (space.available < wanted) {
-			std::uint64_t need = wanted - space.available;
-			std::uint64_t freed = 0;
-			while (frames_.size() > 1 && freed < need) {
-				// A deleted file returns its allocated blocks: round up to 4 KiB.
-				freed += (frames_.front().bytes + 4095) / 4096 * 4096;
-				dropFront();
-			}
+			// A deleted file returns its allocated blocks: counted in 4 KiB.
+			const std::uint64_t need = wanted - space.available;
+			std::uint64_t blocks = 0;
+			makeRoom(isPulled, [&] { return blocks >= need; }, keep, result, blocks);
 			space = diskSpace();
 			result.spaceStillLow = space.available < wanted;
 		}
 	}
-
 	if (result.deletedUnpulled)
 		log_->warn("retention deleted frames pull had not fetched yet count={} pulled={}", result.deletedUnpulled,
 			   watermark ? watermark->stem() : "none");

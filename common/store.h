@@ -49,6 +49,11 @@ enum class ClockTrust {
 /// a wrong one: they do not count as the store's newest when deciding what is out of order.
 inline constexpr std::chrono::seconds kFutureSlack{ 300 };
 
+/// A clock that reads earlier than this is wrong whatever timedate1 says (a Pi without a
+/// real-time clock starts in 1970 or at systemd's build date): 2026-01-01T00:00:00Z. A
+/// confirmation file stamped earlier was written while the camera's clock was wrong.
+inline constexpr std::chrono::seconds kClockFloor{ 1767225600 };
+
 /// When retention deletes frames. Zero disables a limit.
 struct RetentionPolicy {
 	std::uint64_t maxBytes = 0;        ///< frames' total size
@@ -120,11 +125,15 @@ public:
 	/// every later frame out of order.
 	FrameId publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time, ClockTrust trust = ClockTrust::Unknown);
 
-	/// Deletes frames the policy no longer keeps, oldest first, frames at or before the
-	/// time in .pulled before those pull has not confirmed. Never deletes the newest frame.
+	/// Deletes frames the policy no longer keeps: frames every viewer has first, oldest
+	/// first, then (space limits only) the others, oldest first. Never deletes the newest
+	/// frame, nor the one latest.jpg points at.
 	/// \a reserve: room wanted beyond min_free for a frame about to be written (deleting the
 	/// oldest frames for it even when min_free is off), so a full disk never stops capture.
-	RetentionResult applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve = 0);
+	/// With \a trust Unsynchronized, \a now is known to be wrong: nothing ages out, and no
+	/// viewer is forgotten.
+	RetentionResult applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve = 0,
+				       ClockTrust trust = ClockTrust::Unknown);
 
 	/// The frame latest.jpg points at (one readlink), if any.
 	std::optional<FrameId> latest() const;
@@ -159,7 +168,13 @@ private:
 	/// Whether a frame for \a id, named by a clock of \a trust, may lie behind a viewer's
 	/// watermark (see publish()).
 	bool outOfOrder(const FrameId &id, ClockTrust trust) const;
-	void pruneEmptyDays(const FrameId &removed, const std::optional<FrameId> &next);
+	/// Deletes the frame at \a it (and its day's folders once empty); the next one.
+	std::deque<StoredFrame>::iterator removeAt(std::deque<StoredFrame>::iterator it);
+	/// Deletes frames, those \a pulled says every viewer has first, each oldest first, until
+	/// \a enough; never the newest nor \a keep. Counts them in \a result, and the 4 KiB
+	/// blocks they held in \a blocksFreed.
+	void makeRoom(const std::function<bool(const StoredFrame &)> &pulled, const std::function<bool()> &enough,
+		      const std::optional<FrameId> &keep, RetentionResult &result, std::uint64_t &blocksFreed);
 
 	std::filesystem::path root_;
 	UniqueFd rootFd_;

@@ -322,12 +322,15 @@ private:
 	std::set<FrameId> queued_; ///< planned, not started: oldest first
 	std::map<std::size_t, FrameId> fetching_; ///< fetch id (1 on) -> frame
 	std::size_t nextId_ = 1;
-	std::optional<FrameId> newestLocal_;  ///< the newest frame named before future_, fetched or found
+	/// The newest frame fetched this round, named before future_ and not of a day marked out
+	/// of order (whose names say nothing of when the frames were taken).
+	std::optional<FrameId> newestLocal_;
 	std::optional<FrameId> cameraLatest_; ///< the camera's latest.jpg, once the mirror holds it
 	/// This viewer's clock at the start, plus common::kFutureSlack: frames named later were
 	/// named by a camera clock that ran ahead.
 	const std::int64_t future_ = std::chrono::duration_cast<std::chrono::seconds>(
-					     std::chrono::system_clock::now().time_since_epoch())
+					     (p_.options_.now ? *p_.options_.now : std::chrono::system_clock::now())
+						     .time_since_epoch())
 					     .count() +
 				     common::kFutureSlack.count();
 
@@ -362,7 +365,8 @@ void Puller::Attempt::run()
 		std::string today = p_.options_.today;
 		if (today.empty())
 			today = FrameId{ std::chrono::duration_cast<std::chrono::seconds>(
-						 std::chrono::system_clock::now().time_since_epoch())
+						 (p_.options_.now ? *p_.options_.now : std::chrono::system_clock::now())
+							 .time_since_epoch())
 						 .count(),
 					 0 }
 					.dayPath();
@@ -448,6 +452,8 @@ void Puller::Attempt::run()
 	// may be newer than latest.jpg was, unless names cannot tell (an "-unsynced" latest).
 	const auto local = mirror_.latest();
 	std::optional<FrameId> target = cameraLatest_;
+	if (newestLocal_ && planner_.markedOutOfOrder(newestLocal_->dayPath()))
+		newestLocal_.reset(); // its day's mark came after it was fetched
 	if (newestLocal_ && (!target || (!target->unsynced && *target < *newestLocal_)) &&
 	    (target || !local || *local < *newestLocal_))
 		target = newestLocal_;
@@ -725,8 +731,8 @@ void Puller::Attempt::setOutcome(Frame &f, Outcome outcome)
 	f.outcome = outcome;
 	// A frame named ahead of this viewer's clock is no candidate for latest.jpg: the camera's
 	// latest.jpg alone may point there.
-	if ((outcome == Outcome::Committed || outcome == Outcome::Present) && f.planned.id.seconds <= future_ &&
-	    (!newestLocal_ || *newestLocal_ < f.planned.id))
+	if (outcome == Outcome::Committed && f.planned.id.seconds <= future_ &&
+	    !planner_.markedOutOfOrder(f.planned.id.dayPath()) && (!newestLocal_ || *newestLocal_ < f.planned.id))
 		newestLocal_ = f.planned.id;
 	if (!isNewest)
 		return;
@@ -836,6 +842,17 @@ void Puller::Attempt::checkpoint(bool remote)
 	// than the watermark.
 	std::optional<FrameId> w = watermark_;
 	for (auto it = plan_.begin(); it != plan_.end();) {
+		if (watermark_ && it->first <= *watermark_) {
+			// A frame of a day listed in full (out of order), behind the watermark: it neither
+			// holds the watermark back nor moves it; its day is confirmed once it is resolved.
+			if (resolved(it->second.outcome)) {
+				--resolvedCount_;
+				it = plan_.erase(it);
+			} else {
+				++it;
+			}
+			continue;
+		}
 		if (!resolved(it->second.outcome) || !through || it->first.dayPath() > *through || it->first.seconds > future_)
 			break;
 		w = it->first;

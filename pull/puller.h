@@ -47,6 +47,8 @@ struct RoundOptions {
 	std::chrono::milliseconds checkpointEvery{ 3000 };
 	/// The viewer's UTC day ("YYYY/MM/DD"), for the days a backfill lists; empty: today's.
 	std::string today;
+	/// The viewer's clock, which the watermark never passes (tests; none: the system clock).
+	std::optional<std::chrono::system_clock::time_point> now;
 	/// The daemon's memory budget, shared by every source's commit queue (none: a cap per
 	/// mirror). The SFTP connector's reads draw on MemoryBudget::daemon().
 	MemoryBudget *budget = nullptr;

@@ -215,6 +215,12 @@ void SyncPlanner::listDay(const std::string &dayPath)
 			return;
 		--listing_;
 		days_[day->path] = DayState::Listed;
+		// Its listing may have been read before the mark was (the two run side by side): a
+		// frame that appeared in between would be missing from a day confirmed whole.
+		if (relist_.erase(day->path)) {
+			days_[day->path] = DayState::Waiting;
+			waiting_.insert(day->path);
+		}
 		std::vector<PlannedFrame> frames;
 		for (const RemoteEntry &e : day->foldersOk && day->entries ? *day->entries : std::vector<RemoteEntry>{}) {
 			EntryVerdict v = checkDayEntry(day->path, e, maxFileSize_);
@@ -245,8 +251,8 @@ void SyncPlanner::listDay(const std::string &dayPath)
 
 void SyncPlanner::findOutOfOrderDays(std::function<void(std::vector<common::OutOfOrderDay>)> found)
 {
+	// Not counted in foldersListed(): that counts the layout's folders a round walks.
 	outOfOrderPending_ = true;
-	++foldersListed_;
 	remote_.requestList(common::kOutOfOrderFolder, [this, found = std::move(found)](
 							       std::optional<std::vector<RemoteEntry>> entries) {
 		outOfOrderPending_ = false;
@@ -270,11 +276,15 @@ void SyncPlanner::findOutOfOrderDays(std::function<void(std::vector<common::OutO
 		for (const common::OutOfOrderDay &d : days) {
 			if (!fullDays_.insert(d.dayPath).second)
 				continue;
-			// A day listed already was filtered by the watermark: list it again, in full.
+			// A day listed, or being listed, before the mark was read is listed again, in full
+			// and after it: what a viewer confirms whole by a token must include every frame
+			// that was there when the token was.
 			auto it = days_.find(d.dayPath);
 			if (it != days_.end() && it->second == DayState::Listed) {
 				it->second = DayState::Waiting;
 				waiting_.insert(d.dayPath);
+			} else if (it != days_.end() && it->second == DayState::Listing) {
+				relist_.insert(d.dayPath);
 			} else {
 				addDay(d.dayPath);
 			}

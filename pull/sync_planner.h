@@ -68,6 +68,8 @@ public:
 	static constexpr std::size_t kMaxOutOfOrderDays = 400;
 	/// \a dayPath was listed in full (an out-of-order day) and its frames planned.
 	bool listedInFull(const std::string &dayPath) const;
+	/// The camera marked \a dayPath out of order (known once findOutOfOrderDays() answered).
+	bool markedOutOfOrder(const std::string &dayPath) const { return fullDays_.count(dayPath) > 0; }
 
 	/// Starts more day listings while fewer than kMaxFramesAhead frames are \a planned and
 	/// not yet fetched (a bound on memory for a long backlog).
@@ -113,6 +115,7 @@ private:
 	std::set<std::string> waiting_; ///< days not listed yet
 	std::size_t listing_ = 0;  ///< day listings in flight
 	std::set<std::string> fullDays_; ///< out-of-order days: every frame is planned
+	std::set<std::string> relist_;   ///< out-of-order days whose listing was in flight at the mark
 	bool outOfOrderPending_ = false; ///< the ".out-of-order" listing is in flight
 	std::size_t foldersListed_ = 0;
 };

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -180,13 +181,19 @@ bool oneSlotApart(const std::vector<common::FrameId> &frames, std::size_t from)
 	return true;
 }
 
-bool outOfOrderMarked(const fs::path &store, const std::string &dayPath)
+/// The mark of \a dayPath in the store's ".out-of-order", if any.
+std::optional<common::OutOfOrderDay> outOfOrderMark(const fs::path &store, const std::string &dayPath)
 {
 	std::error_code ec;
 	for (const auto &e : fs::directory_iterator(store / common::kOutOfOrderFolder, ec))
 		if (auto d = common::parseOutOfOrderFileName(e.path().filename().string()); d && d->dayPath == dayPath)
-			return true;
-	return false;
+			return d;
+	return std::nullopt;
+}
+
+bool outOfOrderMarked(const fs::path &store, const std::string &dayPath)
+{
+	return outOfOrderMark(store, dayPath).has_value();
 }
 
 } // namespace
@@ -244,8 +251,13 @@ TEST(Clock, SteppedBackAnHourOntoFramesAlreadyThereOverwritesNothing)
 	EXPECT_GE(collided, 5u) << "the stepped clock must land on seconds that have frames";
 	EXPECT_LE(saved[first].seconds - stepAt, 2) << "the schedule took more than an interval to go on";
 	EXPECT_TRUE(oneSlotApart(saved, first)) << "a gap or a burst after the step";
-	EXPECT_TRUE(outOfOrderMarked(cam.store, common::FrameId{ stepAt }.dayPath()));
-	EXPECT_NE(cam.confirmation().find("\nout-of-order "), std::string::npos) << cam.confirmation();
+	const auto mark = outOfOrderMark(cam.store, common::FrameId{ stepAt }.dayPath());
+	ASSERT_TRUE(mark) << "the day the clock stepped back into is marked";
+	EXPECT_NE(cam.confirmation().find("\n" + mark->confirmationLine() + "\n"), std::string::npos)
+		<< "the viewer confirms the day whole by its current token\n"
+		<< cam.confirmation();
+	EXPECT_EQ(fs::read_symlink(cam.mirror / "latest.jpg"), fs::read_symlink(cam.store / "latest.jpg"))
+		<< "the mirror's latest.jpg is the frame the camera took last";
 	EXPECT_EQ(row.lost, 0u);
 	EXPECT_EQ(row.torn, 0u);
 	for (std::size_t i = 0; i < saved.size(); ++i)
@@ -260,11 +272,18 @@ TEST(Clock, SteppedForwardADayAndBackLosesNothing)
 	const auto t0 = std::chrono::steady_clock::now();
 	TempDir tmp;
 	Camera cam(tmp.path());
+	PrivateBus bus;
+	FakeSystemServices timedated(bus.connect());
+	timedated.serve(false, true, false);
 	FakeTime clock(tmp.path() / "faketime", "+0");
-	Proc capture = spawn(captureArgs(cam.config, "run"), tmp.path() / "capture.log", clock.env());
+	auto env = clock.env();
+	env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus.address());
+	Proc capture = spawn(captureArgs(cam.config, "run"), tmp.path() / "capture.log", env);
 	awaitFrames(capture, 3);
 
+	// A bad real-time clock: a day ahead, and timedate1 knows it is not synchronized.
 	const std::int64_t stepAt = realNow() + 86400;
+	timedated.ntpSynchronized = false;
 	clock.set("+1d");
 	std::size_t atStep = savedFrames(slurp(capture.out)).size();
 	auto saved = awaitFrames(capture, atStep + 6);
@@ -274,6 +293,8 @@ TEST(Clock, SteppedForwardADayAndBackLosesNothing)
 
 	// NTP puts it right.
 	const std::int64_t backAt = realNow();
+	const std::size_t atSync = savedFrames(slurp(capture.out)).size();
+	timedated.ntpSynchronized = true;
 	clock.set("+0");
 	const std::size_t atBack = savedFrames(slurp(capture.out)).size();
 	saved = awaitFrames(capture, atBack + 6);
@@ -305,6 +326,14 @@ TEST(Clock, SteppedForwardADayAndBackLosesNothing)
 	EXPECT_LE(saved[firstBack].seconds - backAt, 2);
 	EXPECT_TRUE(oneSlotApart(std::vector(saved.begin() + static_cast<long>(first), saved.begin() + static_cast<long>(atBack)), 0));
 	EXPECT_TRUE(oneSlotApart(saved, firstBack));
+	for (std::size_t i = first; i < atSync; ++i)
+		EXPECT_TRUE(saved[i].unsynced) << saved[i].relativePath();
+	// Back on a synchronized clock, the frames are named plainly and in order: tomorrow's
+	// frames, ahead of it, do not put today out of order.
+	for (std::size_t i = firstBack; i < saved.size(); ++i)
+		EXPECT_FALSE(saved[i].unsynced) << saved[i].relativePath();
+	EXPECT_FALSE(outOfOrderMarked(cam.store, saved.back().dayPath()));
+	EXPECT_EQ(fs::read_symlink(cam.mirror / "latest.jpg"), fs::read_symlink(cam.store / "latest.jpg"));
 	EXPECT_EQ(row.lost, 0u);
 	EXPECT_EQ(row.torn, 0u);
 	EXPECT_EQ(row.valid, row.expected);
@@ -353,9 +382,19 @@ TEST(Clock, StartedIn1970UnsynchronizedMarksItsFramesAndPullKeepsThem)
 		marked += f.unsynced;
 	}
 	Row row = cam.compare("start in 1970, timedate1 unsynced");
-	// The next still's retention sees every viewer holding 1970 whole: the mark goes.
-	Proc once = spawn(captureArgs(cam.config, "once"), tmp.path() / "once.log");
-	EXPECT_EQ(waitFor(once, 30s).code, 0) << slurp(once.out);
+	// Capture starts again (every mark gets a new token: what a crash may have left cannot be
+	// confirmed by an old one); the viewer confirms the day by the new token, and the next
+	// still's retention retires the mark.
+	Proc again = spawn(captureArgs(cam.config, "run"), tmp.path() / "again.log",
+			   { "DBUS_SYSTEM_BUS_ADDRESS=" + bus.address() });
+	awaitFrames(again, 1);
+	const auto renewed = outOfOrderMark(cam.store, "1970/01/01");
+	EXPECT_EQ(cam.pull(), 0) << cam.pullLog;
+	const std::string confirmedAgain = cam.confirmation();
+	awaitFrames(again, 3);
+	EXPECT_TRUE(stop(again).exited);
+	ASSERT_TRUE(renewed);
+	EXPECT_NE(confirmedAgain.find("\n" + renewed->confirmationLine() + "\n"), std::string::npos) << confirmedAgain;
 
 	row.injected = 1;
 	row.seconds = since(t0);

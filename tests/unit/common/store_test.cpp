@@ -448,13 +448,15 @@ TEST_F(AStore, KeepsAnOutOfOrderFrameUntilEveryViewerConfirmsItsDayWhole)
 	// After a reboot the clock says 1970 until NTP syncs.
 	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
 	const std::string token = store.outOfOrderDays().days().at("1970/01/01");
+	// NTP synced: the next frame is named right.
+	store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * 4 + 1), common::ClockTrust::Synchronized);
 	// The viewer's watermark is past 1970, but it has not said it holds that day.
 	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\n");
 	RetentionPolicy age;
 	age.maxAge = std::chrono::hours(24);
 	const auto now = t + std::chrono::hours(24 * 4);
 	auto result = store.applyRetention(age, now);
-	EXPECT_EQ(result.deleted, 0u) << "the 1970 frame is the oldest and not yet pulled";
+	EXPECT_EQ(result.deleted, 3u) << "11/01-11/03 age out; the 1970 frame is not pulled yet";
 	EXPECT_TRUE(fs::exists(root / stray.relativePath()));
 
 	// An old token confirms nothing.
@@ -474,8 +476,22 @@ TEST_F(AStore, KeepsAnOutOfOrderFrameUntilEveryViewerConfirmsItsDayWhole)
 	EXPECT_TRUE(marks(root).empty());
 	EXPECT_FALSE(fs::exists(root / stray.relativePath()));
 	EXPECT_FALSE(fs::exists(root / "1970")) << "its empty folders go with it";
-	EXPECT_EQ(result.deleted, 4u); // 1970 and 11/01-11/03
+	EXPECT_EQ(result.deleted, 1u);
 	EXPECT_EQ(store.unsyncedCount(), 0u);
+}
+
+TEST_F(AStore, NeverDeletesTheFrameLatestPointsAt)
+{
+	// After a step back latest.jpg points at a frame older by name than others: it stays.
+	Store store(root);
+	const auto t = utc(2026, 11, 23, 10, 0, 0);
+	store.publish(fakeJpeg(1000, 1), t);
+	const auto back = store.publish(fakeJpeg(1000, 1), t - std::chrono::hours(1));
+	RetentionPolicy bytes;
+	bytes.maxBytes = 1;
+	EXPECT_EQ(store.applyRetention(bytes, t).deleted, 0u);
+	EXPECT_TRUE(fs::exists(root / back.relativePath()));
+	EXPECT_EQ(fs::read_symlink(root / "latest.jpg"), back.relativePath());
 }
 
 TEST_F(AStore, RetiresTheMarkOfADayRetentionEmptied)
@@ -484,9 +500,10 @@ TEST_F(AStore, RetiresTheMarkOfADayRetentionEmptied)
 	const auto t = utc(2026, 11, 23, 10, 0, 0);
 	store.publish(fakeJpeg(1000, 1), t);
 	store.publish(fakeJpeg(1000, 1), t - std::chrono::hours(48)); // out of order, no viewer
+	store.publish(fakeJpeg(1000, 1), t + std::chrono::minutes(1));
 	ASSERT_EQ(marks(root).size(), 1u);
 	RetentionPolicy bytes;
-	bytes.maxBytes = 1000;
+	bytes.maxBytes = 2000;
 	EXPECT_EQ(store.applyRetention(bytes, t).deleted, 1u);
 	EXPECT_TRUE(marks(root).empty());
 }
@@ -505,4 +522,103 @@ TEST_F(AStore, ReplacesTheTwoTokensACrashLeftForADayByANewOne)
 	ASSERT_EQ(m.size(), 1u);
 	EXPECT_NE(m[0], "2026-11-23.0000abcd");
 	EXPECT_EQ("2026-11-23." + store.outOfOrderDays().days().at("2026/11/23"), m[0]);
+}
+
+TEST_F(AStore, AgesOutPulledFramesPastAnUnconfirmedOutOfOrderOne)
+{
+	// One lagging viewer confirmation of a 1970 frame must not hold back every other frame.
+	Store store(root);
+	const auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 5; ++day)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\n");
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(24);
+	const auto result = store.applyRetention(age, t + std::chrono::hours(24 * 4));
+	EXPECT_EQ(result.deleted, 3u) << "11/01-11/03 age out; the 1970 frame waits for its day's confirmation";
+	EXPECT_TRUE(fs::exists(root / stray.relativePath()));
+	EXPECT_EQ(framesOnDisk(root).size(), 3u);
+}
+
+TEST_F(AStore, MakesRoomFromFramesEveryViewerHasBeforeAnUnconfirmedOutOfOrderOne)
+{
+	Store store(root);
+	const auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 5; ++day)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
+	store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * 5), common::ClockTrust::Synchronized);
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\n");
+	RetentionPolicy bytes;
+	bytes.maxBytes = 3000;
+	auto result = store.applyRetention(bytes, t + std::chrono::hours(24 * 5));
+	EXPECT_EQ(result.deleted, 4u); // 11/01-11/04
+	EXPECT_EQ(result.deletedUnpulled, 0u) << "the oldest by name is not the first to go";
+	EXPECT_TRUE(fs::exists(root / stray.relativePath()));
+	// Only when nothing every viewer has is left does it go, counted as not pulled.
+	bytes.maxBytes = 1000;
+	result = store.applyRetention(bytes, t + std::chrono::hours(24 * 5));
+	EXPECT_FALSE(fs::exists(root / stray.relativePath()));
+	EXPECT_EQ(result.deletedUnpulled, 1u);
+}
+
+TEST_F(AStore, NeitherAgesFramesNorForgetsViewersByAClockKnownToBeWrong)
+{
+	Store store(root);
+	const auto t = utc(2026, 11, 1, 12, 0, 0);
+	for (int day = 0; day < 5; ++day)
+		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261102T120000Z\n");
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(24);
+	// The clock reads 2037 and timedate1 says it is not synchronized: the viewer's file looks
+	// years old, and every frame too.
+	const auto wrong = utc(2037, 6, 1, 0, 0, 0);
+	EXPECT_EQ(store.applyRetention(age, wrong, 0, common::ClockTrust::Unsynchronized).deleted, 0u);
+	// A confirmation written while the clock read 1970 says nothing of the viewer's age.
+	const timespec old[2] = { { 60, 0 }, { 60, 0 } };
+	ASSERT_EQ(::utimensat(AT_FDCWD, (root / ".pulled.pullpi-1a2b3c4d").c_str(), old, 0), 0);
+	const auto c = store.confirmations(t + std::chrono::hours(24 * 4), std::chrono::hours(24 * 30));
+	EXPECT_TRUE(c.forgotten.empty());
+	EXPECT_EQ(c.viewers.size(), 1u);
+	// With the clock right again, the frames the viewer has age out as usual.
+	EXPECT_EQ(store.applyRetention(age, t + std::chrono::hours(24 * 4), 0, common::ClockTrust::Synchronized).deleted, 2u);
+}
+
+TEST_F(AStore, SavesAFrameWhoseDayCannotBeMarkedAndMarksItLater)
+{
+	Store store(root);
+	store.publish(fakeJpeg(1000, 1), utc(2026, 11, 23, 10, 0, 0));
+	// Something made ".out-of-order" a file: no mark can be written there.
+	std::ofstream(root / ".out-of-order") << "x";
+	const auto back = store.publish(fakeJpeg(1000, 2), utc(2026, 11, 23, 9, 0, 0));
+	EXPECT_TRUE(fs::exists(root / back.relativePath())) << "the frame is saved all the same";
+	EXPECT_TRUE(store.outOfOrderDays().marked("2026/11/23"));
+	EXPECT_EQ(store.outOfOrderDays().token("2026/11/23"), nullptr) << "pending: confirmed by nobody";
+	// Pending, its frames are not pulled whatever a viewer says.
+	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261123T100000Z\n");
+	RetentionPolicy age;
+	age.maxAge = std::chrono::hours(1);
+	EXPECT_EQ(store.applyRetention(age, utc(2026, 11, 24, 0, 0, 0)).deleted, 0u);
+	fs::remove(root / ".out-of-order");
+	store.applyRetention(age, utc(2026, 11, 23, 10, 0, 30));
+	EXPECT_TRUE(store.outOfOrderDays().pending().empty());
+	EXPECT_NE(store.outOfOrderDays().token("2026/11/23"), nullptr);
+	EXPECT_EQ(marks(root).size(), 1u);
+}
+
+TEST_F(AStore, GivesEveryMarkANewTokenAtStart)
+{
+	// A frame published just before a crash may have followed the token a viewer confirmed
+	// without it: after a restart no old token confirms anything.
+	std::string before;
+	{
+		Store store(root);
+		store.publish(fakeJpeg(500, 1), utc(2026, 11, 23, 10, 0, 0), common::ClockTrust::Unsynchronized);
+		before = store.outOfOrderDays().days().at("2026/11/23");
+	}
+	Store store(root);
+	EXPECT_NE(store.outOfOrderDays().days().at("2026/11/23"), before);
+	EXPECT_EQ(marks(root).size(), 1u);
 }

@@ -52,6 +52,9 @@ protected:
 		char tmpl[] = "/tmp/lingercam-unit-XXXXXX";
 		root = ::mkdtemp(tmpl);
 		remote = std::make_shared<FakeRemoteStore>();
+		// The viewer's clock, whatever the machine's says: a week after the frames.
+		options.now = std::chrono::system_clock::time_point(
+			std::chrono::seconds(common::daysFromCivil(2026, 12, 1) * 86400));
 	}
 	~APuller() override { fs::remove_all(root); }
 
@@ -293,6 +296,47 @@ TEST_F(APuller, FetchesFramesBehindItsWatermarkFromADayTheCameraMarkedOutOfOrder
 	EXPECT_EQ(r.framesFetched, 1u) << "the 1970 frames are not fetched again";
 	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), minute(10).relativePath());
 	EXPECT_EQ(r.watermark, minute(10));
+}
+
+TEST_F(APuller, PointsLatestAtTheCamerasLatestAfterTheCamerasClockSteppedBack)
+{
+	for (int i = 60; i < 70; ++i)
+		remote->addFile(minute(i).relativePath(), jpeg(1000, static_cast<std::uint8_t>(i)));
+	remote->addSymlink("latest.jpg", minute(69).relativePath());
+	ASSERT_TRUE(round().ok);
+	// The clock stepped back an hour: the next frame is named 00:10, its day marked.
+	remote->addFile(minute(10).relativePath(), jpeg(1000, 10));
+	remote->addFile(".out-of-order/2026-11-23.0a1b2c3d", {});
+	remote->addSymlink("latest.jpg", minute(10).relativePath());
+	auto r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.framesFetched, 1u);
+	EXPECT_EQ(fs::read_symlink(root / "mirror/latest.jpg"), minute(10).relativePath())
+		<< "the frame taken last, not the newest name of the day listed in full";
+	EXPECT_EQ(r.watermark, minute(69));
+}
+
+TEST_F(APuller, DoesNotLetAFrameBehindItsWatermarkHoldItBack)
+{
+	addFrames(10);
+	ASSERT_TRUE(round().ok);
+	const common::FrameId a{ 30, 0, true }, b{ 90, 0, true };
+	remote->addFile(a.relativePath(), jpeg(900, 7));
+	remote->addFile(b.relativePath(), jpeg(900, 8));
+	remote->addFile(".out-of-order/1970-01-01.0a1b2c3d", {});
+	remote->failing.insert(a.relativePath()); // unreadable on the camera host, for now
+	remote->addFile(minute(10).relativePath(), jpeg(1010, 10));
+	remote->addSymlink("latest.jpg", minute(10).relativePath());
+	auto r = round();
+	EXPECT_EQ(r.watermark, minute(10)) << "the frame that failed is behind it, and holds nothing back";
+	EXPECT_TRUE(fs::exists(root / "mirror" / b.relativePath()));
+	EXPECT_EQ(remote->written[confirmation()], minute(10).stem() + "\n") << "1970 is not whole yet";
+
+	remote->failing.clear();
+	r = round();
+	ASSERT_TRUE(r.ok) << r.error;
+	EXPECT_TRUE(fs::exists(root / "mirror" / a.relativePath()));
+	EXPECT_EQ(remote->written[confirmation()], minute(10).stem() + "\nout-of-order 1970-01-01.0a1b2c3d\n");
 }
 
 TEST_F(APuller, NeverMovesItsWatermarkPastItsOwnClock)
