@@ -66,6 +66,13 @@ std::vector<std::string> framesOnDisk(const fs::path &root)
 	return out;
 }
 
+/// One frame of \a size bytes a day, at \a from's time of day, for \a days days.
+void publishDaily(Store &store, Clock::WallTime from, int days, std::size_t size = 1000)
+{
+	for (int day = 0; day < days; ++day)
+		store.publish(fakeJpeg(size, 1), from + std::chrono::hours(24 * day));
+}
+
 class AStore : public ::testing::Test {
 protected:
 	test::TempDir dir;
@@ -235,8 +242,7 @@ TEST_F(AStore, DeletesFramesOlderThanMaxAge)
 {
 	Store store(root);
 	auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 10; ++day)
-		store.publish(fakeJpeg(500, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 10, 500);
 	RetentionPolicy policy;
 	policy.maxAge = std::chrono::hours(24 * 3);
 	auto result = store.applyRetention(policy, t + std::chrono::hours(24 * 9));
@@ -248,8 +254,7 @@ TEST_F(AStore, DeletesFramesPullConfirmedBeforeFramesItHasNot)
 {
 	Store store(root);
 	auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 10; ++day)
-		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 10);
 	// pull holds everything up to day 3 (2026-11-03)
 	common::writeFileAtomic(root / ".pulled", "20261103T120000Z\n");
 
@@ -292,8 +297,7 @@ TEST_F(AStore, KeepsAFrameUntilEveryViewerThatStillConfirmsHasIt)
 {
 	Store store(root);
 	const auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 10; ++day)
-		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 10);
 	const auto now = t + std::chrono::hours(24 * 9);
 	auto setMtime = [&](const std::string &name, Clock::WallTime when) {
 		const timespec times[2] = { { std::chrono::system_clock::to_time_t(when), 0 },
@@ -443,8 +447,7 @@ TEST_F(AStore, KeepsAnOutOfOrderFrameUntilEveryViewerConfirmsItsDayWhole)
 {
 	Store store(root);
 	const auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 5; ++day)
-		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 5);
 	// After a reboot the clock says 1970 until NTP syncs.
 	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
 	const std::string token = store.outOfOrderDays().days().at("1970/01/01");
@@ -529,8 +532,7 @@ TEST_F(AStore, AgesOutPulledFramesPastAnUnconfirmedOutOfOrderOne)
 	// One lagging viewer confirmation of a 1970 frame must not hold back every other frame.
 	Store store(root);
 	const auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 5; ++day)
-		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 5);
 	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
 	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\n");
 	RetentionPolicy age;
@@ -545,8 +547,7 @@ TEST_F(AStore, MakesRoomFromFramesEveryViewerHasBeforeAnUnconfirmedOutOfOrderOne
 {
 	Store store(root);
 	const auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 5; ++day)
-		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 5);
 	const auto stray = store.publish(fakeJpeg(1000, 1), utc(1970, 1, 1, 0, 0, 30), common::ClockTrust::Unsynchronized);
 	store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * 5), common::ClockTrust::Synchronized);
 	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261105T120000Z\n");
@@ -567,8 +568,7 @@ TEST_F(AStore, NeitherAgesFramesNorForgetsViewersByAClockKnownToBeWrong)
 {
 	Store store(root);
 	const auto t = utc(2026, 11, 1, 12, 0, 0);
-	for (int day = 0; day < 5; ++day)
-		store.publish(fakeJpeg(1000, 1), t + std::chrono::hours(24 * day));
+	publishDaily(store, t, 5);
 	common::writeFileAtomic(root / ".pulled.pullpi-1a2b3c4d", "20261102T120000Z\n");
 	RetentionPolicy age;
 	age.maxAge = std::chrono::hours(24);

@@ -93,6 +93,10 @@ protected:
 		RemoteStore &r_;
 	};
 
+	/// A round whose \a connects-th connection drops after the number of frames \a frames
+	/// gives for it (negative: never).
+	pull::RoundResult roundOverDroppingLinks(int &connects, const std::function<int(int)> &frames);
+
 	/// This viewer's confirmation file on the camera host.
 	std::string confirmation() const { return common::confirmationName(pull::Puller::viewerId(root / "mirror")); }
 
@@ -477,6 +481,22 @@ private:
 	std::size_t finished_ = 0;
 };
 
+pull::RoundResult APuller::roundOverDroppingLinks(int &connects, const std::function<int(int)> &frames)
+{
+	pull::Puller p(
+		"cam", root / "mirror",
+		[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
+			auto fresh = std::make_unique<FakeRemoteStore>();
+			fresh->nodes = remote->nodes;
+			const int n = frames(++connects);
+			if (n < 0)
+				return fresh;
+			return std::make_unique<DroppingAfterFrames>(std::move(fresh), static_cast<std::size_t>(n));
+		},
+		options, interrupt);
+	return p.runRound();
+}
+
 TEST_F(APuller, RetriesPerOutageSoALinkThatDropsNowAndThenStillFinishes)
 {
 	// The link drops five times in one round, each time after 5 frames came in. With one
@@ -486,17 +506,7 @@ TEST_F(APuller, RetriesPerOutageSoALinkThatDropsNowAndThenStillFinishes)
 	options.retries = 1;
 	options.retryBackoff = std::chrono::milliseconds(1);
 	int connects = 0;
-	pull::Puller p(
-		"cam", root / "mirror",
-		[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
-			auto fresh = std::make_unique<FakeRemoteStore>();
-			fresh->nodes = remote->nodes;
-			if (++connects <= 5)
-				return std::make_unique<DroppingAfterFrames>(std::move(fresh), 5);
-			return fresh;
-		},
-		options, interrupt);
-	auto r = p.runRound();
+	auto r = roundOverDroppingLinks(connects, [](int connect) { return connect <= 5 ? 5 : -1; });
 	ASSERT_TRUE(r.ok) << r.error;
 	EXPECT_EQ(connects, 6);
 	EXPECT_EQ(r.attempts, 6u);
@@ -513,16 +523,7 @@ TEST_F(APuller, StillGivesUpWhenRetriesInARowBringNothing)
 	options.retries = 2;
 	options.retryBackoff = std::chrono::milliseconds(1);
 	int connects = 0;
-	pull::Puller p(
-		"cam", root / "mirror",
-		[&](const pull::RoundLimits &) -> std::unique_ptr<pull::RemoteStore> {
-			++connects;
-			auto fresh = std::make_unique<FakeRemoteStore>();
-			fresh->nodes = remote->nodes;
-			return std::make_unique<DroppingAfterFrames>(std::move(fresh), 0);
-		},
-		options, interrupt);
-	auto r = p.runRound();
+	auto r = roundOverDroppingLinks(connects, [](int) { return 0; });
 	EXPECT_FALSE(r.ok);
 	EXPECT_EQ(connects, 3);
 	EXPECT_NE(r.error.find("connection reset"), std::string::npos) << r.error;
