@@ -18,6 +18,7 @@
 #include "capture_service.h"
 #include "libcamera_source.h"
 #include "source_factory.h"
+#include "common/cli.h"
 #include "common/clock.h"
 #include "common/dbus_connection.h"
 #include "common/error.h"
@@ -147,22 +148,21 @@ int cmdCameras(const Overrides &o)
 
 int cmdCheckConfig(const Overrides &o)
 {
-	CaptureConfig c = loadConfig(o);
-	std::cout << "config: " << c.origin << " is valid\n"
-		  << "store: " << c.store.string() << '\n'
-		  << "interval: " << common::formatDuration(c.interval) << '\n'
-		  << "source: " << sourceName(c.source) << '\n'
-		  << "image: " << c.width << 'x' << c.height << " quality " << c.quality << '\n'
-		  << "retention: max_bytes "
-		  << (c.retention.maxBytes ? common::formatBytes(c.retention.maxBytes) : std::string("off"))
-		  << ", min_free "
-		  << (c.retention.minFreeBytes ? common::formatBytes(c.retention.minFreeBytes)
-					       : std::to_string(static_cast<int>(c.retention.minFreePercent)) + "%")
-		  << ", max_age "
-		  << (c.retention.maxAge.count()
-			      ? common::formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(c.retention.maxAge))
-			      : std::string("off"))
-		  << '\n';
+	const CaptureConfig c = loadConfig(o);
+	const auto &r = c.retention;
+	const std::string maxBytes = r.maxBytes ? common::formatBytes(r.maxBytes) : "off";
+	const std::string minFree = r.minFreeBytes ? common::formatBytes(r.minFreeBytes)
+						   : std::to_string(static_cast<int>(r.minFreePercent)) + "%";
+	const std::string maxAge =
+		r.maxAge.count() ? common::formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(r.maxAge))
+				 : "off";
+	common::printSettings(std::cout, c.origin,
+			      { { "store", c.store.string() },
+				{ "interval", common::formatDuration(c.interval) },
+				{ "source", std::string(sourceName(c.source)) },
+				{ "image", std::to_string(c.width) + "x" + std::to_string(c.height) + " quality " +
+						   std::to_string(c.quality) },
+				{ "retention", "max_bytes " + maxBytes + ", min_free " + minFree + ", max_age " + maxAge } });
 	return 0;
 }
 
@@ -176,7 +176,7 @@ int runCaptureCli(int argc, char **argv)
 		      "YYYYMMDDTHHMMSSZ.jpg (UTC) and latest.jpg.",
 		      "lingercam-capture" };
 	app.require_subcommand(1);
-	app.fallthrough();
+	app.fallthrough(); // global options after the subcommand too
 	Overrides o;
 	app.add_option("-c,--config", o.configPath, "Config file (TOML); must exist when given")->option_text("FILE");
 	app.add_option("--source", o.source, "Camera: libcamera (a real camera) or testpattern (no hardware)")
@@ -185,7 +185,7 @@ int runCaptureCli(int argc, char **argv)
 	app.add_option("--interval", o.interval, "Time between stills, at least 1s: 60, 30s, 5m (overrides 'interval')")
 		->option_text("DURATION");
 	app.add_flag("-v,--verbose", o.verbose, "Debug logging");
-	app.set_version_flag("--version", "lingercam-capture 0.1.0");
+	app.set_version_flag("--version", common::versionText("lingercam-capture"));
 
 	int status = 0;
 	auto *run = app.add_subcommand("run", "Run the daemon: one still per interval, aligned to the wall clock "
@@ -206,30 +206,27 @@ int runCaptureCli(int argc, char **argv)
 		return app.exit(e);
 	}
 
-	try {
-		common::setupLogging({ o.verbose, std::nullopt, "lingercam-capture" });
-		if (*run)
-			status = cmdRun(o);
-		else if (*once)
-			status = cmdOnce(o);
-		else if (*cameras)
-			status = cmdCameras(o);
-		else if (*check)
-			status = cmdCheckConfig(o);
-		else if (*statusCmd)
-			status = cmdStatus(captureNow);
-		else if (*doctor)
-			status = cmdDoctor(o);
-	} catch (const common::ConfigError &e) {
-		common::logger("capture")->error("bad configuration: {}", e.what());
-		return common::kExitConfig;
-	} catch (const CameraError &e) {
-		common::logger("camera")->error("{}", e.what());
-		return kExitUnavailable;
-	} catch (const std::exception &e) {
-		common::logger("capture")->error("{}", e.what());
-		return 1;
-	}
+	common::setupLogging({ o.verbose, std::nullopt, "lingercam-capture" });
+	status = common::runSubcommand("capture", [&] {
+		try {
+			if (*run)
+				return cmdRun(o);
+			if (*once)
+				return cmdOnce(o);
+			if (*cameras)
+				return cmdCameras(o);
+			if (*check)
+				return cmdCheckConfig(o);
+			if (*statusCmd)
+				return cmdStatus(captureNow);
+			if (*doctor)
+				return cmdDoctor(o);
+			return 2; // require_subcommand(1): not reached
+		} catch (const CameraError &e) {
+			common::logger("camera")->error("{}", e.what());
+			return kExitUnavailable;
+		}
+	});
 	return status;
 }
 

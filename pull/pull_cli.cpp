@@ -8,6 +8,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "common/cli.h"
 #include "common/dbus_connection.h"
 #include "common/error.h"
 #include "common/host_probe.h"
@@ -29,14 +30,21 @@ namespace lingercam::pull {
 
 namespace {
 
-PullConfig loadConfig(const std::string &path, const std::vector<std::string> &only, const std::string &mode)
+/// The global options, given before or after the subcommand.
+struct Overrides {
+	std::string configPath;
+	std::vector<std::string> sources;
+	bool verbose = false;
+};
+
+PullConfig loadConfig(const Overrides &o, const std::string &mode = "")
 {
-	PullConfig config = loadPullConfig(path);
+	PullConfig config = loadPullConfig(o.configPath);
 	if (!mode.empty())
 		config.mode = mode == "latest" ? PullMode::Latest : PullMode::Mirror;
-	if (!only.empty()) {
+	if (!o.sources.empty()) {
 		std::vector<SourceConfig> kept;
-		for (const std::string &name : only) {
+		for (const std::string &name : o.sources) {
 			bool found = false;
 			for (const SourceConfig &s : config.sources)
 				if (s.name == name) {
@@ -55,30 +63,37 @@ PullConfig loadConfig(const std::string &path, const std::vector<std::string> &o
 	return config;
 }
 
-void printConfig(const PullConfig &c)
+int cmdCheckConfig(const Overrides &o)
 {
-	std::printf("config: %s\n", c.file.empty() ? "(built-in defaults)" : c.file.c_str());
+	const PullConfig c = loadConfig(o);
 	char percent[32];
 	std::snprintf(percent, sizeof percent, "%g%%", c.minFree.percent);
-	const std::string minFree = c.minFree.percent > 0 ? percent : common::formatBytes(c.minFree.bytes);
-	std::printf("interval=%s active_hours=%s mode=%s max_file_size=%s min_free=%s connect_timeout=%s io_timeout=%s "
-		    "round_timeout=%s retries=%u\n",
-		    common::formatDuration(c.interval).c_str(), c.activeHours.text().c_str(), modeName(c.mode).c_str(),
-		    common::formatBytes(c.maxFileSize).c_str(), minFree.c_str(), common::formatDuration(c.connectTimeout).c_str(),
-		    common::formatDuration(c.ioTimeout).c_str(), common::formatDuration(c.roundTimeout).c_str(), c.retries);
+	std::vector<std::pair<std::string, std::string>> settings{
+		{ "interval", common::formatDuration(c.interval) },
+		{ "active_hours", c.activeHours.text() },
+		{ "mode", modeName(c.mode) },
+		{ "max_file_size", common::formatBytes(c.maxFileSize) },
+		{ "min_free", c.minFree.percent > 0 ? percent : common::formatBytes(c.minFree.bytes) },
+		{ "connect_timeout", common::formatDuration(c.connectTimeout) },
+		{ "io_timeout", common::formatDuration(c.ioTimeout) },
+		{ "round_timeout", common::formatDuration(c.roundTimeout) },
+		{ "retries", std::to_string(c.retries) },
+	};
 	for (const SourceConfig &s : c.sources)
-		std::printf("source %s: host=%s port=%s user=%s identity=%s known_hosts=%s host_key_policy=%s "
-			    "remote_store=%s local_store=%s\n",
-			    s.name.c_str(), s.ssh.host.c_str(), s.ssh.port ? std::to_string(s.ssh.port).c_str() : "(ssh config)",
-			    s.ssh.user.empty() ? "(ssh config)" : s.ssh.user.c_str(),
-			    s.ssh.identities.empty() ? "(ssh-agent, default keys)" : s.ssh.identities.front().c_str(),
-			    s.ssh.knownHosts.empty() ? "~/.ssh/known_hosts" : s.ssh.knownHosts.c_str(),
-			    s.ssh.hostKeyPolicy == HostKeyPolicy::Strict ? "strict" : "accept-new",
-			    s.remoteStore.c_str(), s.localStore.c_str());
+		settings.emplace_back(
+			"source " + s.name,
+			"host=" + s.ssh.host + " port=" + (s.ssh.port ? std::to_string(s.ssh.port) : "(ssh config)") +
+				" user=" + (s.ssh.user.empty() ? "(ssh config)" : s.ssh.user) + " identity=" +
+				(s.ssh.identities.empty() ? "(ssh-agent, default keys)" : s.ssh.identities.front()) +
+				" known_hosts=" + (s.ssh.knownHosts.empty() ? "~/.ssh/known_hosts" : s.ssh.knownHosts) +
+				" host_key_policy=" + (s.ssh.hostKeyPolicy == HostKeyPolicy::Strict ? "strict" : "accept-new") +
+				" remote_store=" + s.remoteStore + " local_store=" + s.localStore.string());
+	common::printSettings(std::cout, c.file, settings);
+	return 0;
 }
 
 // `status`: the running daemon's API for a person; 3 (as systemctl status) when none runs.
-int showStatus(bool syncNow)
+int cmdStatus(bool syncNow)
 {
 	return common::runSessionBusClient("lingercam-pull", PullDbus::kBusName, "pull", [&](sdbus::IConnection &bus) {
 		if (syncNow)
@@ -87,8 +102,9 @@ int showStatus(bool syncNow)
 	});
 }
 
-int runDoctor(const PullConfig &config)
+int cmdDoctor(const Overrides &o)
 {
+	const PullConfig config = loadConfig(o);
 	common::BusHostProbe host;
 	std::optional<PullApiState> api;
 	std::string why;
@@ -105,94 +121,107 @@ int runDoctor(const PullConfig &config)
 	return report.exitStatus();
 }
 
+int cmdRun(const Overrides &o)
+{
+	common::Interrupt interrupt;
+	common::SignalWatcher signals(interrupt); // before any other thread starts
+	PullConfig config = loadConfig(o);
+	if (const char *hang = std::getenv("LINGERCAM_TEST_PULL_HANG_AFTER"))
+		config.testHangAfterFrames = std::strtoul(hang, nullptr, 10);
+	// Said once at start, so the journal explains a service that dies at every logout.
+	common::logLingerCheck(common::queryLinger(::getuid()), "pull.service");
+	PullStatus status;
+	PullService service(std::move(config), interrupt, status);
+	common::BusHostProbe host;
+	auto api = PullApi::startOnSessionBus(status, PullSchedule{ service.config().interval, service.config().activeHours },
+					      interrupt, host);
+	common::SystemClock clock;
+	common::Notifier notifier;
+	service.run(clock, notifier);
+	return 0;
+}
+
+int cmdOnce(const Overrides &o, const std::string &mode)
+{
+	common::Interrupt interrupt;
+	common::SignalWatcher signals(interrupt);
+	PullStatus status;
+	PullService service(loadConfig(o, mode), interrupt, status);
+	std::unique_ptr<ProgressLine> progress;
+	if (ProgressLine::wanted(stdout)) {
+		progress = std::make_unique<ProgressLine>(stdout);
+		service.setProgressCallback([&](const std::string &source, const RoundProgress &p) {
+			progress->update(source, p);
+		});
+	}
+	auto results = service.runRound();
+	if (progress)
+		progress->finish();
+	bool ok = true;
+	for (std::size_t i = 0; i < results.size(); ++i) {
+		ok = ok && results[i].ok;
+		// A round can end well with frames it could not fetch (warned above, one line each):
+		// for a one-off run that is a failure to report.
+		if (results[i].ok && results[i].backlog > 0) {
+			common::logger("pull")->error("frames not fetched source={} count={} (see the warnings above; the next "
+						      "round tries again)",
+						      service.config().sources[i].name, results[i].backlog);
+			ok = false;
+		}
+	}
+	return ok ? 0 : 1;
+}
+
 } // namespace
 
 int runPullCli(int argc, char **argv)
 {
-	CLI::App app{ "lingercam-pull: fetches a camera host's frames over SFTP into a local mirror" };
+	CLI::App app{ "lingercam-pull: fetches a camera host's frames over SSH/SFTP into a local mirror: the newest "
+		      "first, then every frame it missed.\n\nConfig: $XDG_CONFIG_HOME/lingercam/pull.toml (default "
+		      "~/.config/lingercam/pull.toml), one [[source]] per camera.\nMirror: <local_store>/YYYY/MM/DD/"
+		      "YYYYMMDDTHHMMSSZ.jpg (UTC) and latest.jpg, as on the camera.",
+		      "lingercam-pull" };
 	app.require_subcommand(1);
-	std::string configPath;
-	std::vector<std::string> sources;
-	bool verbose = false;
-	app.add_option("--config", configPath, "config file (default $XDG_CONFIG_HOME/lingercam/pull.toml)");
-	app.add_option("--source", sources, "only this [[source]] (repeatable)");
-	app.add_flag("-v,--verbose", verbose, "debug logging");
-	std::string mode;
-	auto *run = app.add_subcommand("run", "the daemon: a round every interval within active hours");
-	auto *once = app.add_subcommand("once", "one round now, ignoring active hours; exit 1 if a source failed "
-						"or frames could not be fetched");
-	once->add_option("--mode", mode, "mirror or latest (overrides the config)")->check(CLI::IsMember({ "mirror", "latest" }));
-	auto *check = app.add_subcommand("check-config", "read the config, print it and exit");
-	bool syncNow = false;
-	auto *statusCmd = app.add_subcommand("status", "the running daemon's state (its D-Bus API, org.lingercam.Pull1 "
-						     "on the session bus); exit 3 if none runs");
-	statusCmd->add_flag("--sync-now", syncNow, "ask it for a round now first (SyncNow)");
-	auto *doctor = app.add_subcommand("doctor", "check lingering, the unit, the last round, disk space, clock sync "
-						    "and ssh to each source, and say what to fix (exit 1 if any fails)");
-	CLI11_PARSE(app, argc, argv);
+	app.fallthrough(); // global options after the subcommand too
+	Overrides o;
+	app.add_option("-c,--config", o.configPath, "Config file (TOML); must exist when given")->option_text("FILE");
+	app.add_option("--source", o.sources, "Only this [[source]] (repeatable)")->option_text("NAME");
+	app.add_flag("-v,--verbose", o.verbose, "Debug logging");
+	app.set_version_flag("--version", common::versionText("lingercam-pull"));
 
-	common::setupLogging({ verbose, std::nullopt, "lingercam-pull" });
-	auto log = common::logger("pull");
+	auto *run = app.add_subcommand("run", "Run the daemon: a round every interval within active hours "
+					      "(SIGTERM/SIGINT end the round, keeping what arrived, and exit 0)");
+	std::string mode;
+	auto *once = app.add_subcommand("once", "One round now, ignoring active hours; exit 1 if a source failed or "
+						"frames could not be fetched");
+	once->add_option("--mode", mode, "mirror or latest (overrides 'mode')")->check(CLI::IsMember({ "mirror", "latest" }));
+	auto *check = app.add_subcommand("check-config", "Validate the config and print the effective settings");
+	bool syncNow = false;
+	auto *statusCmd = app.add_subcommand("status", "Show the running daemon's state (from its D-Bus API, "
+						     "org.lingercam.Pull1 on the session bus); exit 3 if none runs");
+	statusCmd->add_flag("--sync-now", syncNow, "Ask it for a round now first (SyncNow)");
+	auto *doctor = app.add_subcommand("doctor", "Check lingering, the unit, the last round, disk space, clock sync "
+						    "and ssh to each source, and say what to fix (exit 1 if any fails)");
 	try {
-		if (check->parsed()) {
-			PullConfig config = loadConfig(configPath, sources, "");
-			printConfig(config);
-			std::printf("config ok\n");
-			return 0;
-		}
-		if (statusCmd->parsed())
-			return showStatus(syncNow);
-		if (doctor->parsed())
-			return runDoctor(loadConfig(configPath, sources, ""));
-		common::Interrupt interrupt;
-		common::SignalWatcher signals(interrupt); // before any other thread starts
-		PullConfig config = loadConfig(configPath, sources, mode);
-		if (const char *hang = std::getenv("LINGERCAM_TEST_PULL_HANG_AFTER"))
-			config.testHangAfterFrames = std::strtoul(hang, nullptr, 10);
-		PullStatus status;
-		PullService service(std::move(config), interrupt, status);
-		if (run->parsed()) {
-			// Said once at start, so the journal explains a service that dies at every logout.
-			common::logLingerCheck(common::queryLinger(::getuid()), "pull.service");
-			common::BusHostProbe host;
-			auto api = PullApi::startOnSessionBus(
-				status, PullSchedule{ service.config().interval, service.config().activeHours }, interrupt,
-				host);
-			common::SystemClock clock;
-			common::Notifier notifier;
-			service.run(clock, notifier);
-			return 0;
-		}
-		std::unique_ptr<ProgressLine> progress;
-		if (ProgressLine::wanted(stdout)) {
-			progress = std::make_unique<ProgressLine>(stdout);
-			service.setProgressCallback([&](const std::string &source, const RoundProgress &p) {
-				progress->update(source, p);
-			});
-		}
-		auto results = service.runRound();
-		if (progress)
-			progress->finish();
-		bool ok = true;
-		for (std::size_t i = 0; i < results.size(); ++i) {
-			ok = ok && results[i].ok;
-			// A round can end well with frames it could not fetch (warned above, one line
-			// each): for a one-off run that is a failure to report.
-			if (results[i].ok && results[i].backlog > 0) {
-				log->error("frames not fetched source={} count={} (see the warnings above; the next round "
-					   "tries again)",
-					   service.config().sources[i].name, results[i].backlog);
-				ok = false;
-			}
-		}
-		return ok ? 0 : 1;
-	} catch (const common::ConfigError &e) {
-		log->error("configuration error: {}", e.what());
-		return common::kExitConfig;
-	} catch (const std::exception &e) {
-		log->error("fatal: {}", e.what());
-		return 1;
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		return app.exit(e);
 	}
+
+	common::setupLogging({ o.verbose, std::nullopt, "lingercam-pull" });
+	return common::runSubcommand("pull", [&] {
+		if (*run)
+			return cmdRun(o);
+		if (*once)
+			return cmdOnce(o, mode);
+		if (*check)
+			return cmdCheckConfig(o);
+		if (*statusCmd)
+			return cmdStatus(syncNow);
+		if (*doctor)
+			return cmdDoctor(o);
+		return 2; // require_subcommand(1): not reached
+	});
 }
 
 } // namespace lingercam::pull

@@ -316,7 +316,7 @@ check_camera_access() { # binary
     return 0
   fi
   local source
-  source=$("$1" check-config 2>/dev/null | awk -F': ' '$1 == "source" {print $2}') || true
+  source=$("$1" check-config 2>/dev/null | awk '$1 == "source:" {print $2}') || true
   if [ "$source" = testpattern ]; then
     say "capture: $user is not in group video, but the config uses the test pattern: no camera needed"
   else
