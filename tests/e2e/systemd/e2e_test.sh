@@ -391,6 +391,9 @@ check "... the daemon asked for camera.timeout 60 s + 30 s ($(unit_prop capturep
 lab_copy_in capturepi "$stage/capture.toml" /home/pi/.config/lingercam/capture.toml pi
 lab_as_pi capturepi systemctl --user restart capture || true
 check "capture is healthy again with the normal config" waits 20 is_state capturepi capture active
+# This scenario started capture five times in two minutes on purpose: clear the start rate
+# limit (StartLimitBurst=5 in 300 s), or the next scenario's one restart would hit it.
+lab_as_pi capturepi systemctl --user reset-failed capture 2>/dev/null || true
 timed "scenario 7 (capture watchdog: hang, long exposure)" "$t"
 
 # Pull hung in a call with no timeout, mid-round: its pings stop (only progress pings), and
@@ -423,6 +426,7 @@ if [ "$have_pull" = yes ]; then
   lab_as_pi pullpi systemctl --user daemon-reload
   lab_as_pi pullpi systemctl --user restart pull || true
   check "pull is healthy again without the hook" waits 20 is_state pullpi pull active
+  lab_as_pi pullpi systemctl --user reset-failed pull 2>/dev/null || true # as after scenario 7
   timed "scenario 8 (pull watchdog)" "$t"
 fi
 
