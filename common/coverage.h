@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,16 @@ private:
 /// The interval frames were taken at: the median gap between consecutive frame times (sorted,
 /// duplicates passed over), at least 1 s; \a fallback with fewer than three frames.
 std::chrono::seconds inferInterval(std::vector<std::int64_t> times, std::chrono::seconds fallback);
+
+/// The coverage of the \a window before \a end in the store (or mirror) at \a root, from the
+/// day folders that window touches (two at most for a day: the cost of `status`), starting
+/// no earlier than the store's oldest frame. Frames named "-unsynced" are counted in
+/// \a unsynced, not in the slots (their times say nothing).
+Coverage recentCoverage(const std::filesystem::path &root, std::int64_t end, std::chrono::seconds window,
+			std::size_t *unsynced = nullptr);
+
+/// "1,377 of 1,440 frames (95.6 %), one every 1m; longest gaps: 2026-11-23 12:03 CET, 54m; ..."
+std::string describeCoverage(const Coverage &c, std::size_t unsynced = 0);
 
 /// "1,377" (thousands separated, as a person reads counts).
 std::string groupDigits(std::size_t n);

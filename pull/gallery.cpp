@@ -3,7 +3,6 @@
 #include "gallery.h"
 
 #include <algorithm>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -48,15 +47,9 @@ std::int64_t dayStart(const std::string &dayPath)
 	       86400;
 }
 
-/// "2026-11-23 20:38:00 CET": a frame's time as the viewer's clock shows it.
 std::string localTime(std::int64_t seconds)
 {
-	const std::time_t t = static_cast<std::time_t>(seconds);
-	std::tm tm{};
-	::localtime_r(&t, &tm);
-	char buf[64];
-	std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
-	return buf;
+	return common::formatLocalTime(seconds);
 }
 
 std::string age(std::int64_t seconds)

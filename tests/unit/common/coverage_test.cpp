@@ -2,7 +2,11 @@
 // Coverage: slots of a day, the missing ones and the longest gaps.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "common/coverage.h"
+#include "common/frame_name.h"
+#include "support/temp_dir.h"
 
 using namespace lingercam;
 using namespace std::chrono_literals;
@@ -66,4 +70,31 @@ TEST(AGroupedNumber, ReadsAsAPersonWritesIt)
 	EXPECT_EQ(common::groupDigits(999), "999");
 	EXPECT_EQ(common::groupDigits(1440), "1,440");
 	EXPECT_EQ(common::groupDigits(525600), "525,600");
+}
+
+TEST(ARecentCoverage, ReadsTheDayFoldersOfTheLast24HoursAndSetsUnsyncedFramesApart)
+{
+	test::TempDir dir;
+	auto put = [&](const common::FrameId &id) {
+		std::filesystem::create_directories((dir / id.dayPath()));
+		std::ofstream(dir / id.relativePath()) << "x";
+	};
+	const std::int64_t day = common::daysFromCivil(2026, 11, 23) * 86400;
+	// From 12:00 on the 22nd to 12:00 on the 23rd, a frame a minute but for an hour at night.
+	for (std::int64_t t = day - 43200; t < day + 43200; t += 60)
+		if (t < day + 3600 || t >= day + 7200)
+			put(common::FrameId{ t });
+	put(common::FrameId{ 30, 0, true });
+	put(common::FrameId{ day + 600, 0, true });
+	std::size_t unsynced = 0;
+	const auto c = common::recentCoverage(dir.path(), day + 43200, std::chrono::hours(24), &unsynced);
+	EXPECT_EQ(c.expected(), 1440u);
+	EXPECT_EQ(c.found(), 1380u);
+	EXPECT_EQ(c.interval(), 60s);
+	EXPECT_EQ(unsynced, 1u) << "the 1970 one is outside the window";
+	const std::string text = common::describeCoverage(c, unsynced);
+	EXPECT_NE(text.find("1,380 of 1,440 frames (95.8 %), one every 1m"), std::string::npos) << text;
+	EXPECT_NE(text.find("1 named by an unsynchronized clock"), std::string::npos) << text;
+	EXPECT_NE(text.find("longest gaps: "), std::string::npos) << text;
+	EXPECT_NE(text.find(", 1h"), std::string::npos) << text;
 }
