@@ -20,6 +20,7 @@
 #include "source_factory.h"
 #include "common/cli.h"
 #include "common/clock.h"
+#include "common/coverage.h"
 #include "common/dbus_connection.h"
 #include "common/error.h"
 #include "common/host_probe.h"
@@ -104,8 +105,16 @@ int cmdStatus(bool captureNow)
 					   [&](sdbus::IConnection &bus) {
 						   if (captureNow)
 							   requestCaptureNow(bus);
-						   printCaptureStatus(std::cout, readCaptureApi(bus),
-								      std::chrono::system_clock::now());
+						   const auto now = std::chrono::system_clock::now();
+						   const CaptureApiState state = readCaptureApi(bus);
+						   printCaptureStatus(std::cout, state, now);
+						   // Read from the store itself: two day folders.
+						   std::size_t unsynced = 0;
+						   const auto coverage = common::recentCoverage(
+							   state.storePath,
+							   std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 1,
+							   std::chrono::hours(24), &unsynced);
+						   std::cout << "  last 24 h:    " << common::describeCoverage(coverage, unsynced) << '\n';
 					   });
 }
 

@@ -88,6 +88,15 @@ common::DoctorReport runCaptureDoctor(const CaptureConfig &config, common::HostP
 	auto space = common::diskSpaceOf(config.store);
 	report.add(common::checkDiskSpace(space, config.store,
 					  space ? common::minFreeBytes(config.retention, space->total) : 0));
+	std::size_t unsynced = 0;
+	const auto coverage = common::recentCoverage(
+		config.store, std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 1,
+		std::chrono::hours(24), &unsynced);
+	report.add(common::checkCoverage(
+		coverage, unsynced, "the last 24 hours of " + config.store.string(),
+		"what usually causes gaps: lingering off (the service stops at logout: loginctl enable-linger), the "
+		"camera lost (journalctl --user -u capture | grep camera), the disk low (df -h " +
+			config.store.string() + "), the host powered off"));
 	report.add(common::checkClock(host.timeSync()));
 	report.add(checkCameraAccess(config.source, devDir));
 	return report;

@@ -138,6 +138,20 @@ Finding checkDiskSpace(const std::optional<DiskSpace> &space, const std::filesys
 	return f;
 }
 
+Finding checkCoverage(const Coverage &coverage, std::size_t unsynced, const std::string &what,
+		      const std::string &causes)
+{
+	Finding f;
+	f.check = "coverage";
+	f.detail = what + ": " + describeCoverage(coverage, unsynced);
+	if (coverage.expected() > 0 && coverage.ratio() < kCoverageFloor) {
+		f.level = Finding::Level::Warn;
+		f.detail = what + " holds less than 95 % of its frames: " + describeCoverage(coverage, unsynced);
+		f.fix = causes;
+	}
+	return f;
+}
+
 Finding checkAge(const std::string &check, const std::string &what, std::optional<Clock::WallTime> last,
 		 Clock::WallTime now, milliseconds interval, const std::string &fix)
 {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "coverage.h"
 #include "host_probe.h"
 #include "store.h"
 
@@ -50,6 +51,12 @@ Finding checkDiskSpace(const std::optional<DiskSpace> &space, const std::filesys
 /// Fresh when \a last is within two intervals and half a minute of \a now.
 Finding checkAge(const std::string &check, const std::string &what, std::optional<Clock::WallTime> last,
 		 Clock::WallTime now, std::chrono::milliseconds interval, const std::string &fix);
+
+/// Warns when \a coverage holds less than kCoverageFloor of its expected frames, saying
+/// what usually causes it (\a causes).
+Finding checkCoverage(const Coverage &coverage, std::size_t unsynced, const std::string &what,
+		      const std::string &causes);
+inline constexpr double kCoverageFloor = 0.95;
 
 inline constexpr std::uint64_t kDiskSpaceFloor = 16ull << 20;
 

@@ -1,5 +1,7 @@
 #include "units.h"
 
+#include <ctime>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -153,6 +155,16 @@ std::string configDuration(std::chrono::milliseconds d)
 	if (ms % 3600000)
 		return std::to_string(ms / 60000) + "m";
 	return std::to_string(ms / 3600000) + "h";
+}
+
+std::string formatLocalTime(std::int64_t utcSeconds)
+{
+	const std::time_t t = static_cast<std::time_t>(utcSeconds);
+	std::tm tm{};
+	::localtime_r(&t, &tm);
+	char buf[64];
+	std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	return buf;
 }
 
 } // namespace lingercam::common

@@ -24,6 +24,9 @@ std::string configDuration(std::chrono::milliseconds d);
 /// "1.5 MiB" style.
 std::string formatBytes(std::uint64_t bytes);
 
+/// "2026-11-23 20:38:00 CET": a UTC time as this host's clock shows it (TZ, /etc/localtime).
+std::string formatLocalTime(std::int64_t utcSeconds);
+
 /// Appends \a item to the list in \a list, with \a separator before it unless the list is
 /// empty ("a,b" + "c" -> "a,b,c"). Appending in place also keeps clear of g++ 12's
 /// false -Wrestrict on `"," + std::string(...)` at -O2/-O3.

@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/cli.h"
+#include "common/coverage.h"
+#include "common/doctor.h"
 #include "common/dbus_connection.h"
 #include "common/error.h"
 #include "common/host_probe.h"
@@ -93,12 +95,32 @@ int cmdCheckConfig(const Overrides &o)
 }
 
 // `status`: the running daemon's API for a person; 3 (as systemctl status) when none runs.
-int cmdStatus(bool syncNow)
+int cmdStatus(const Overrides &o, bool syncNow)
 {
 	return common::runSessionBusClient("lingercam-pull", PullDbus::kBusName, "pull", [&](sdbus::IConnection &bus) {
 		if (syncNow)
 			requestSyncNow(bus);
 		printPullStatus(std::cout, readPullApi(bus), std::chrono::system_clock::now());
+		// Each mirror's last 24 hours up to its newest frame, read from disk; the mirrors are
+		// the config's (a config that does not load leaves them out, said why).
+		PullConfig config;
+		try {
+			config = loadConfig(o);
+		} catch (const common::ConfigError &e) {
+			std::cout << "  coverage:     unknown (" << e.what() << ")\n";
+			return;
+		}
+		for (const SourceConfig &s : config.sources) {
+			std::cout << "  " << s.name << " last 24 h: ";
+			auto newest = common::latestFrameIn(s.localStore);
+			if (!newest) {
+				std::cout << "no frames in " << s.localStore.string() << '\n';
+				continue;
+			}
+			std::size_t unsynced = 0;
+			const auto c = common::recentCoverage(s.localStore, newest->seconds + 1, std::chrono::hours(24), &unsynced);
+			std::cout << common::describeCoverage(c, unsynced) << " (up to the newest frame pulled)\n";
+		}
 	});
 }
 
@@ -217,7 +239,7 @@ int runPullCli(int argc, char **argv)
 		if (*check)
 			return cmdCheckConfig(o);
 		if (*statusCmd)
-			return cmdStatus(syncNow);
+			return cmdStatus(o, syncNow);
 		if (*doctor)
 			return cmdDoctor(o);
 		return 2; // require_subcommand(1): not reached

@@ -116,6 +116,7 @@ PullConfig readConfig(const toml::table &table, const std::string &file)
 						"): a round waits io_timeout for a single answer");
 	c.retries = static_cast<unsigned>(r.integer("retries", 0, 100).value_or(c.retries));
 	c.retryBackoff = r.duration("retry_backoff", 0ms, std::chrono::hours(1)).value_or(c.retryBackoff);
+	c.gallery = r.boolean("gallery").value_or(c.gallery);
 	std::string ciphers = r.string("ciphers").value_or(kDefaultCiphers);
 
 	std::set<std::string> names;

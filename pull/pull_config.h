@@ -48,6 +48,8 @@ struct PullConfig {
 	std::chrono::milliseconds roundTimeout{ std::chrono::hours(1) };
 	unsigned retries = 3; ///< reconnects in a row within a round (an attempt that brought frames resets it)
 	std::chrono::milliseconds retryBackoff{ std::chrono::seconds(2) }; ///< first wait; doubles
+	/// After each round, the mirror's static HTML gallery (pull/gallery.h).
+	bool gallery = true;
 	std::vector<SourceConfig> sources;
 	/// The watchdog's end-to-end test hook, from LINGERCAM_TEST_PULL_HANG_AFTER (never from
 	/// the file): a round hangs for ever after this many frames (0: never).

@@ -75,6 +75,23 @@ common::DoctorReport runPullDoctor(const PullConfig &config, common::HostProbe &
 		space.check = "disk space (" + source.name + ")";
 		report.add(space);
 	}
+	for (const SourceConfig &source : config.sources) {
+		// Up to the newest frame pulled: outside active hours the mirror lags, and the last
+		// round's age is a check of its own.
+		auto newest = common::latestFrameIn(source.localStore);
+		if (!newest)
+			continue;
+		std::size_t unsynced = 0;
+		const auto coverage = common::recentCoverage(source.localStore, newest->seconds + 1, std::chrono::hours(24),
+							     &unsynced);
+		common::Finding f = common::checkCoverage(
+			coverage, unsynced, "the 24 hours before the newest frame of " + source.name,
+			"what usually causes gaps: frames the camera never took (lingercam-capture doctor on the camera "
+			"host: lingering off, the camera lost, its disk low), or frames deleted there before pull fetched "
+			"them (its retention; a link down for longer than the camera keeps frames)");
+		f.check = "coverage (" + source.name + ")";
+		report.add(f);
+	}
 	report.add(common::checkClock(host.timeSync()));
 	for (const SourceConfig &source : config.sources) {
 		std::string detail;

@@ -32,6 +32,7 @@ PullService::PullService(PullConfig config, common::Interrupt &interrupt, PullSt
 	for (const SourceConfig &source : config_.sources) {
 		pullers_.push_back(std::make_unique<Puller>(source.name, source.localStore, connectorFor(source), options,
 							    interrupt_, &status_));
+		galleries_.emplace_back(source.localStore, source.name);
 		status_.update(source.name, [](SourceStatus &) {});
 	}
 }
@@ -49,13 +50,42 @@ std::vector<RoundResult> PullService::runRound()
 	std::vector<RoundResult> results(pullers_.size());
 	if (pullers_.size() == 1) {
 		results[0] = pullers_[0]->runRound();
-		return results;
-	}
-	std::vector<std::jthread> threads;
-	for (std::size_t i = 0; i < pullers_.size(); ++i)
-		threads.emplace_back([&, i] { results[i] = pullers_[i]->runRound(); });
-	threads.clear(); // joins
+	} else {
+		std::vector<std::jthread> threads;
+		for (std::size_t i = 0; i < pullers_.size(); ++i)
+			threads.emplace_back([&, i] { results[i] = pullers_[i]->runRound(); });
+	} // joins
+	updateGalleries(results);
 	return results;
+}
+
+void PullService::updateGalleries(const std::vector<RoundResult> &results)
+{
+	if (!config_.gallery)
+		return;
+	const auto now = std::chrono::system_clock::now();
+	std::vector<Gallery::Summary> summaries;
+	for (std::size_t i = 0; i < galleries_.size(); ++i) {
+		try {
+			galleries_[i].update(results[i].daysTouched, now);
+			summaries.push_back(galleries_[i].summary(now));
+		} catch (const std::exception &e) {
+			log_->warn("gallery not updated source={} error=\"{}\"", config_.sources[i].name, e.what());
+		}
+	}
+	// Several cameras mirrored side by side (the default): a page that lists them, in the
+	// folder they share.
+	if (summaries.size() < 2)
+		return;
+	const std::filesystem::path parent = summaries.front().mirror.parent_path();
+	for (const auto &s : summaries)
+		if (s.mirror.parent_path() != parent)
+			return;
+	try {
+		writeSourcesPage(parent, summaries, now);
+	} catch (const std::exception &e) {
+		log_->warn("sources page not written dir={} error=\"{}\"", parent.string(), e.what());
+	}
 }
 
 std::chrono::milliseconds PullService::watchdogTimeout(const PullConfig &config)

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/heartbeat.h"
 #include "pull_config.h"
+#include "gallery.h"
 #include "puller.h"
 
 namespace lingercam::common {
@@ -55,7 +56,11 @@ private:
 	PullConfig config_;
 	common::Interrupt &interrupt_;
 	PullStatus &status_;
+	/// The galleries after a round (PullConfig::gallery): never fails the round.
+	void updateGalleries(const std::vector<RoundResult> &results);
+
 	std::vector<std::unique_ptr<Puller>> pullers_;
+	std::vector<Gallery> galleries_;
 	std::shared_ptr<spdlog::logger> log_;
 	common::Heartbeat heartbeat_;
 };

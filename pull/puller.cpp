@@ -819,6 +819,7 @@ void Puller::Attempt::onCommits(const std::vector<Commit> &commits)
 			continue;
 		}
 		++result_.framesFetched;
+		result_.daysTouched.insert(c.id.dayPath());
 		result_.bytesFetched += f->planned.size - f->offset;
 		setOutcome(*f, Outcome::Committed);
 		if (newest_ && f == &*newest_) {

@@ -82,6 +82,7 @@ struct RoundResult {
 	std::size_t backlog = 0;       ///< frames still missing at the end of the round
 	std::size_t foldersListed = 0;
 	std::optional<common::FrameId> watermark;
+	std::set<std::string> daysTouched; ///< days ("YYYY/MM/DD") that gained frames
 	std::chrono::milliseconds took{ 0 };
 };
 

@@ -68,6 +68,8 @@ packages=(
   libgtest-dev libgmock-dev libturbojpeg0-dev libtomlplusplus-dev libsystemd-dev
   # integration tests and benchmarks: a real sshd and the peers we compare with
   openssh-server openssh-client rsync faketime procps iproute2 python3 file
+  # the gallery's browser test: headless Chromium driven through chromedriver
+  chromium chromium-driver
   # fuzzing: libFuzzer comes with clang (scripts/fuzz.sh); llvm for its coverage report
   clang libclang-rt-dev llvm
   # e2e: real systemd in containers; Debian 13 and arm64 build roots

@@ -64,13 +64,22 @@ TEST(TheCaptureProgram, ServesItsApiOnTheSessionBusAndStatusShowsIt)
 	test::TempDir dir;
 	const std::string env = "DBUS_SESSION_BUS_ADDRESS=" + bus.address();
 	Daemon daemon(env, dir.path());
-	test::waitUntil([&] { return daemon.log().find("frame saved") != std::string::npos; });
+	// Three frames, so that status can tell the interval from them.
+	test::waitUntil([&] {
+		const std::string log = daemon.log();
+		return log.find("frame saved") != log.rfind("frame saved") &&
+		       log.find("frame saved", log.find("frame saved") + 1) != log.rfind("frame saved");
+	});
 
 	const fs::path out = dir.path() / "status";
 	ASSERT_EQ(shell(env + " " + kBin + " status >" + out.string() + " 2>&1"), 0) << slurp(out) << daemon.log();
 	const std::string text = slurp(out);
 	EXPECT_NE(text.find("lingercam-capture: capturing (source testpattern)"), std::string::npos) << text;
 	EXPECT_NE(text.find((dir.path() / "store").string()), std::string::npos) << text;
+	// The last day's coverage, read from the store: a frame a second so far.
+	EXPECT_NE(text.find("  last 24 h:    "), std::string::npos) << text;
+	EXPECT_NE(text.find("frames ("), std::string::npos) << text;
+	EXPECT_NE(text.find("one every 1.0s"), std::string::npos) << text;
 	EXPECT_NE(daemon.log().find("D-Bus API up name=org.lingercam.Capture1"), std::string::npos) << daemon.log();
 
 	// busctl reads the same interface, as a person on the Pi would.

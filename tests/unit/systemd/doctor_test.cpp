@@ -81,6 +81,54 @@ TEST(TheDiskSpaceCheck, WarnsBelowTheRetentionMinimumAndFailsBelowTheFloor)
 	EXPECT_EQ(common::checkDiskSpace(std::nullopt, "/s", 0).level, Level::Fail);
 }
 
+TEST(TheCoverageCheck, WarnsBelow95PercentAndSaysWhatUsuallyCausesIt)
+{
+	std::vector<std::int64_t> times;
+	for (int m = 0; m < 1440; ++m)
+		if (m % 10) // every tenth frame missing: 90 %
+			times.push_back(m * 60);
+	const common::Coverage low(times, 0, 86400, 60s, 86400);
+	common::Finding f = common::checkCoverage(low, 0, "the last 24 hours", "lingering off, camera lost, disk low");
+	EXPECT_EQ(f.level, Level::Warn);
+	EXPECT_NE(f.detail.find("less than 95 %"), std::string::npos) << f.detail;
+	EXPECT_NE(f.detail.find("1,296 of 1,440"), std::string::npos) << f.detail;
+	EXPECT_EQ(f.fix, "lingering off, camera lost, disk low");
+	for (int m = 0; m < 1440; m += 10)
+		times.push_back(m * 60);
+	const common::Coverage full(times, 0, 86400, 60s, 86400);
+	EXPECT_EQ(common::checkCoverage(full, 0, "x", "y").level, Level::Ok);
+}
+
+TEST(TheCaptureDoctor, ChecksTheLastDaysCoverageSinceTheFirstFrame)
+{
+	test::TempDir dir;
+	capture::CaptureConfig config;
+	config.store = dir / "store";
+	config.source = capture::SourceKind::TestPattern;
+	const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+	auto frames = [&](std::int64_t from, std::int64_t to) {
+		for (std::int64_t t = from - from % 60; t < to; t += 60) {
+			const common::FrameId id{ t };
+			fs::create_directories(config.store / id.dayPath());
+			std::ofstream(config.store / id.relativePath()) << "x";
+		}
+	};
+	StubHost host;
+	// Set up an hour ago, a frame a minute since: nothing missing.
+	frames(now - 3600, now);
+	const common::Finding *f = nullptr;
+	common::DoctorReport r = capture::runCaptureDoctor(config, host, kNow, dir / "dev");
+	ASSERT_NE(f = r.find("coverage"), nullptr);
+	EXPECT_EQ(f->level, Level::Ok) << f->detail;
+	// Running for a day, but stopped for 15 of the last 24 hours (the lingering bug).
+	frames(now - 86400 - 600, now - 15 * 3600);
+	r = capture::runCaptureDoctor(config, host, kNow, dir / "dev");
+	ASSERT_NE(f = r.find("coverage"), nullptr);
+	EXPECT_EQ(f->level, Level::Warn) << f->detail;
+	EXPECT_NE(f->detail.find("less than 95 %"), std::string::npos) << f->detail;
+	EXPECT_NE(f->fix.find("lingering off"), std::string::npos) << f->fix;
+}
+
 TEST(TheClockCheck, WarnsWhenTheClockIsNotSynchronized)
 {
 	EXPECT_EQ(common::checkClock({ true, true, "" }).level, Level::Ok);

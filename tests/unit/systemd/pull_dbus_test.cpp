@@ -1,6 +1,8 @@
 // org.lingercam.Pull1 served by PullApi on a private dbus-daemon, and pull's doctor.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <sstream>
 
 #include "common/clock.h"
@@ -16,6 +18,7 @@
 
 using namespace lingercam;
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 using Level = common::Finding::Level;
 using std::chrono::system_clock;
 
@@ -136,4 +139,32 @@ TEST(ThePullDoctor, ChecksEachSourcesSshAndTheLastRound)
 	EXPECT_NE(report.find("ssh (cam1)")->fix.find("authorized_keys"), std::string::npos);
 	EXPECT_EQ(report.find("last round")->level, Level::Fail) << "no daemon";
 	EXPECT_EQ(report.exitStatus(), 1);
+}
+
+TEST(ThePullDoctor, WarnsWhenAMirrorMissesFramesUpToItsNewest)
+{
+	test::TempDir dir;
+	const fs::path mirror = dir / "mirror";
+	pull::PullConfig config = pull::parsePullConfig("[[source]]\nname = \"cam1\"\nhost = \"cam1\"\nlocal_store = \"" +
+								mirror.string() + "\"\n",
+							"pull.toml");
+	// Two days of a frame a minute, but for 3 hours on the second: 87.5 %.
+	const std::int64_t start = common::daysFromCivil(2026, 11, 22) * 86400;
+	common::FrameId last;
+	for (std::int64_t t = start; t < start + 2 * 86400; t += 60) {
+		if (t >= start + 86400 + 3600 && t < start + 86400 + 4 * 3600)
+			continue;
+		last = common::FrameId{ t };
+		fs::create_directories(mirror / last.dayPath());
+		std::ofstream(mirror / last.relativePath()) << "x";
+	}
+	fs::create_symlink(last.relativePath(), mirror / "latest.jpg");
+	StubHost host;
+	auto sshOk = [](const pull::SourceConfig &, std::string &) { return std::string(); };
+	const auto report = pull::runPullDoctor(config, host, std::nullopt, sshOk, kNow);
+	const common::Finding *f = report.find("coverage (cam1)");
+	ASSERT_NE(f, nullptr);
+	EXPECT_EQ(f->level, Level::Warn) << f->detail;
+	EXPECT_NE(f->detail.find("1,260 of 1,440"), std::string::npos) << f->detail;
+	EXPECT_NE(f->fix.find("lingercam-capture doctor on the camera host"), std::string::npos) << f->fix;
 }
