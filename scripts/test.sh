@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is needed, builds, runs every test (unit, integration
 # with a real sshd, end-to-end with real systemd and a real kernel) through CTest.
+# Two tests at a time on two cores: the builds take both (RUN_SERIAL), while the tests that
+# mostly wait (the systemd labs, the faults, one VM, one fuzzer) run beside another.
 # Usage: scripts/test.sh [ctest options, e.g. -L unit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 ./scripts/build.sh
 cd build
-ctest --output-on-failure --timeout 3600 "$@"
+ctest -j"$(nproc)" --output-on-failure --timeout 3600 "$@"
 echo "test.sh: finished in $(( $(date +%s) - start )) s"
