@@ -208,7 +208,10 @@ void Gallery::makeThumbnails(const std::string &dayPath, const std::vector<Frame
 		}
 		// A cache: renamed into place whole, not fsynced (one lost to a power cut is made
 		// again, as an empty one is).
-		const fs::path tmp = dir / ("." + f.stem() + ".tmp");
+		std::string tmpName = ".";
+		tmpName += f.stem(); // appended, not "." + stem: GCC 12 -O3 warns falsely (-Wrestrict) on that
+		tmpName += ".tmp";
+		const fs::path tmp = dir / tmpName;
 		std::ofstream(tmp, std::ios::binary)
 			.write(reinterpret_cast<const char *>(small->data()), static_cast<std::streamsize>(small->size()));
 		fs::rename(tmp, thumb);
