@@ -15,6 +15,8 @@
 #                    DIR/capture/lingercam-capture and DIR/pull/lingercam-pull)
 #   --no-build       use the build folder as it is
 #   --ctest LABELS   then run `ctest -L LABELS` in the root (arm64: under qemu-aarch64)
+#   --ctest-exclude LABELS  and leave out the tests with these labels (`ctest -LE`), e.g.
+#                    browser: the roots have no Chromium (the host runs that test)
 #   --install DIR    then `cmake --install --strip` into DIR on this machine; DIR must be
 #                    new, empty, or an earlier such install (it is replaced)
 # Needs root (chroot). Prints the time of each step; each step's own output goes to a log
@@ -40,12 +42,14 @@ esac
 build_dir="$repo/build/$profile"
 do_build=yes
 ctest_labels=""
+ctest_exclude=""
 install_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) need "$@"; build_dir=$2; shift 2 ;;
     --no-build) do_build=no; shift ;;
     --ctest) need "$@"; ctest_labels=$2; shift 2 ;;
+    --ctest-exclude) need "$@"; ctest_exclude=$2; shift 2 ;;
     --install) need "$@"; install_dir=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     --) shift; break ;;
@@ -118,7 +122,7 @@ fi
 if [ -n "$ctest_labels" ]; then
   # --no-tests-error: a label that matches nothing, or an empty build folder, is a failure.
   step "ctest -L '$ctest_labels' ($profile)" "$build_dir/ctest-$ctest_labels.log" \
-    in_root sh -c "cd /build && ctest -L '$ctest_labels' -j$(nproc) --output-on-failure --timeout 600 --no-tests=error"
+    in_root sh -c "cd /build && ctest -L '$ctest_labels' ${ctest_exclude:+-LE '$ctest_exclude'} -j$(nproc) --output-on-failure --timeout 600 --no-tests=error"
   grep -E 'tests passed|tests failed' "$build_dir/ctest-$ctest_labels.log" | sed 's/^/build-in-root: /' >&2 || true
 fi
 if [ -n "$install_dir" ]; then
