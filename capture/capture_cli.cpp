@@ -99,6 +99,14 @@ int cmdRun(const Overrides &o)
 	return 0;
 }
 
+/// The daemon's interval in whole seconds, or none from a daemon that does not say.
+std::optional<std::chrono::seconds> configuredInterval(const CaptureApiState &state)
+{
+	if (state.intervalMs == 0)
+		return std::nullopt;
+	return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(state.intervalMs));
+}
+
 int cmdStatus(bool captureNow)
 {
 	return common::runSessionBusClient("lingercam-capture", CaptureDbus::kBusName, "capture",
@@ -113,7 +121,7 @@ int cmdStatus(bool captureNow)
 						   const auto coverage = common::recentCoverage(
 							   state.storePath,
 							   std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 1,
-							   std::chrono::hours(24), &unsynced);
+							   std::chrono::hours(24), &unsynced, configuredInterval(state));
 						   std::cout << "  last 24 h:    " << common::describeCoverage(coverage, unsynced) << '\n';
 					   });
 }

@@ -35,6 +35,7 @@ CaptureApiState readCaptureApi(sdbus::IConnection &bus)
 	s.framesCaptured = p.FramesCaptured();
 	s.framesStored = p.FramesStored();
 	s.framesUnsynced = p.FramesUnsynced();
+	s.intervalMs = p.Interval();
 	s.storeBytes = p.StoreBytes();
 	s.storePath = p.StorePath();
 	s.lastError = p.LastError();

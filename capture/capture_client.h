@@ -27,6 +27,7 @@ struct CaptureApiState {
 	std::uint64_t nextRun = 0; ///< µs since the epoch, 0 none
 	bool lingering = false;
 	bool clockSynchronized = false;
+	std::uint64_t intervalMs = 0; ///< the daemon's configured interval
 };
 
 /// Reads the running daemon's state from \a bus. Throws sdbus::Error (e.g.

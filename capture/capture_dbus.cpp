@@ -44,6 +44,7 @@ private:
 	uint64_t FramesCaptured() override { return status_.snapshot().framesCaptured; }
 	uint64_t FramesStored() override { return status_.snapshot().framesStored; }
 	uint64_t FramesUnsynced() override { return status_.snapshot().framesUnsynced; }
+	uint64_t Interval() override { return static_cast<std::uint64_t>(status_.snapshot().interval.count()); }
 	uint64_t StoreBytes() override { return status_.snapshot().storeBytes; }
 	std::string StorePath() override { return storePath_; }
 	std::string LastError() override { return status_.snapshot().lastError; }

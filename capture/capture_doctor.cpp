@@ -91,7 +91,8 @@ common::DoctorReport runCaptureDoctor(const CaptureConfig &config, common::HostP
 	std::size_t unsynced = 0;
 	const auto coverage = common::recentCoverage(
 		config.store, std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 1,
-		std::chrono::hours(24), &unsynced);
+		std::chrono::hours(24), &unsynced,
+		std::chrono::duration_cast<std::chrono::seconds>(config.interval));
 	report.add(common::checkCoverage(
 		coverage, unsynced, "the last 24 hours of " + config.store.string(),
 		"what usually causes gaps: lingering off (the service stops at logout: loginctl enable-linger), the "

@@ -25,6 +25,7 @@ CaptureService::CaptureService(const CaptureConfig &config, std::unique_ptr<Fram
 {
 	status_.update([&](CaptureState &s) {
 		s.source = source_->name();
+		s.interval = config_.interval;
 		s.framesStored = store_.frameCount();
 		s.framesUnsynced = store_.unsyncedCount();
 		s.storeBytes = store_.totalBytes();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@ struct CaptureState {
 	std::string lastError;
 	common::Clock::WallTime nextRun{};
 	std::string source;
+	std::chrono::milliseconds interval{ 0 }; ///< the configured one
 };
 
 /// Thread-safe holder: the capture loop writes, the API and notifier read.

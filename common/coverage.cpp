@@ -102,7 +102,7 @@ std::optional<std::int64_t> oldestFrameTime(const std::filesystem::path &root)
 }
 
 Coverage recentCoverage(const std::filesystem::path &root, std::int64_t end, std::chrono::seconds window,
-			std::size_t *unsynced)
+			std::size_t *unsynced, std::optional<std::chrono::seconds> known)
 {
 	// Nothing is missing from before the first frame: a camera set up an hour ago has an
 	// hour to cover, not a day.
@@ -125,7 +125,8 @@ Coverage recentCoverage(const std::filesystem::path &root, std::int64_t end, std
 	}
 	if (unsynced)
 		*unsynced = marked;
-	const auto interval = inferInterval(times, std::chrono::seconds(60));
+	const auto interval =
+		known ? std::max(*known, std::chrono::seconds(1)) : inferInterval(times, std::chrono::seconds(60));
 	// Slots aligned to the interval, as capture's are: the window starts at the first slot in it.
 	const std::int64_t step = interval.count();
 	const std::int64_t start = from + ((step - from % step) % step + step) % step;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,9 +54,11 @@ std::chrono::seconds inferInterval(std::vector<std::int64_t> times, std::chrono:
 /// The coverage of the \a window before \a end in the store (or mirror) at \a root, from the
 /// day folders that window touches (two at most for a day: the cost of `status`), starting
 /// no earlier than the store's oldest frame. Frames named "-unsynced" are counted in
-/// \a unsynced, not in the slots (their times say nothing).
+/// \a unsynced, not in the slots (their times say nothing). The slots are \a interval apart
+/// when it is known (capture's configuration), else inferred from the frames: a camera that
+/// falls behind its interval then shows as gaps, not as a slower schedule.
 Coverage recentCoverage(const std::filesystem::path &root, std::int64_t end, std::chrono::seconds window,
-			std::size_t *unsynced = nullptr);
+			std::size_t *unsynced = nullptr, std::optional<std::chrono::seconds> interval = std::nullopt);
 
 /// "1,377 of 1,440 frames (95.6 %), one every 1m; longest gaps: 2026-11-23 12:03 CET, 54m; ..."
 std::string describeCoverage(const Coverage &c, std::size_t unsynced = 0);

@@ -98,3 +98,22 @@ TEST(ARecentCoverage, ReadsTheDayFoldersOfTheLast24HoursAndSetsUnsyncedFramesApa
 	EXPECT_NE(text.find("longest gaps: "), std::string::npos) << text;
 	EXPECT_NE(text.find(", 1h"), std::string::npos) << text;
 }
+
+TEST(ARecentCoverage, CountsSlotsAtTheConfiguredIntervalWhenItIsKnown)
+{
+	test::TempDir dir;
+	const std::int64_t day = common::daysFromCivil(2026, 11, 23) * 86400;
+	// A camera set to one a minute that managed only one every two minutes for an hour.
+	for (std::int64_t t = day; t < day + 3600; t += 120) {
+		const common::FrameId id{ t };
+		std::filesystem::create_directories(dir / id.dayPath());
+		std::ofstream(dir / id.relativePath()) << "x";
+	}
+	const auto inferred = common::recentCoverage(dir.path(), day + 3600, std::chrono::hours(24));
+	EXPECT_EQ(inferred.interval(), 120s);
+	EXPECT_EQ(inferred.found(), inferred.expected()) << "from the frames alone it looks whole";
+	const auto known = common::recentCoverage(dir.path(), day + 3600, std::chrono::hours(24), nullptr, 60s);
+	EXPECT_EQ(known.interval(), 60s);
+	EXPECT_EQ(known.expected(), 60u);
+	EXPECT_EQ(known.found(), 30u) << "the camera that falls behind shows as gaps";
+}

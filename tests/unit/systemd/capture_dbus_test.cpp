@@ -90,7 +90,7 @@ TEST_F(TheCaptureApi, IntrospectsAsTheInterfaceXmlSays)
 	proxy->callMethod("Introspect").onInterface("org.freedesktop.DBus.Introspectable").storeResultsTo(xml);
 	for (const char *member : { "org.lingercam.Capture1", "CaptureNow", "LastFramePath", "LastFrameTime", "FramesStored",
 				    "StoreBytes", "LastError", "NextRun", "Lingering", "ClockSynchronized",
-				    "FramesUnsynced" })
+				    "FramesUnsynced", "Interval" })
 		EXPECT_NE(xml.find(std::string("\"") + member + "\""), std::string::npos) << member << " in " << xml;
 }
 
