@@ -61,7 +61,8 @@ foreign=""
 backports=""
 case "$profile" in
   debian13)
-    packages=("${common_tools[@]}" "${libs[@]}" libcli11-dev libsdbus-c++-bin "${camera_vm[@]}")
+    # help2man: the man pages (from --help) for the Debian 13 packages.
+    packages=("${common_tools[@]}" "${libs[@]}" libcli11-dev libsdbus-c++-bin help2man "${camera_vm[@]}")
     ;;
   debian13-backports)
     # Only libcamera comes from backports ("package/release" pins each one there); its

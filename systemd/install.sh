@@ -18,8 +18,8 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 
 usage() {
   cat <<EOF
-usage: $PROG [options] capture|pull|both
-       $PROG --uninstall [--disable-linger] capture|pull|both
+Usage: $PROG [options] capture|pull|both
+  or:  $PROG --uninstall [--disable-linger] capture|pull|both
 
 Sets lingercam-capture (camera host) and/or lingercam-pull (viewing host) up as systemd
 user services with lingering, so they run with nobody logged in and start at boot.

@@ -131,7 +131,7 @@ TEST_F(TheInstaller, RejectsBadUsageWithStatus2)
 	EXPECT_EQ(install("--disable-linger capture"), 2) << "only with --uninstall";
 	EXPECT_EQ(install("--use-installed --from /x capture"), 2);
 	EXPECT_EQ(install("--help"), 0);
-	EXPECT_NE(output.find("usage: lingercam-install"), std::string::npos) << output;
+	EXPECT_NE(output.find("Usage: lingercam-install"), std::string::npos) << output;
 }
 
 TEST_F(TheInstaller, InstallsBinaryUnitAndConfigEnablesLingeringAndSaysHowToWatch)
