@@ -11,18 +11,7 @@
 
 namespace lingercam::capture {
 
-namespace {
-
-class Proxy final : public common::dbus::Proxy<org::lingercam::Capture1_proxy> {
-public:
-	explicit Proxy(sdbus::IConnection &bus) : common::dbus::Proxy<org::lingercam::Capture1_proxy>(bus, CaptureDbus::kBusName, CaptureDbus::kObjectPath)
-	{
-		registerProxy();
-	}
-	~Proxy() { unregisterProxy(); }
-};
-
-} // namespace
+using Proxy = common::dbus::ApiProxy<CaptureDbus, org::lingercam::Capture1_proxy>;
 
 CaptureApiState readCaptureApi(sdbus::IConnection &bus)
 {

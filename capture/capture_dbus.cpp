@@ -68,46 +68,4 @@ CaptureDbus::CaptureDbus(sdbus::IConnection &connection, const CaptureStatus &st
 
 CaptureDbus::~CaptureDbus() = default;
 
-std::unique_ptr<CaptureApi> CaptureApi::start(std::unique_ptr<sdbus::IConnection> connection,
-					      const CaptureStatus &status, std::string storePath,
-					      common::Interrupt &interrupt, common::HostProbe &host)
-{
-	auto log = common::logger("dbus");
-	std::unique_ptr<CaptureApi> api(new CaptureApi);
-	api->service_ = std::make_unique<common::BusService>(std::move(connection));
-	try {
-		api->object_ = std::make_unique<CaptureDbus>(api->service_->connection(), status, std::move(storePath),
-							     interrupt, host);
-		api->service_->start(CaptureDbus::kBusName);
-	} catch (const sdbus::Error &e) {
-		log->warn("D-Bus API not available: cannot serve {}: {}: {} (another lingercam-capture running?)",
-			  CaptureDbus::kBusName, e.getName(), e.getMessage());
-		return nullptr;
-	}
-	log->info("D-Bus API up name={} object={}", CaptureDbus::kBusName, CaptureDbus::kObjectPath);
-	return api;
-}
-
-std::unique_ptr<CaptureApi> CaptureApi::startOnSessionBus(const CaptureStatus &status, std::string storePath,
-							  common::Interrupt &interrupt, common::HostProbe &host)
-{
-	std::string why;
-	auto bus = common::tryOpenBus(common::BusKind::Session, why);
-	if (!bus) {
-		common::logger("dbus")->warn("no session bus ({}): running without the D-Bus API; "
-					     "`lingercam-capture status` will not see this instance",
-					     why);
-		return nullptr;
-	}
-	return start(std::move(bus), status, std::move(storePath), interrupt, host);
-}
-
-CaptureApi::~CaptureApi()
-{
-	// No getter may run while the object goes away.
-	if (service_)
-		service_->stop();
-	object_.reset();
-}
-
 } // namespace lingercam::capture

@@ -3,12 +3,13 @@
 #include <memory>
 #include <string>
 
+#include "common/served_api.h"
+
 namespace sdbus {
 class IConnection;
 }
 
 namespace lingercam::common {
-class BusService;
 class HostProbe;
 class Interrupt;
 } // namespace lingercam::common
@@ -24,6 +25,7 @@ class CaptureDbus {
 public:
 	static constexpr const char *kBusName = "org.lingercam.Capture1";
 	static constexpr const char *kObjectPath = "/org/lingercam/Capture1";
+	static constexpr const char *kProgram = "lingercam-capture";
 
 	/// Registers the object on \a connection; the caller runs its event loop.
 	CaptureDbus(sdbus::IConnection &connection, const CaptureStatus &status, std::string storePath,
@@ -35,25 +37,8 @@ private:
 	std::unique_ptr<Adaptor> adaptor_;
 };
 
-/// The API as the daemon runs it: a session bus connection of its own, the name
-/// org.lingercam.Capture1 and a thread serving it.
-class CaptureApi {
-public:
-	/// Serves on \a connection. nullptr when the name is taken (another instance runs); logs why.
-	static std::unique_ptr<CaptureApi> start(std::unique_ptr<sdbus::IConnection> connection,
-						 const CaptureStatus &status, std::string storePath,
-						 common::Interrupt &interrupt, common::HostProbe &host);
-	/// The same on the user's session bus; nullptr without one (a plain shell, no systemd):
-	/// the daemon then runs without the API, and the log says so.
-	static std::unique_ptr<CaptureApi> startOnSessionBus(const CaptureStatus &status, std::string storePath,
-							     common::Interrupt &interrupt, common::HostProbe &host);
-	~CaptureApi();
-
-private:
-	CaptureApi() = default;
-
-	std::unique_ptr<common::BusService> service_;
-	std::unique_ptr<CaptureDbus> object_;
-};
+/// The API as the daemon runs it: CaptureApi::start(connection, status, storePath, interrupt,
+/// host), or startOnSessionBus(status, ...); nullptr when it cannot serve (logged).
+using CaptureApi = common::dbus::ServedApi<CaptureDbus>;
 
 } // namespace lingercam::capture

@@ -10,18 +10,7 @@
 
 namespace lingercam::pull {
 
-namespace {
-
-class Proxy final : public common::dbus::Proxy<org::lingercam::Pull1_proxy> {
-public:
-	explicit Proxy(sdbus::IConnection &bus) : common::dbus::Proxy<org::lingercam::Pull1_proxy>(bus, PullDbus::kBusName, PullDbus::kObjectPath)
-	{
-		registerProxy();
-	}
-	~Proxy() { unregisterProxy(); }
-};
-
-} // namespace
+using Proxy = common::dbus::ApiProxy<PullDbus, org::lingercam::Pull1_proxy>;
 
 PullApiState readPullApi(sdbus::IConnection &bus)
 {

@@ -121,45 +121,4 @@ PullDbus::PullDbus(sdbus::IConnection &connection, const PullStatus &status, Pul
 
 PullDbus::~PullDbus() = default;
 
-std::unique_ptr<PullApi> PullApi::start(std::unique_ptr<sdbus::IConnection> connection, const PullStatus &status,
-					PullSchedule schedule, common::Interrupt &interrupt, common::HostProbe &host)
-{
-	auto log = common::logger("dbus");
-	std::unique_ptr<PullApi> api(new PullApi);
-	api->service_ = std::make_unique<common::BusService>(std::move(connection));
-	try {
-		api->object_ = std::make_unique<PullDbus>(api->service_->connection(), status, std::move(schedule), interrupt,
-							  host);
-		api->service_->start(PullDbus::kBusName);
-	} catch (const sdbus::Error &e) {
-		log->warn("D-Bus API not available: cannot serve {}: {}: {} (another lingercam-pull running?)",
-			  PullDbus::kBusName, e.getName(), e.getMessage());
-		return nullptr;
-	}
-	log->info("D-Bus API up name={} object={}", PullDbus::kBusName, PullDbus::kObjectPath);
-	return api;
-}
-
-std::unique_ptr<PullApi> PullApi::startOnSessionBus(const PullStatus &status, PullSchedule schedule,
-						    common::Interrupt &interrupt, common::HostProbe &host)
-{
-	std::string why;
-	auto bus = common::tryOpenBus(common::BusKind::Session, why);
-	if (!bus) {
-		common::logger("dbus")->warn("no session bus ({}): running without the D-Bus API; "
-					     "`lingercam-pull status` will not see this instance",
-					     why);
-		return nullptr;
-	}
-	return start(std::move(bus), status, std::move(schedule), interrupt, host);
-}
-
-PullApi::~PullApi()
-{
-	// No getter may run while the object goes away.
-	if (service_)
-		service_->stop();
-	object_.reset();
-}
-
 } // namespace lingercam::pull

@@ -5,13 +5,13 @@
 #include <string>
 
 #include "active_hours.h"
+#include "common/served_api.h"
 
 namespace sdbus {
 class IConnection;
 }
 
 namespace lingercam::common {
-class BusService;
 class HostProbe;
 class Interrupt;
 } // namespace lingercam::common
@@ -33,6 +33,7 @@ class PullDbus {
 public:
 	static constexpr const char *kBusName = "org.lingercam.Pull1";
 	static constexpr const char *kObjectPath = "/org/lingercam/Pull1";
+	static constexpr const char *kProgram = "lingercam-pull";
 
 	/// Registers the object on \a connection; the caller runs its event loop.
 	PullDbus(sdbus::IConnection &connection, const PullStatus &status, PullSchedule schedule,
@@ -44,26 +45,9 @@ private:
 	std::unique_ptr<Adaptor> adaptor_;
 };
 
-/// The API as the daemon runs it: a session bus connection of its own, the name
-/// org.lingercam.Pull1 and a thread serving it.
-class PullApi {
-public:
-	/// Serves on \a connection. nullptr when the name is taken (another instance runs); logs why.
-	static std::unique_ptr<PullApi> start(std::unique_ptr<sdbus::IConnection> connection, const PullStatus &status,
-					      PullSchedule schedule, common::Interrupt &interrupt,
-					      common::HostProbe &host);
-	/// The same on the user's session bus; nullptr without one: the daemon then runs
-	/// without the API, and the log says so.
-	static std::unique_ptr<PullApi> startOnSessionBus(const PullStatus &status, PullSchedule schedule,
-							  common::Interrupt &interrupt, common::HostProbe &host);
-	~PullApi();
-
-private:
-	PullApi() = default;
-
-	std::unique_ptr<common::BusService> service_;
-	std::unique_ptr<PullDbus> object_;
-};
+/// The API as the daemon runs it: PullApi::start(connection, status, schedule, interrupt, host),
+/// or startOnSessionBus(status, ...); nullptr when it cannot serve (logged).
+using PullApi = common::dbus::ServedApi<PullDbus>;
 
 /// The first wall-clock multiple of \a schedule's interval after \a now inside its active
 /// hours (looked for up to two days ahead; epoch when there is none).
