@@ -153,13 +153,13 @@ int cmdRun(const Overrides &o)
 	// Said once at start, so the journal explains a service that dies at every logout.
 	common::logLingerCheck(common::queryLinger(::getuid()), "pull.service");
 	PullStatus status;
-	PullService service(std::move(config), interrupt, status);
+	common::SystemClock clock;
+	common::Notifier notifier;
+	PullService service(std::move(config), clock, interrupt, status, &notifier);
 	common::BusHostProbe host;
 	auto api = PullApi::startOnSessionBus(status, PullSchedule{ service.config().interval, service.config().activeHours },
 					      interrupt, host);
-	common::SystemClock clock;
-	common::Notifier notifier;
-	service.run(clock, notifier);
+	service.run();
 	return 0;
 }
 
@@ -168,7 +168,8 @@ int cmdOnce(const Overrides &o, const std::string &mode)
 	common::Interrupt interrupt;
 	common::SignalWatcher signals(interrupt);
 	PullStatus status;
-	PullService service(loadConfig(o, mode), interrupt, status);
+	common::SystemClock clock;
+	PullService service(loadConfig(o, mode), clock, interrupt, status);
 	std::unique_ptr<ProgressLine> progress;
 	if (ProgressLine::wanted(stdout)) {
 		progress = std::make_unique<ProgressLine>(stdout);

@@ -15,9 +15,10 @@
 
 namespace lingercam::pull {
 
-PullService::PullService(PullConfig config, common::Interrupt &interrupt, PullStatus &status,
-			 std::function<Puller::Connector(const SourceConfig &)> connectorFor)
-	: config_(std::move(config)), interrupt_(interrupt), status_(status), log_(common::logger("pull"))
+PullService::PullService(PullConfig config, common::Clock &clock, common::Interrupt &interrupt, PullStatus &status,
+			 common::Notifier *notifier, std::function<Puller::Connector(const SourceConfig &)> connectorFor)
+	: config_(std::move(config)), clock_(clock), interrupt_(interrupt), notifier_(notifier), status_(status),
+	  log_(common::logger("pull"))
 {
 	RoundOptions options;
 	options.mode = config_.mode;
@@ -98,12 +99,14 @@ bool PullService::alive(common::Heartbeat::Clock::time_point now) const
 	return heartbeat_.recent(kProgressWindow, now);
 }
 
-void PullService::run(common::Clock &clock, common::Notifier &notifier)
+void PullService::run()
 {
 	using std::chrono::duration_cast;
 	using std::chrono::milliseconds;
+	common::Notifier environments;
+	common::Notifier &notifier = notifier_ ? *notifier_ : environments;
 	notifier.setWatchdogTimeout(watchdogTimeout(config_));
-	common::Scheduler scheduler(clock, interrupt_, config_.interval);
+	common::Scheduler scheduler(clock_, interrupt_, config_.interval);
 	scheduler.setSlotFilter([this](common::Clock::WallTime t) { return config_.activeHours.contains(t); });
 	scheduler.setOnWake([&notifier] { notifier.watchdog(); });
 	const auto watchdog = notifier.watchdogInterval();

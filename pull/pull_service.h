@@ -27,8 +27,11 @@ class PullStatus;
 /// and connection, so one camera that is down never delays or stops the others.
 class PullService {
 public:
-	/// \a connectorFor builds each source's connection (Puller::sftpConnector by default).
-	PullService(PullConfig config, common::Interrupt &interrupt, PullStatus &status,
+	/// Wired as CaptureService is: the clock and the notifier (sd_notify; none: the
+	/// environment's, a no-op outside systemd) come with the service. \a connectorFor builds
+	/// each source's connection (Puller::sftpConnector by default).
+	PullService(PullConfig config, common::Clock &clock, common::Interrupt &interrupt, PullStatus &status,
+		    common::Notifier *notifier = nullptr,
 		    std::function<Puller::Connector(const SourceConfig &)> connectorFor = Puller::sftpConnector);
 	~PullService();
 
@@ -37,7 +40,7 @@ public:
 	/// The daemon: rounds at wall-clock multiples of the interval within active hours, until
 	/// the interrupt stops it. READY once started, STATUS after each round, WATCHDOG on
 	/// every scheduler wake and, during a round, only while it makes progress.
-	void run(common::Clock &clock, common::Notifier &notifier);
+	void run();
 
 	void setProgressCallback(Puller::ProgressCallback callback);
 
@@ -54,7 +57,9 @@ public:
 
 private:
 	PullConfig config_;
+	common::Clock &clock_;
 	common::Interrupt &interrupt_;
+	common::Notifier *notifier_;
 	PullStatus &status_;
 	/// The galleries after a round (PullConfig::gallery): never fails the round.
 	void updateGalleries(const std::vector<RoundResult> &results);

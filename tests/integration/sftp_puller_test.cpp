@@ -475,7 +475,8 @@ TEST_F(ASftpPuller, SyncsTwoSourcesConcurrentlyWhileOneIsDown)
 	dead.localStore = tmp.path() / "mirror-dead";
 	config.sources = { dead, source("alive") };
 	pull::PullStatus status;
-	pull::PullService service(config, interrupt, status);
+	common::SystemClock clock;
+	pull::PullService service(config, clock, interrupt, status);
 
 	auto started = std::chrono::steady_clock::now();
 	auto results = service.runRound();

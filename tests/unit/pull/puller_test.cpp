@@ -220,7 +220,8 @@ TEST(APullService, KeepsTheWatchdogAliveOnlyWhileRoundsMakeProgress)
 	pull::PullConfig config;
 	common::Interrupt interrupt;
 	pull::PullStatus status;
-	pull::PullService service(config, interrupt, status);
+	common::SystemClock clock;
+	pull::PullService service(config, clock, interrupt, status);
 	const auto now = common::Heartbeat::Clock::now();
 	EXPECT_TRUE(service.alive(now));
 	EXPECT_TRUE(service.alive(now + pull::PullService::kProgressWindow - std::chrono::seconds(1)));
