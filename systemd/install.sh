@@ -104,14 +104,22 @@ run() {
 }
 
 # ------------------------------------------------------------------ where things come from
-# The unit and config templates: beside this script in the source tree (systemd/), or in
-# PREFIX/share/lingercam/ once installed (bin/lingercam-install -> ../share/lingercam).
-template() { # FILE -> path
+# The unit and config templates: beside this script in the source tree (systemd/); once
+# installed (cmake --install, the .deb), configs in PREFIX/share/lingercam/ and units in
+# PREFIX/lib/systemd/user/ (bin/lingercam-install -> ../share/lingercam, ../lib/systemd/user).
+# A copy of the installer in PREFIX/bin keeps its templates in PREFIX/share/lingercam/.
+find_template() { # FILE -> path, or nothing
   local d
-  for d in "${LINGERCAM_SHARE_DIR:-}" "$here" "$here/../share/lingercam" "$prefix/share/lingercam"; do
+  for d in "${LINGERCAM_SHARE_DIR:-}" "$here" "$here/../share/lingercam" "$here/../lib/systemd/user" \
+    "$prefix/share/lingercam"; do
     [ -n "$d" ] && [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
   done
-  die "cannot find $1 (looked beside $here and in ../share/lingercam)"
+  return 1
+}
+
+template() { # FILE -> path
+  find_template "$1" ||
+    die "cannot find $1 (looked beside $here, in ../share/lingercam and ../lib/systemd/user)"
 }
 
 source_binary() { # NAME -> the binary to install
@@ -247,10 +255,10 @@ install_one() { # capture | pull
     if [ "$me" != "$(readlink -f "$bindir/$PROG" 2>/dev/null)" ]; then
       if put_file "$bindir/$PROG" 0755 <"$me"; then :; fi
       remember "$bindir/$PROG"
-      local t
+      local t src_t
       for t in capture.service pull.service capture.toml pull.toml; do
-        [ -f "$(dirname "$me")/$t" ] || continue
-        if put_file "$prefix/share/lingercam/$t" 0644 <"$(dirname "$me")/$t"; then :; fi
+        src_t=$(find_template "$t") || continue
+        if put_file "$prefix/share/lingercam/$t" 0644 <"$src_t"; then :; fi
         remember "$prefix/share/lingercam/$t"
       done
     fi
