@@ -19,6 +19,9 @@
 #                    browser: the roots have no Chromium (the host runs that test)
 #   --install DIR    then `cmake --install --strip` into DIR on this machine; DIR must be
 #                    new, empty, or an earlier such install (it is replaced)
+#   --package DIR    then the Debian packages (cpack -G DEB, packaging/CMakeLists.txt) into
+#                    DIR on this machine, depending on the root's libraries; the same rules
+#                    for DIR as for --install
 # Needs root (chroot). Prints the time of each step; each step's own output goes to a log
 # in the build folder, whose end is shown when the step fails.
 set -euo pipefail
@@ -44,6 +47,7 @@ do_build=yes
 ctest_labels=""
 ctest_exclude=""
 install_dir=""
+package_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) need "$@"; build_dir=$2; shift 2 ;;
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
     --ctest) need "$@"; ctest_labels=$2; shift 2 ;;
     --ctest-exclude) need "$@"; ctest_exclude=$2; shift 2 ;;
     --install) need "$@"; install_dir=$2; shift 2 ;;
+    --package) need "$@"; package_dir=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     --) shift; break ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -59,13 +64,17 @@ done
 
 # A folder this script may empty: new, empty, or marked as one of its installs.
 readonly kInstallMark=.lingercam-build-in-root-install
-if [ -n "$install_dir" ] && { [ -e "$install_dir" ] || [ -L "$install_dir" ]; }; then
-  if [ ! -d "$install_dir" ] || [ -L "$install_dir" ]; then
-    die "--install $install_dir: exists and is not a folder; give a new folder"
-  elif [ ! -e "$install_dir/$kInstallMark" ] && [ -n "$(ls -A "$install_dir")" ]; then
-    die "--install $install_dir: not empty and not an earlier install of this script; give a new folder"
+check_output_dir() { # OPTION DIR
+  if [ -e "$2" ] || [ -L "$2" ]; then
+    if [ ! -d "$2" ] || [ -L "$2" ]; then
+      die "$1 $2: exists and is not a folder; give a new folder"
+    elif [ ! -e "$2/$kInstallMark" ] && [ -n "$(ls -A "$2")" ]; then
+      die "$1 $2: not empty and not an earlier output of this script; give a new folder"
+    fi
   fi
-fi
+}
+[ -z "$install_dir" ] || check_output_dir --install "$install_dir"
+[ -z "$package_dir" ] || check_output_dir --package "$package_dir"
 
 # step NAME LOG cmd...: runs cmd with its output in LOG, says how long it took, and on
 # failure shows the end of LOG.
@@ -99,6 +108,11 @@ if [ -n "$install_dir" ]; then
   mkdir -p "$install_dir"
   binds+=(--bind "$(cd "$install_dir" && pwd):/install")
 fi
+if [ -n "$package_dir" ]; then
+  rm -rf --one-file-system "$package_dir"
+  mkdir -p "$package_dir"
+  binds+=(--bind "$(cd "$package_dir" && pwd):/packages")
+fi
 in_root() { "$here/in-root.sh" "$root" "${binds[@]}" -- env CCACHE_DIR=/ccache CCACHE_MAXSIZE=2G "$@"; }
 
 if [ "$do_build" = yes ]; then
@@ -129,4 +143,12 @@ if [ -n "$install_dir" ]; then
   step "install ($profile) into $install_dir (for Debian 13)" "$build_dir/install.log" \
     in_root cmake --install /build --prefix /install --strip
   touch "$install_dir/$kInstallMark"
+fi
+if [ -n "$package_dir" ]; then
+  # CPack stages each package under /packages/_CPack_Packages (dropped after) and runs the
+  # root's dpkg-shlibdeps, so the packages depend on Debian 13's libraries.
+  step "package ($profile) into $package_dir" "$build_dir/package.log" \
+    in_root sh -c 'cpack -G DEB --config /build/CPackConfig.cmake -B /packages && rm -rf /packages/_CPack_Packages'
+  touch "$package_dir/$kInstallMark"
+  log "packages: $(cd "$package_dir" && echo *.deb)"
 fi

@@ -6,8 +6,9 @@
 #   lingercam-install --uninstall [--disable-linger] capture|pull|both
 #
 # Per daemon: installs the binary (into ~/.local/bin, or --prefix DIR, or --use-installed),
-# writes ~/.config/systemd/user/<name>.service with the right ExecStart, writes a commented
-# default config if there is none (never overwrites one), daemon-reload, enable; then
+# puts the unit in place (the packaged /usr/lib/systemd/user/<name>.service when it runs that
+# very binary, else ~/.config/systemd/user/<name>.service with the right ExecStart), writes a
+# commented default config if there is none (never overwrites one), daemon-reload, enable; then
 # lingering (loginctl enable-linger, through sudo only if polkit refuses), starts the units,
 # and checks Linger=yes and each unit active. Run again, it changes only what differs. Exit status 0
 # when everything is in place, 1 when something failed, 2 for bad usage.
@@ -28,6 +29,7 @@ Run it as the user who will own the services (not root).
 options:
   --prefix DIR       install the binaries into DIR/bin (default: ~/.local)
   --use-installed    copy no binaries: use those already in PREFIX/bin, or on PATH
+                     (with the Debian packages: /usr/bin, and their units)
   --from DIR         take the binaries from DIR (DIR, DIR/bin or a build tree's
                      DIR/capture, DIR/pull; default: next to this script)
   --uninstall        stop, disable and remove the units and the binaries this installer
@@ -35,6 +37,14 @@ options:
   --disable-linger   with --uninstall: also turn lingering off (it may serve others)
   -n, --dry-run      say what would be done, change nothing
   -h, --help         this text
+
+Which unit: the Debian packages (and sudo cmake --install) put capture.service and
+pull.service in /usr/lib/systemd/user (or /usr/local/lib/systemd/user), enabled for
+nobody. When that unit runs the binary chosen here (--use-installed with the packages),
+it is the one used, enabled for you only (a link in ~/.config/systemd/user/*.wants/),
+and a copy of it in ~/.config/systemd/user is removed. Otherwise this writes
+~/.config/systemd/user/NAME.service, which systemd reads instead of a packaged unit of
+the same name, for you only. Either way systemctl --user sees one unit of each name.
 EOF
 }
 
@@ -104,14 +114,42 @@ run() {
 }
 
 # ------------------------------------------------------------------ where things come from
-# The unit and config templates: beside this script in the source tree (systemd/), or in
-# PREFIX/share/lingercam/ once installed (bin/lingercam-install -> ../share/lingercam).
-template() { # FILE -> path
+# The unit and config templates: beside this script in the source tree (systemd/); once
+# installed (cmake --install, the .deb), configs in PREFIX/share/lingercam/ and units in
+# PREFIX/lib/systemd/user/ (bin/lingercam-install -> ../share/lingercam, ../lib/systemd/user).
+# A copy of the installer in PREFIX/bin keeps its templates in PREFIX/share/lingercam/.
+find_template() { # FILE -> path, or nothing
   local d
-  for d in "${LINGERCAM_SHARE_DIR:-}" "$here" "$here/../share/lingercam" "$prefix/share/lingercam"; do
+  for d in "${LINGERCAM_SHARE_DIR:-}" "$here" "$here/../share/lingercam" "$here/../lib/systemd/user" \
+    "$prefix/share/lingercam"; do
     [ -n "$d" ] && [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
   done
-  die "cannot find $1 (looked beside $here and in ../share/lingercam)"
+  return 1
+}
+
+template() { # FILE -> path
+  find_template "$1" ||
+    die "cannot find $1 (looked beside $here, in ../share/lingercam and ../lib/systemd/user)"
+}
+
+# The unit of this name that the user manager reads when ~/.config/systemd/user has none:
+# the first in its search path (/etc/systemd/user, ..., /usr/local/lib/systemd/user,
+# /usr/lib/systemd/user), leaving out the per-user and runtime folders.
+system_unit() { # UNIT -> path, or nothing
+  local d dirs
+  dirs=$(systemd-analyze --user unit-paths 2>/dev/null) ||
+    dirs=$(printf '%s\n' /etc/systemd/user /usr/local/lib/systemd/user /usr/lib/systemd/user)
+  while read -r d; do
+    case "$d" in
+      "" | "$config_home"/systemd/* | /run/user/* | "${XDG_RUNTIME_DIR:-/run/user}"/*) continue ;;
+    esac
+    [ -f "$d/$1" ] && { echo "$d/$1"; return 0; }
+  done <<<"$dirs"
+  return 1
+}
+
+exec_start() { # UNIT_FILE -> its ExecStart= value
+  sed -n 's/^ExecStart=//p' "$1" | tail -n 1
 }
 
 source_binary() { # NAME -> the binary to install
@@ -220,6 +258,7 @@ wait_linger() { # WANT: logind applies it asynchronously
 
 # ------------------------------------------------------------------ one daemon
 declare -A unit_changed=()
+declare -A unit_path=() # the unit file systemd is to read, per daemon
 
 # Binary, config and unit in place, enabled; start_one starts it once lingering is on.
 install_one() { # capture | pull
@@ -247,10 +286,10 @@ install_one() { # capture | pull
     if [ "$me" != "$(readlink -f "$bindir/$PROG" 2>/dev/null)" ]; then
       if put_file "$bindir/$PROG" 0755 <"$me"; then :; fi
       remember "$bindir/$PROG"
-      local t
+      local t src_t
       for t in capture.service pull.service capture.toml pull.toml; do
-        [ -f "$(dirname "$me")/$t" ] || continue
-        if put_file "$prefix/share/lingercam/$t" 0644 <"$(dirname "$me")/$t"; then :; fi
+        src_t=$(find_template "$t") || continue
+        if put_file "$prefix/share/lingercam/$t" 0644 <"$src_t"; then :; fi
         remember "$prefix/share/lingercam/$t"
       done
     fi
@@ -274,12 +313,32 @@ install_one() { # capture | pull
 
   if [ "$c" = capture ]; then check_camera_access "$bin"; fi
 
-  # ExecStart points at the binary this run chose; everything else is the shipped unit.
-  if sed "s|^ExecStart=.*|ExecStart=$bin run|" "$(template "$unit")" | put_file "$unit_dir/$unit" 0644; then
-    say "$c: wrote $unit_dir/$unit"
-    changed=yes
+  # One unit of this name for systemd. A packaged one that runs this very binary is used as
+  # it is (a per-user copy would hide its updates). Otherwise a per-user copy whose ExecStart
+  # points at the binary this run chose, everything else as shipped; systemd reads it instead
+  # of any packaged unit of that name.
+  local sys
+  sys=$(system_unit "$unit") || sys=""
+  if [ -n "$sys" ] && [ "$(exec_start "$sys")" = "$bin run" ]; then
+    unit_path[$c]=$sys
+    say "$c: using $sys (it runs $bin), enabled for $user only"
+    if [ -f "$unit_dir/$unit" ]; then
+      run rm -f "$unit_dir/$unit"
+      forget "$unit_dir/$unit"
+      say "$c: removed $unit_dir/$unit, which would hide it"
+      changed=yes
+    fi
   else
-    say "$c: $unit_dir/$unit unchanged"
+    unit_path[$c]="$unit_dir/$unit"
+    if sed "s|^ExecStart=.*|ExecStart=$bin run|" "$(template "$unit")" | put_file "$unit_dir/$unit" 0644; then
+      say "$c: wrote $unit_dir/$unit"
+      changed=yes
+    else
+      say "$c: $unit_dir/$unit unchanged"
+    fi
+    if [ -n "$sys" ]; then
+      say "$c: for $user it takes the place of $sys, which runs $(exec_start "$sys" | cut -d' ' -f1)"
+    fi
   fi
 
   run systemctl --user daemon-reload
@@ -338,7 +397,14 @@ verify_one() { # component -> 0 when active
     warn "$unit is not enabled"
     return 1
   fi
-  say "$1: $unit is enabled and active"
+  # A unit in a folder that systemd reads first (a runtime or generator folder) would win.
+  local frag
+  frag=$(userctl show -p FragmentPath --value "$unit" 2>/dev/null || true)
+  if [ -n "$frag" ] && [ -n "${unit_path[$1]:-}" ] && [ "$frag" != "${unit_path[$1]}" ]; then
+    warn "systemd reads $unit from $frag, not from ${unit_path[$1]}"
+    return 1
+  fi
+  say "$1: $unit is enabled and active${frag:+ ($frag)}"
 }
 
 uninstall_one() { # capture | pull
@@ -346,7 +412,16 @@ uninstall_one() { # capture | pull
   say "$c: removing $unit"
   if [ -f "$unit_dir/$unit" ] || userctl cat "$unit" >/dev/null 2>&1; then
     run systemctl --user disable --now --quiet "$unit" 2>/dev/null || true
+  else
+    # No unit file any more (its package was removed first): stop what may still run.
+    run systemctl --user stop "$unit" 2>/dev/null || true
   fi
+  # The links that enable it, dangling ones included, which systemctl disable leaves.
+  for f in "$unit_dir"/*.wants/"$unit"; do
+    [ -L "$f" ] || continue
+    run rm -f "$f"
+    say "$c: removed $f"
+  done
   if [ -f "$unit_dir/$unit" ]; then
     run rm -f "$unit_dir/$unit"
     say "$c: removed $unit_dir/$unit"

@@ -43,49 +43,13 @@ done
 
 # shellcheck source=lab.sh
 source "$here/lab.sh"
-
-passed=0
-failed=0
-declare -a timings=()
-ok() { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # DESCRIPTION cmd...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-evidence() { sed 's/^/    | /' | tail -n "${1:-8}"; } # indent what proves a check
-now() { date +%s.%N; }
-waits() { wait_for "$@" >/dev/null; } # wait_for, quietly, for check
-timed() { timings+=("$(printf '%-50s %6s s' "$1" "$(lab_since "$2")")"); }
+# shellcheck source=checks.sh
+source "$here/checks.sh"
 
 readonly STORE=/home/pi/.local/share/lingercam/store
 readonly BIN=/home/pi/.local/bin
 
 # ------------------------------------------------------------------ helpers
-# pi's view without logging in (a login would itself start pi's user manager).
-unit_prop() { # MACHINE UNIT PROP -> value, "no-manager" when pi's manager is not running
-  if [ "$(lab_exec "$1" systemctl is-active user@1000.service 2>/dev/null)" != active ]; then
-    echo no-manager
-    return
-  fi
-  lab_as_pi "$1" systemctl --user show "$2" -p "$3" --value 2>/dev/null || echo unknown
-}
-
-wait_for() { # TIMEOUT cmd...: polls until cmd succeeds; prints seconds taken
-  local t0 timeout=$1
-  shift
-  t0=$(now)
-  until "$@"; do
-    if awk -v a="$t0" -v b="$(now)" -v t="$timeout" 'BEGIN { exit !(b - a > t) }'; then
-      echo "timeout"
-      return 1
-    fi
-    sleep 0.5
-  done
-  lab_since "$t0"
-}
-
 is_state() { [ "$(unit_prop "$1" "$2" ActiveState)" = "$3" ]; }
 not_active() { [ "$(unit_prop "$1" "$2" ActiveState)" != active ]; }
 
@@ -105,9 +69,6 @@ pi_sessions() {
 }
 no_sessions() { [ "$(pi_sessions "$1")" -eq 0 ]; }
 
-frames_in() { # MACHINE DIR -> number of frames (latest.jpg and dot files are not frames)
-  lab_exec "$1" sh -c "find '$2' -name '*Z*.jpg' ! -name '.*' 2>/dev/null | wc -l"
-}
 frame_list() { # MACHINE DIR -> sorted store-relative frame paths
   lab_exec "$1" sh -c "cd '$2' 2>/dev/null && find . -name '*Z*.jpg' ! -name '.*' | sed 's|^\./||' | sort"
 }
@@ -499,9 +460,4 @@ if [ -n "${LAB_LOG_DIR:-}" ]; then
 fi
 
 timed "whole e2e run" "$t_all"
-echo
-echo "timings:"
-printf '  %s\n' "${timings[@]}"
-echo
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_summary e2e

@@ -5,7 +5,9 @@
 #
 # Source it from a bash test running as root, then:
 #
-#   lab_up                         build/reuse the rootfs, copy it per machine, boot both,
+#   lab_machines NAME=ADDR...      before lab_up: other machines than capturepi and pullpi
+#                                  (addresses in 10.77.0.0/24, which exists only in the lab)
+#   lab_up                         build/reuse the rootfs, copy it per machine, boot them all,
 #                                  wait for multi-user; installs `trap lab_teardown EXIT`
 #   lab_exec  M cmd...             run as root inside M (nsenter, no login, no session)
 #   lab_as_pi M cmd...             run as pi inside M without a login (setpriv, no PAM):
@@ -44,6 +46,16 @@ LAB_ROOTFS=""
 
 lab_log() { echo "lab: $*" >&2; }
 lab_die() { echo "lab: ERROR: $*" >&2; return 1; }
+
+lab_machines() { # NAME=ADDR...
+  local spec
+  LAB_MACHINES=()
+  LAB_ADDR=()
+  for spec in "$@"; do
+    LAB_MACHINES+=("${spec%%=*}")
+    LAB_ADDR[${spec%%=*}]=${spec#*=}
+  done
+}
 
 lab_known_machine() {
   [ -n "${LAB_ADDR[$1]:-}" ] || lab_die "unknown machine '$1' (have: ${LAB_MACHINES[*]})"

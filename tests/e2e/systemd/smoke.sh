@@ -13,19 +13,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lab.sh
 source "$here/lab.sh"
-
-passed=0
-failed=0
-declare -a timings=()
-ok() { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # DESCRIPTION cmd...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
-now() { date +%s.%N; }
-timed() { timings+=("$(printf '%-44s %6s s' "$1" "$(lab_since "$2")")"); }
+# shellcheck source=checks.sh
+source "$here/checks.sh"
 
 # State of pi's sleeper on MACHINE, looked at from outside: no login, so no session that
 # would itself start pi's user manager. Prints active | inactive | no-manager | ...
@@ -187,9 +176,4 @@ check "pi ssh pullpi -> capturepi after the reboot" \
   test "$(lab_ssh_from pullpi capturepi hostname </dev/null)" = capturepi
 
 timed "whole smoke run" "$t_all"
-echo
-echo "timings:"
-printf '  %s\n' "${timings[@]}"
-echo
-echo "smoke: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_summary smoke

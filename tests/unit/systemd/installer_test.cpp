@@ -42,6 +42,8 @@ case "$1" in
   enable) touch "$STUB_STATE/enabled-${@: -1}" ;;
   start|restart) [ -e "$STUB_STATE/fail-start" ] && exit 1; touch "$STUB_STATE/active-${@: -1}" ;;
   disable) rm -f "$STUB_STATE/enabled-${@: -1}" "$STUB_STATE/active-${@: -1}" ;;
+  stop) rm -f "$STUB_STATE/active-${@: -1}" ;;
+  show) ;;
   is-active) [ -e "$STUB_STATE/active-$2" ] && { echo active; exit 0; }; echo inactive; exit 3 ;;
   is-enabled) [ -e "$STUB_STATE/enabled-$2" ] && { echo enabled; exit 0; }; echo disabled; exit 1 ;;
   cat) [ -e "$STUB_STATE/enabled-$2" ] ;;
@@ -61,6 +63,13 @@ case "$1" in
   disable-linger) rm -f "$STUB_STATE/linger" ;;
   *) exit 1 ;;
 esac
+)";
+
+// The user manager's unit search path: the folders listed in STUB_STATE/unit-paths, so the
+// build machine's own /usr/lib/systemd/user never plays a part.
+const char *kSystemdAnalyze = R"(#!/bin/bash
+[ "$*" = "--user unit-paths" ] || { echo "stub systemd-analyze: unexpected $*" >&2; exit 1; }
+cat "$STUB_STATE/unit-paths" 2>/dev/null || true
 )";
 
 const char *kSudo = R"(#!/bin/bash
@@ -89,6 +98,7 @@ protected:
 		writeExecutable(stubs() / "systemctl", kSystemctl);
 		writeExecutable(stubs() / "loginctl", kLoginctl);
 		writeExecutable(stubs() / "sudo", kSudo);
+		writeExecutable(stubs() / "systemd-analyze", kSystemdAnalyze);
 		writeExecutable(stubs() / "id", kId);
 		// A build tree as --from expects it: build/capture/lingercam-capture.
 		fs::create_directories(build() / "capture");
@@ -102,6 +112,21 @@ protected:
 	fs::path unit() const { return home() / ".config/systemd/user/capture.service"; }
 	fs::path config() const { return home() / ".config/lingercam/capture.toml"; }
 	std::string calls() const { return slurp(state() / "calls"); }
+
+	/// A packaged capture.service (as the .deb puts it in /usr/lib/systemd/user) whose
+	/// ExecStart runs \a program; the user manager's search path then holds its folder.
+	fs::path packagedUnit(const fs::path &program)
+	{
+		const fs::path d = dir.path() / "usr/lib/systemd/user";
+		fs::create_directories(d);
+		const std::string cmd = "sed 's|^ExecStart=.*|ExecStart=" + program.string() + " run|' " +
+					(fs::path(LINGERCAM_SOURCE_DIR) / "systemd/capture.service").string() + " >" +
+					(d / "capture.service").string();
+		EXPECT_EQ(std::system(cmd.c_str()), 0);
+		std::ofstream(state() / "unit-paths")
+			<< (home() / ".config/systemd/user").string() << "\n/etc/systemd/user\n" << d.string() << "\n";
+		return d / "capture.service";
+	}
 
 	/// Runs the installer with \a args; its stdout and stderr end up in output.
 	int install(const std::string &args)
@@ -205,6 +230,48 @@ TEST_F(TheInstaller, UsesInstalledBinariesWhereAsked)
 	EXPECT_NE(slurp(unit()).find("ExecStart=" + (prefix / "bin/lingercam-capture").string() + " run\n"),
 		  std::string::npos);
 	EXPECT_FALSE(fs::exists(home() / ".local/bin/lingercam-capture")) << "nothing copied";
+}
+
+TEST_F(TheInstaller, UsesAPackagedUnitThatRunsTheInstalledBinaryAndRemovesItsOwnCopy)
+{
+	const fs::path prefix = dir.path() / "usr";
+	fs::create_directories(prefix / "bin");
+	test::placeProgram("capture/lingercam-capture", prefix / "bin" / "lingercam-capture");
+	const fs::path packaged = packagedUnit(prefix / "bin" / "lingercam-capture");
+	// A copy an earlier run wrote, before the package came: it would hide the packaged unit.
+	fs::create_directories(unit().parent_path());
+	std::ofstream(unit()) << "[Service]\nExecStart=/old/lingercam-capture run\n";
+
+	ASSERT_EQ(install("--use-installed --prefix " + prefix.string() + " capture"), 0) << output;
+	EXPECT_FALSE(fs::exists(unit())) << "one unit of that name: the packaged one";
+	EXPECT_NE(output.find("using " + packaged.string()), std::string::npos) << output;
+	EXPECT_NE(output.find("enabled for pi only"), std::string::npos) << output;
+	EXPECT_NE(calls().find("systemctl --user enable --quiet capture.service"), std::string::npos) << calls();
+	EXPECT_FALSE(fs::exists(home() / ".local/bin/lingercam-capture")) << "nothing copied";
+
+	// Again: nothing to change, nothing restarted.
+	ASSERT_EQ(install("--use-installed --prefix " + prefix.string() + " capture"), 0) << output;
+	EXPECT_NE(output.find("already running"), std::string::npos) << output;
+	EXPECT_EQ(calls().find("restart"), std::string::npos) << calls();
+}
+
+TEST_F(TheInstaller, WritesItsOwnUnitInPlaceOfAPackagedOneThatRunsAnotherBinary)
+{
+	const fs::path packaged = packagedUnit("/usr/bin/lingercam-capture");
+	ASSERT_EQ(install("--from " + build().string() + " capture"), 0) << output;
+	const fs::path bin = home() / ".local/bin/lingercam-capture";
+	EXPECT_NE(slurp(unit()).find("ExecStart=" + bin.string() + " run\n"), std::string::npos) << slurp(unit());
+	EXPECT_NE(output.find("takes the place of " + packaged.string()), std::string::npos) << output;
+}
+
+TEST_F(TheInstaller, UninstallRemovesTheLinkOfAUnitWhosePackageWasRemovedFirst)
+{
+	const fs::path wants = home() / ".config/systemd/user/default.target.wants";
+	fs::create_directories(wants);
+	fs::create_symlink("/usr/lib/systemd/user/capture.service", wants / "capture.service");
+	ASSERT_EQ(install("--uninstall capture"), 0) << output;
+	EXPECT_FALSE(fs::is_symlink(wants / "capture.service")) << output;
+	EXPECT_NE(calls().find("systemctl --user stop capture.service"), std::string::npos) << calls();
 }
 
 TEST_F(TheInstaller, StopsBeforeStartingWhenTheConfigIsInvalid)
