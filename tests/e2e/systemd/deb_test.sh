@@ -189,12 +189,17 @@ for p in lingercam-capture lingercam-pull; do
   fi
 done
 
-man=$(grep -E '/man1/lingercam-capture\.1(\.gz)?$' "$work/lingercam-capture.files" || true)
-if [ -n "$man" ]; then
-  check "the man page $man is a man page" lab_exec "$machine" sh -c "zcat -f '$man' | grep -q '^\.TH'"
-else
-  echo "    | lingercam-capture has no man page (the build installs none)"
-fi
+# The man pages come with their daemon (lingercam-install's with lingercam-common).
+for pkg_page in capture:man1/lingercam-capture.1 capture:man5/lingercam-capture.toml.5 \
+                pull:man1/lingercam-pull.1 pull:man5/lingercam-pull.toml.5 common:man1/lingercam-install.1; do
+  pkg=${pkg_page%%:*} page=${pkg_page#*:}
+  man=$(grep -E "/$page(\.gz)?\$" "$work/lingercam-$pkg.files" || true)
+  if [ -n "$man" ]; then
+    check "lingercam-$pkg has the man page $man" lab_exec "$machine" sh -c "zcat -f '$man' | grep -q '^\.TH'"
+  else
+    bad "lingercam-$pkg has no man page $page"
+  fi
+done
 
 # ------------------------------------------------------------------ capture, as pi
 echo "--- lingercam-install capture --use-installed, as pi over ssh"
