@@ -101,10 +101,4 @@ private:
 	bool lost_ = false;
 };
 
-/// Copies \a image into \a storage mirrored left-right (\a hflip) and/or top-bottom
-/// (\a vflip; both is a 180 degree turn), rows packed tight, for a camera that cannot
-/// flip itself. Returns the copy's view, valid while \a storage is untouched. Throws
-/// CameraError if the planes are smaller than the layout and size need.
-ImageView flipImage(const ImageView &image, bool hflip, bool vflip, std::vector<std::uint8_t> &storage);
-
 } // namespace lingercam::capture
