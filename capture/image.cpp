@@ -56,12 +56,12 @@ ImageView flipImage(const ImageView &in, bool hflip, bool vflip, std::vector<std
 		break;
 	}
 	if (in.planeCount < planes)
-		throw CameraError(CameraError::Kind::Failed, "camera buffer has fewer planes than its format needs");
+		throw CameraError("camera buffer has fewer planes than its format needs");
 	std::size_t total = 0;
 	for (unsigned p = 0; p < planes; ++p) {
 		const std::size_t rowBytes = g[p].unit * g[p].units;
 		if (in.planes[p].stride < rowBytes || in.planes[p].size < in.planes[p].stride * (g[p].rows - 1) + rowBytes)
-			throw CameraError(CameraError::Kind::Failed, "camera buffer is smaller than its format and size need");
+			throw CameraError("camera buffer is smaller than its format and size need");
 		total += rowBytes * g[p].rows;
 	}
 	out.resize(total);

@@ -101,8 +101,7 @@ std::vector<std::string> LibcameraSource::listCameras()
 {
 	libcamera::CameraManager manager;
 	if (int ret = manager.start(); ret < 0)
-		throw CameraError(CameraError::Kind::Failed,
-				  std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
 	std::vector<std::string> lines;
 	for (const auto &camera : manager.cameras()) {
 		auto model = camera->properties().get(libcamera::properties::Model);
@@ -120,29 +119,25 @@ void LibcameraSource::start()
 	manager_ = std::make_unique<libcamera::CameraManager>();
 	if (int ret = manager_->start(); ret < 0) {
 		manager_.reset();
-		throw CameraError(CameraError::Kind::Failed,
-				  std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
 	}
 	auto cameras = manager_->cameras();
 	if (cameras.empty()) {
 		stop();
-		throw CameraError(CameraError::Kind::NotFound,
-				  "no camera found: libcamera lists none (is a camera connected and enabled, and may "
+		throw CameraError("no camera found: libcamera lists none (is a camera connected and enabled, and may "
 				  "this user open /dev/video* and /dev/media*, e.g. as a member of group video?)");
 	}
 	camera_ = options_.cameraId.empty() ? cameras.front() : manager_->get(options_.cameraId);
 	if (!camera_) {
 		std::string available = describeCameras(cameras);
 		stop();
-		throw CameraError(CameraError::Kind::NotFound,
-				  "camera \"" + options_.cameraId + "\" not found; libcamera lists: " + available);
+		throw CameraError("camera \"" + options_.cameraId + "\" not found; libcamera lists: " + available);
 	}
 	if (int ret = camera_->acquire(); ret < 0) {
 		std::string id = camera_->id();
 		stop();
-		throw CameraError(ret == -EBUSY ? CameraError::Kind::Busy : CameraError::Kind::Failed,
-				  "cannot acquire camera " + id + ": " +
-					  (ret == -EBUSY ? "it is in use by another process" : std::strerror(-ret)));
+		throw CameraError("cannot acquire camera " + id + ": " +
+				  (ret == -EBUSY ? "it is in use by another process" : std::strerror(-ret)));
 	}
 	acquired_ = true;
 	if (auto model = camera_->properties().get(libcamera::properties::Model))
@@ -160,7 +155,7 @@ void LibcameraSource::configure()
 	auto log = common::logger("camera");
 	std::unique_ptr<CameraConfiguration> config = camera_->generateConfiguration({ StreamRole::StillCapture });
 	if (!config || config->empty())
-		throw CameraError(CameraError::Kind::Failed, "camera offers no still-capture configuration");
+		throw CameraError("camera offers no still-capture configuration");
 	libcamera::StreamConfiguration &sc = config->at(0);
 	std::vector<PixelFormat> offered = sc.formats().pixelformats();
 	const FormatChoice *choice = nullptr;
@@ -173,8 +168,7 @@ void LibcameraSource::configure()
 	for (const PixelFormat &f : offered)
 		common::appendListItem(offeredList, ",", f.toString());
 	if (!choice)
-		throw CameraError(CameraError::Kind::Failed,
-				  "camera offers no pixel format the JPEG encoder takes (offered: " + offeredList + ")");
+		throw CameraError("camera offers no pixel format the JPEG encoder takes (offered: " + offeredList + ")");
 	const libcamera::Size requestedSize(options_.width, options_.height);
 	sc.pixelFormat = choice->format;
 	sc.size = requestedSize;
@@ -191,7 +185,7 @@ void LibcameraSource::configure()
 
 	CameraConfiguration::Status status = config->validate();
 	if (status == CameraConfiguration::Invalid)
-		throw CameraError(CameraError::Kind::Failed, "camera rejected the configuration " + sc.toString());
+		throw CameraError("camera rejected the configuration " + sc.toString());
 
 	// What validate() changed: each said on its own line, so the journal says why a frame
 	// is not what capture.toml asks for.
@@ -203,9 +197,8 @@ void LibcameraSource::configure()
 		if (f.format == sc.pixelFormat)
 			used = &f;
 	if (!used)
-		throw CameraError(CameraError::Kind::Failed, "camera adjusted the pixel format to " +
-								     sc.pixelFormat.toString() +
-								     ", which the JPEG encoder does not take");
+		throw CameraError("camera adjusted the pixel format to " + sc.pixelFormat.toString() +
+				  ", which the JPEG encoder does not take");
 	if (sc.pixelFormat != choice->format)
 		log->warn("camera adjusted the pixel format requested={} using={}", choice->format.toString(),
 			  sc.pixelFormat.toString());
@@ -215,9 +208,8 @@ void LibcameraSource::configure()
 	const auto cameraFlips = static_cast<unsigned>(config->transform);
 #endif
 	if (cameraFlips & ~(kHFlip | kVFlip))
-		throw CameraError(CameraError::Kind::Failed,
-				  "camera adjusted the orientation to one that transposes the image (transform " +
-					  std::to_string(cameraFlips) + "); only flips and 180 degree rotation are supported");
+		throw CameraError("camera adjusted the orientation to one that transposes the image (transform " +
+				  std::to_string(cameraFlips) + "); only flips and 180 degree rotation are supported");
 	softwareFlips_ = requestedFlips ^ cameraFlips;
 	if (softwareFlips_)
 		log->warn("camera cannot flip or rotate as configured requested={} camera_applies={} software_applies={}: "
@@ -229,8 +221,7 @@ void LibcameraSource::configure()
 			  flipsName(cameraFlips));
 
 	if (int ret = camera_->configure(config.get()); ret < 0)
-		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
-				  std::string("cannot configure camera: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot configure camera: ") + std::strerror(-ret));
 	stream_ = sc.stream();
 	width_ = sc.size.width;
 	height_ = sc.size.height;
@@ -239,7 +230,7 @@ void LibcameraSource::configure()
 
 	allocator_ = std::make_unique<libcamera::FrameBufferAllocator>(camera_);
 	if (allocator_->allocate(stream_) < 0)
-		throw CameraError(CameraError::Kind::Failed, "cannot allocate camera buffers");
+		throw CameraError("cannot allocate camera buffers");
 	for (const std::unique_ptr<libcamera::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
 		// Planes of one buffer often share a dmabuf: map each dmabuf once, whole.
 		std::map<int, std::size_t> extent;
@@ -252,14 +243,13 @@ void LibcameraSource::configure()
 			void *address = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
 			if (address == MAP_FAILED) {
 				int err = errno;
-				throw CameraError(CameraError::Kind::Failed,
-						  std::string("cannot map camera buffer: ") + std::strerror(err));
+				throw CameraError(std::string("cannot map camera buffer: ") + std::strerror(err));
 			}
 			mappings_[fd] = { address, length };
 		}
 		std::unique_ptr<Request> request = camera_->createRequest();
 		if (!request || request->addBuffer(stream_, buffer.get()) < 0)
-			throw CameraError(CameraError::Kind::Failed, "cannot create a capture request");
+			throw CameraError("cannot create a capture request");
 		requests_.push_back(std::move(request));
 	}
 	chooseControls();
@@ -300,7 +290,7 @@ void LibcameraSource::onRequestCompleted(Request *request)
 
 void LibcameraSource::onDisconnected()
 {
-	// libcamera's thread. The next (or current) capture() reports it as Lost, and the
+	// libcamera's thread. The next (or current) capture() throws "disconnected", and the
 	// capture loop releases the camera and looks for it again.
 	common::logger("camera")->warn("camera disconnected camera=\"{}\"", camera_ ? camera_->id() : std::string());
 	{
@@ -325,27 +315,25 @@ void LibcameraSource::queue(Request *request)
 	request->controls().merge(*controls_);
 	if (int ret = camera_->queueRequest(request); ret < 0) {
 		stopStreaming();
-		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
-				  std::string("cannot queue a capture request: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot queue a capture request: ") + std::strerror(-ret));
 	}
 }
 
 ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 {
 	if (!acquired_)
-		throw CameraError(CameraError::Kind::Failed, "camera used before start()");
+		throw CameraError("camera used before start()");
 	{
 		std::lock_guard lock(mutex_);
 		if (lost_)
-			throw CameraError(CameraError::Kind::Lost, "camera " + camera_->id() + " was disconnected");
+			throw CameraError("camera " + camera_->id() + " was disconnected");
 		done_.clear();
 	}
 
 	const auto started = std::chrono::steady_clock::now();
 	const auto deadline = started + timeout;
 	if (int ret = camera_->start(controls_.get()); ret < 0)
-		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
-				  std::string("cannot start camera: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot start camera: ") + std::strerror(-ret));
 	streaming_ = true;
 	// Every request carries the controls: some pipelines (vimc) apply only per-request ones.
 	for (auto &request : requests_)
@@ -362,15 +350,14 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 			if (!completed_.wait_until(lock, deadline, [this] { return !done_.empty() || lost_; })) {
 				lock.unlock();
 				stopStreaming();
-				throw CameraError(CameraError::Kind::Timeout,
-						  "camera gave no frame within " + std::to_string(timeout.count()) +
-							  " ms (settle frames wanted: " + std::to_string(options_.settleFrames) +
-							  "; so far " + picker.summary() + ")");
+				throw CameraError("camera gave no frame within " + std::to_string(timeout.count()) +
+						  " ms (settle frames wanted: " + std::to_string(options_.settleFrames) +
+						  "; so far " + picker.summary() + ")");
 			}
 			if (lost_) {
 				lock.unlock();
 				stopStreaming();
-				throw CameraError(CameraError::Kind::Lost, "camera was disconnected during a capture");
+				throw CameraError("camera was disconnected during a capture");
 			}
 			request = done_.front();
 			done_.pop_front();

@@ -28,15 +28,15 @@ public:
 	{
 		startTimes.push_back(++attempts);
 		if (missing_-- > 0)
-			throw CameraError(CameraError::Kind::NotFound, "no camera found");
+			throw CameraError("no camera found");
 		pattern_.start();
 	}
 	capture::ImageView capture(std::chrono::milliseconds timeout) override
 	{
 		if (unplugged)
-			throw CameraError(CameraError::Kind::Lost, "camera was disconnected");
+			throw CameraError("camera was disconnected");
 		if (neverDelivers)
-			throw CameraError(CameraError::Kind::Timeout, "camera gave no frame within 10000 ms");
+			throw CameraError("camera gave no frame within 10000 ms");
 		return pattern_.capture(timeout);
 	}
 	void stop() override { ++stops; }
