@@ -81,6 +81,60 @@ std::string describeCameras(const std::vector<std::shared_ptr<libcamera::Camera>
 	return out.empty() ? "none" : out;
 }
 
+// "YUV420,NV12": formats for the log.
+std::string formatList(const std::vector<PixelFormat> &formats)
+{
+	std::string out;
+	for (const PixelFormat &f : formats)
+		common::appendListItem(out, ",", f.toString());
+	return out;
+}
+
+// The first of the encoder's formats, in its order of preference, that the camera offers.
+const FormatChoice &preferredFormat(const std::vector<PixelFormat> &offered)
+{
+	for (const FormatChoice &f : supportedFormats())
+		if (std::find(offered.begin(), offered.end(), f.format) != offered.end())
+			return f;
+	throw CameraError("camera offers no pixel format the JPEG encoder takes (offered: " + formatList(offered) + ")");
+}
+
+// How the encoder takes \a format; nullptr if it does not.
+const FormatChoice *formatChoiceOf(const PixelFormat &format)
+{
+	for (const FormatChoice &f : supportedFormats())
+		if (f.format == format)
+			return &f;
+	return nullptr;
+}
+
+// The flips capture.toml asks for, rotation 180 being both.
+unsigned requestedFlips(const LibcameraSource::Options &options)
+{
+	return (options.hflip ? kHFlip : 0) ^ (options.vflip ? kVFlip : 0) ^
+	       (options.rotation == 180 ? kHFlip | kVFlip : 0);
+}
+
+void setFlips(CameraConfiguration &config, unsigned flips)
+{
+	const auto transform = static_cast<libcamera::Transform>(flips);
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
+	config.orientation = libcamera::Orientation::Rotate0 * transform;
+#else
+	config.transform = transform;
+#endif
+}
+
+// The flips the camera applies to a validated configuration (libcamera::Transform bits).
+unsigned cameraFlips(const CameraConfiguration &config)
+{
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
+	return static_cast<unsigned>(config.orientation / libcamera::Orientation::Rotate0);
+#else
+	return static_cast<unsigned>(config.transform);
+#endif
+}
+
 } // namespace
 
 LibcameraSource::LibcameraSource(const Options &options) : options_(options)
@@ -152,73 +206,18 @@ void LibcameraSource::start()
 
 void LibcameraSource::configure()
 {
-	auto log = common::logger("camera");
 	std::unique_ptr<CameraConfiguration> config = camera_->generateConfiguration({ StreamRole::StillCapture });
 	if (!config || config->empty())
 		throw CameraError("camera offers no still-capture configuration");
 	libcamera::StreamConfiguration &sc = config->at(0);
-	std::vector<PixelFormat> offered = sc.formats().pixelformats();
-	const FormatChoice *choice = nullptr;
-	for (const FormatChoice &f : supportedFormats())
-		if (std::find(offered.begin(), offered.end(), f.format) != offered.end()) {
-			choice = &f;
-			break;
-		}
-	std::string offeredList;
-	for (const PixelFormat &f : offered)
-		common::appendListItem(offeredList, ",", f.toString());
-	if (!choice)
-		throw CameraError("camera offers no pixel format the JPEG encoder takes (offered: " + offeredList + ")");
-	const libcamera::Size requestedSize(options_.width, options_.height);
-	sc.pixelFormat = choice->format;
-	sc.size = requestedSize;
+	const std::vector<PixelFormat> offered = sc.formats().pixelformats();
+	const FormatChoice &asked = preferredFormat(offered);
+	sc.pixelFormat = asked.format;
+	sc.size = libcamera::Size(options_.width, options_.height);
 	sc.bufferCount = std::max(sc.bufferCount, 2u);
-
-	const unsigned requestedFlips = (options_.hflip ? kHFlip : 0) ^ (options_.vflip ? kVFlip : 0) ^
-					(options_.rotation == 180 ? kHFlip | kVFlip : 0);
-	const auto requestedTransform = static_cast<libcamera::Transform>(requestedFlips);
-#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
-	config->orientation = libcamera::Orientation::Rotate0 * requestedTransform;
-#else
-	config->transform = requestedTransform;
-#endif
-
-	CameraConfiguration::Status status = config->validate();
-	if (status == CameraConfiguration::Invalid)
-		throw CameraError("camera rejected the configuration " + sc.toString());
-
-	// What validate() changed: each said on its own line, so the journal says why a frame
-	// is not what capture.toml asks for.
-	if (sc.size != requestedSize)
-		log->warn("camera adjusted the image size requested={} using={} (the nearest the camera can deliver)",
-			  requestedSize.toString(), sc.size.toString());
-	const FormatChoice *used = nullptr;
-	for (const FormatChoice &f : supportedFormats())
-		if (f.format == sc.pixelFormat)
-			used = &f;
-	if (!used)
-		throw CameraError("camera adjusted the pixel format to " + sc.pixelFormat.toString() +
-				  ", which the JPEG encoder does not take");
-	if (sc.pixelFormat != choice->format)
-		log->warn("camera adjusted the pixel format requested={} using={}", choice->format.toString(),
-			  sc.pixelFormat.toString());
-#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
-	const auto cameraFlips = static_cast<unsigned>(config->orientation / libcamera::Orientation::Rotate0);
-#else
-	const auto cameraFlips = static_cast<unsigned>(config->transform);
-#endif
-	if (cameraFlips & ~(kHFlip | kVFlip))
-		throw CameraError("camera adjusted the orientation to one that transposes the image (transform " +
-				  std::to_string(cameraFlips) + "); only flips and 180 degree rotation are supported");
-	softwareFlips_ = requestedFlips ^ cameraFlips;
-	if (softwareFlips_)
-		log->warn("camera cannot flip or rotate as configured requested={} camera_applies={} software_applies={}: "
-			  "each still is flipped in software (a copy of every frame)",
-			  flipsName(requestedFlips), flipsName(cameraFlips), flipsName(softwareFlips_));
-	if (status == CameraConfiguration::Adjusted)
-		log->info("camera adjusted the configuration requested={}x{}-{} flip={} got={} flip={}", options_.width,
-			  options_.height, choice->format.toString(), flipsName(requestedFlips), sc.toString(),
-			  flipsName(cameraFlips));
+	const unsigned flips = requestedFlips(options_);
+	setFlips(*config, flips);
+	const PixelLayout layout = validateConfiguration(*config, asked.format, flips);
 
 	if (int ret = camera_->configure(config.get()); ret < 0)
 		throw CameraError(std::string("cannot configure camera: ") + std::strerror(-ret));
@@ -226,32 +225,8 @@ void LibcameraSource::configure()
 	width_ = sc.size.width;
 	height_ = sc.size.height;
 	stride_ = sc.stride;
-	layout_ = used->layout;
-
-	allocator_ = std::make_unique<libcamera::FrameBufferAllocator>(camera_);
-	if (allocator_->allocate(stream_) < 0)
-		throw CameraError("cannot allocate camera buffers");
-	for (const std::unique_ptr<libcamera::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
-		// Planes of one buffer often share a dmabuf: map each dmabuf once, whole.
-		std::map<int, std::size_t> extent;
-		for (const libcamera::FrameBuffer::Plane &plane : buffer->planes())
-			extent[plane.fd.get()] = std::max(extent[plane.fd.get()],
-							  static_cast<std::size_t>(plane.offset) + plane.length);
-		for (const auto &[fd, length] : extent) {
-			if (mappings_.count(fd))
-				continue;
-			void *address = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
-			if (address == MAP_FAILED) {
-				int err = errno;
-				throw CameraError(std::string("cannot map camera buffer: ") + std::strerror(err));
-			}
-			mappings_[fd] = { address, length };
-		}
-		std::unique_ptr<Request> request = camera_->createRequest();
-		if (!request || request->addBuffer(stream_, buffer.get()) < 0)
-			throw CameraError("cannot create a capture request");
-		requests_.push_back(std::move(request));
-	}
+	layout_ = layout;
+	allocateBuffers();
 	chooseControls();
 	camera_->requestCompleted.connect(this, &LibcameraSource::onRequestCompleted);
 	camera_->disconnected.connect(this, &LibcameraSource::onDisconnected);
@@ -259,11 +234,84 @@ void LibcameraSource::configure()
 		std::lock_guard lock(mutex_);
 		lost_ = false;
 	}
-	log->info("camera ready camera=\"{}\" model=\"{}\" format={} size={} stride={} frame_bytes={} layout={} "
-		  "buffers={} settle_frames={} flip={} offered_formats={}",
-		  camera_->id(), model_, sc.pixelFormat.toString(), sc.size.toString(), sc.stride, sc.frameSize,
-		  layoutName(layout_), requests_.size(), options_.settleFrames,
-		  softwareFlips_ ? flipsName(softwareFlips_) + "(software)" : flipsName(cameraFlips), offeredList);
+	// Without software flips, the camera applies all that was asked.
+	common::logger("camera")->info(
+		"camera ready camera=\"{}\" model=\"{}\" format={} size={} stride={} frame_bytes={} layout={} "
+		"buffers={} settle_frames={} flip={} offered_formats={}",
+		camera_->id(), model_, sc.pixelFormat.toString(), sc.size.toString(), sc.stride, sc.frameSize,
+		layoutName(layout_), requests_.size(), options_.settleFrames,
+		softwareFlips_ ? flipsName(softwareFlips_) + "(software)" : flipsName(flips), formatList(offered));
+}
+
+PixelLayout LibcameraSource::validateConfiguration(CameraConfiguration &config, const PixelFormat &askedFormat,
+						   unsigned askedFlips)
+{
+	auto log = common::logger("camera");
+	libcamera::StreamConfiguration &sc = config.at(0);
+	const libcamera::Size askedSize(options_.width, options_.height);
+	CameraConfiguration::Status status = config.validate();
+	if (status == CameraConfiguration::Invalid)
+		throw CameraError("camera rejected the configuration " + sc.toString());
+
+	// What validate() changed: each said on its own line, so the journal says why a frame
+	// is not what capture.toml asks for.
+	if (sc.size != askedSize)
+		log->warn("camera adjusted the image size requested={} using={} (the nearest the camera can deliver)",
+			  askedSize.toString(), sc.size.toString());
+	const FormatChoice *used = formatChoiceOf(sc.pixelFormat);
+	if (!used)
+		throw CameraError("camera adjusted the pixel format to " + sc.pixelFormat.toString() +
+				  ", which the JPEG encoder does not take");
+	if (sc.pixelFormat != askedFormat)
+		log->warn("camera adjusted the pixel format requested={} using={}", askedFormat.toString(),
+			  sc.pixelFormat.toString());
+	const unsigned cameraApplies = cameraFlips(config);
+	if (cameraApplies & ~(kHFlip | kVFlip))
+		throw CameraError("camera adjusted the orientation to one that transposes the image (transform " +
+				  std::to_string(cameraApplies) + "); only flips and 180 degree rotation are supported");
+	softwareFlips_ = askedFlips ^ cameraApplies;
+	if (softwareFlips_)
+		log->warn("camera cannot flip or rotate as configured requested={} camera_applies={} software_applies={}: "
+			  "each still is flipped in software (a copy of every frame)",
+			  flipsName(askedFlips), flipsName(cameraApplies), flipsName(softwareFlips_));
+	if (status == CameraConfiguration::Adjusted)
+		log->info("camera adjusted the configuration requested={}x{}-{} flip={} got={} flip={}", options_.width,
+			  options_.height, askedFormat.toString(), flipsName(askedFlips), sc.toString(),
+			  flipsName(cameraApplies));
+	return used->layout;
+}
+
+void LibcameraSource::allocateBuffers()
+{
+	allocator_ = std::make_unique<libcamera::FrameBufferAllocator>(camera_);
+	if (allocator_->allocate(stream_) < 0)
+		throw CameraError("cannot allocate camera buffers");
+	for (const std::unique_ptr<libcamera::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
+		mapBuffer(*buffer);
+		std::unique_ptr<Request> request = camera_->createRequest();
+		if (!request || request->addBuffer(stream_, buffer.get()) < 0)
+			throw CameraError("cannot create a capture request");
+		requests_.push_back(std::move(request));
+	}
+}
+
+void LibcameraSource::mapBuffer(const libcamera::FrameBuffer &buffer)
+{
+	// Planes of one buffer often share a dmabuf: map each dmabuf once, whole.
+	std::map<int, std::size_t> extent;
+	for (const libcamera::FrameBuffer::Plane &plane : buffer.planes())
+		extent[plane.fd.get()] =
+			std::max(extent[plane.fd.get()], static_cast<std::size_t>(plane.offset) + plane.length);
+	for (const auto &[fd, length] : extent) {
+		if (mappings_.count(fd))
+			continue;
+		void *address = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+		if (address == MAP_FAILED) {
+			int err = errno;
+			throw CameraError(std::string("cannot map camera buffer: ") + std::strerror(err));
+		}
+		mappings_[fd] = { address, length };
+	}
 }
 
 void LibcameraSource::chooseControls()

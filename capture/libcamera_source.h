@@ -14,9 +14,12 @@
 
 namespace libcamera {
 class Camera;
+class CameraConfiguration;
 class CameraManager;
 class ControlList;
+class FrameBuffer;
 class FrameBufferAllocator;
+class PixelFormat;
 class Request;
 class Stream;
 } // namespace libcamera
@@ -67,6 +70,14 @@ private:
 	};
 
 	void configure();
+	// Lets the camera adjust config, logs what it changed and sets the flips left to
+	// software; returns the pixel layout the encoder gets.
+	PixelLayout validateConfiguration(libcamera::CameraConfiguration &config, const libcamera::PixelFormat &askedFormat,
+					  unsigned askedFlips);
+	// Buffers for the stream, mapped, each in a request of its own: made once, reused by
+	// every capture().
+	void allocateBuffers();
+	void mapBuffer(const libcamera::FrameBuffer &buffer);
 	void chooseControls();
 	void queue(libcamera::Request *request);
 	void onRequestCompleted(libcamera::Request *request);
