@@ -218,14 +218,7 @@ void CaptureService::publishStatus()
 {
 	if (!notifier_)
 		return;
-	CaptureState s = status_.snapshot();
-	std::string text = s.state;
-	if (s.lastFrame)
-		text += "; last frame " + s.lastFrame->iso();
-	text += "; " + std::to_string(s.framesStored) + " frames, " + common::formatBytes(s.storeBytes);
-	if (!s.lastError.empty() && s.state != "capturing")
-		text += "; " + s.lastError;
-	notifier_->status(text);
+	notifier_->status(status_.summary());
 }
 
 std::chrono::milliseconds CaptureService::watchdogTimeout(const CaptureConfig &config)

@@ -40,6 +40,9 @@ public:
 		std::lock_guard lock(mutex_);
 		change(state_);
 	}
+	/// One line for sd_notify STATUS= (what `systemctl status` shows): the state, the last
+	/// frame's time, the store's frames and bytes, then the last error unless capturing.
+	std::string summary() const;
 
 private:
 	mutable std::mutex mutex_;
