@@ -6,6 +6,15 @@ using namespace lingercam;
 using capture::CaptureState;
 using capture::CaptureStatus;
 
+// The words are the D-Bus State property's values, which scripts compare.
+TEST(ACaptureState, IsNamedAsTheDbusApiSaysIt)
+{
+	EXPECT_EQ(capture::stateName(CaptureState::State::Starting), "starting");
+	EXPECT_EQ(capture::stateName(CaptureState::State::Capturing), "capturing");
+	EXPECT_EQ(capture::stateName(CaptureState::State::WaitingForCamera), "waiting for camera");
+	EXPECT_EQ(capture::stateName(CaptureState::State::StoreError), "store error");
+}
+
 // The line is what `systemctl status` shows and what people grep for: byte for byte.
 
 TEST(ACaptureStatusLine, SaysStartingBeforeAnything)
@@ -17,7 +26,7 @@ TEST(ACaptureStatusLine, GivesTheLastFrameAndTheStoreButNoOldErrorWhileCapturing
 {
 	CaptureStatus status;
 	status.update([](CaptureState &s) {
-		s.state = "capturing";
+		s.state = CaptureState::State::Capturing;
 		s.lastFrame = common::FrameId{ 1'795'556'143, 0 };
 		s.framesStored = 42;
 		s.storeBytes = 123456;
@@ -30,7 +39,7 @@ TEST(ACaptureStatusLine, EndsWithTheErrorWhileWaitingForTheCamera)
 {
 	CaptureStatus status;
 	status.update([](CaptureState &s) {
-		s.state = "waiting for camera";
+		s.state = CaptureState::State::WaitingForCamera;
 		s.lastError = "no camera found";
 	});
 	EXPECT_EQ(status.summary(), "waiting for camera; 0 frames, 0 B; no camera found");
@@ -40,7 +49,7 @@ TEST(ACaptureStatusLine, EndsWithTheErrorAfterAStoreError)
 {
 	CaptureStatus status;
 	status.update([](CaptureState &s) {
-		s.state = "store error";
+		s.state = CaptureState::State::StoreError;
 		s.lastFrame = common::FrameId{ 1'795'556'143, 0 };
 		s.framesStored = 2;
 		s.storeBytes = 2048;
