@@ -22,19 +22,8 @@ std::filesystem::path xdgDir(const char *variable, const char *fallback)
 	return std::filesystem::path(home && *home ? home : "/") / fallback;
 }
 
-void readInto(ConfigReader &root, CaptureConfig &c)
+void readImage(ConfigReader image, CaptureConfig &c)
 {
-	if (auto v = root.string("store")) {
-		if (v->empty())
-			root.fail("store", "expected a folder path, got an empty string");
-		c.store = expandHome(*v);
-	}
-	if (auto v = root.duration("interval", 1s, std::chrono::hours(24 * 7)))
-		c.interval = *v;
-	if (auto v = root.choice("source", { "libcamera", "testpattern" }))
-		c.source = *parseSourceKind(*v);
-
-	ConfigReader image = root.table("image");
 	if (auto v = image.integer("width", 16, 16384))
 		c.width = static_cast<unsigned>(*v);
 	if (auto v = image.integer("height", 16, 16384))
@@ -42,8 +31,25 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 	if (auto v = image.integer("quality", 1, 100))
 		c.quality = static_cast<int>(*v);
 	image.finish();
+}
 
-	ConfigReader camera = root.table("camera");
+// The timeout covers the whole still, settle frames included: one that cannot fit would
+// fail every time.
+void checkStillFitsTimeout(ConfigReader &camera, const CaptureConfig &c)
+{
+	if (!c.exposureTimeUs)
+		return;
+	const auto still = std::chrono::microseconds(*c.exposureTimeUs) * (c.settleFrames + 1);
+	if (still + 1s > c.captureTimeout)
+		camera.fail("timeout", "a still takes at least (settle_frames " + std::to_string(c.settleFrames) +
+					       " + 1) x exposure_time " + std::to_string(*c.exposureTimeUs) + " us = " +
+					       common::configDuration(std::chrono::duration_cast<std::chrono::milliseconds>(still)) +
+					       ", so timeout must be at least a second longer, got " +
+					       common::configDuration(c.captureTimeout));
+}
+
+void readCamera(ConfigReader camera, CaptureConfig &c)
+{
 	if (auto v = camera.string("id"))
 		c.cameraId = *v;
 	if (auto v = camera.duration("timeout", 100ms, 10min))
@@ -75,25 +81,19 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 			camera.fail("rotation", "expected 0 or 180, got " + std::to_string(*v));
 		c.rotation = static_cast<unsigned>(*v);
 	}
-	if (c.exposureTimeUs) {
-		// The timeout covers the whole still, settle frames included: one that cannot fit
-		// would fail every time.
-		const auto still = std::chrono::microseconds(*c.exposureTimeUs) * (c.settleFrames + 1);
-		if (still + 1s > c.captureTimeout)
-			camera.fail("timeout", "a still takes at least (settle_frames " + std::to_string(c.settleFrames) +
-						       " + 1) x exposure_time " + std::to_string(*c.exposureTimeUs) + " us = " +
-						       common::configDuration(std::chrono::duration_cast<std::chrono::milliseconds>(still)) +
-						       ", so timeout must be at least a second longer, got " +
-						       common::configDuration(c.captureTimeout));
-	}
+	checkStillFitsTimeout(camera, c);
 	camera.finish();
+}
 
-	ConfigReader pattern = root.table("testpattern");
+void readTestPattern(ConfigReader pattern, CaptureConfig &c)
+{
 	if (auto v = pattern.integer("hang_after", 0, 1'000'000'000))
 		c.hangAfter = static_cast<unsigned>(*v);
 	pattern.finish();
+}
 
-	ConfigReader retention = root.table("retention");
+void readRetention(ConfigReader retention, CaptureConfig &c)
+{
 	if (auto v = retention.bytes("max_bytes"))
 		c.retention.maxBytes = *v;
 	if (auto v = retention.spaceFloor("min_free")) {
@@ -105,7 +105,23 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 	if (auto v = retention.duration("forget_viewer_after", 0s, std::chrono::hours(24 * 366 * 100)))
 		c.retention.forgetViewerAfter = std::chrono::duration_cast<std::chrono::seconds>(*v);
 	retention.finish();
+}
 
+void readInto(ConfigReader &root, CaptureConfig &c)
+{
+	if (auto v = root.string("store")) {
+		if (v->empty())
+			root.fail("store", "expected a folder path, got an empty string");
+		c.store = expandHome(*v);
+	}
+	if (auto v = root.duration("interval", 1s, std::chrono::hours(24 * 7)))
+		c.interval = *v;
+	if (auto v = root.choice("source", { "libcamera", "testpattern" }))
+		c.source = *parseSourceKind(*v);
+	readImage(root.table("image"), c);
+	readCamera(root.table("camera"), c);
+	readTestPattern(root.table("testpattern"), c);
+	readRetention(root.table("retention"), c);
 	root.finish();
 }
 

@@ -33,7 +33,7 @@ private:
 		log_->info("capture requested over D-Bus");
 		interrupt_.trigger();
 	}
-	std::string State() override { return status_.snapshot().state; }
+	std::string State() override { return stateName(status_.snapshot().state); }
 	std::string Source() override { return status_.snapshot().source; }
 	std::string LastFramePath() override { return status_.snapshot().lastFramePath; }
 	uint64_t LastFrameTime() override

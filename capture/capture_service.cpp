@@ -57,7 +57,7 @@ bool CaptureService::ensureSource()
 		if (failures_)
 			cameraLog_->debug("camera opened again attempts={} source=\"{}\"", failures_, source_->name());
 		status_.update([&](CaptureState &s) {
-			s.state = "capturing";
+			s.state = CaptureState::State::Capturing;
 			s.source = source_->name();
 		});
 		return true;
@@ -82,7 +82,7 @@ void CaptureService::onCameraFailure(const CameraError &error)
 		cameraLog_->debug("camera still unavailable attempts={} next_retry={}", failures_, next);
 	retryDelay_ = std::min(retryDelay_ * 2, kMaxRetry);
 	status_.update([&](CaptureState &s) {
-		s.state = "waiting for camera";
+		s.state = CaptureState::State::WaitingForCamera;
 		s.lastError = error.what();
 	});
 }
@@ -127,7 +127,7 @@ common::FrameId CaptureService::captureOne()
 			log_->info("disk space back above the minimum store={}", store_.root().string());
 	}
 	status_.update([&](CaptureState &s) {
-		s.state = "capturing";
+		s.state = CaptureState::State::Capturing;
 		s.lastFrame = id;
 		s.lastFramePath = store_.pathOf(id).string();
 		++s.framesCaptured;
@@ -208,7 +208,7 @@ void CaptureService::onSlot(bool triggered)
 		lastStoreErrorKind_ = kind;
 		lastStoreError_ = e.what();
 		status_.update([&](CaptureState &s) {
-			s.state = "store error";
+			s.state = CaptureState::State::StoreError;
 			s.lastError = e.what();
 		});
 	}
@@ -218,14 +218,7 @@ void CaptureService::publishStatus()
 {
 	if (!notifier_)
 		return;
-	CaptureState s = status_.snapshot();
-	std::string text = s.state;
-	if (s.lastFrame)
-		text += "; last frame " + s.lastFrame->iso();
-	text += "; " + std::to_string(s.framesStored) + " frames, " + common::formatBytes(s.storeBytes);
-	if (!s.lastError.empty() && s.state != "capturing")
-		text += "; " + s.lastError;
-	notifier_->status(text);
+	notifier_->status(status_.summary());
 }
 
 std::chrono::milliseconds CaptureService::watchdogTimeout(const CaptureConfig &config)

@@ -13,7 +13,16 @@ namespace lingercam::capture {
 
 /// What the capture daemon reports about itself (sd_notify STATUS, the D-Bus API).
 struct CaptureState {
-	std::string state = "starting";        ///< "capturing", "waiting for camera", "store error", ...
+	/// What the loop is doing. stateName() gives the words the D-Bus State property and the
+	/// STATUS line say.
+	enum class State {
+		Starting,         ///< "starting": the camera not opened yet
+		Capturing,        ///< "capturing"
+		WaitingForCamera, ///< "waiting for camera": none, or it failed; opened again after a backoff
+		StoreError,       ///< "store error": the last still could not be encoded or saved
+	};
+
+	State state = State::Starting;
 	std::optional<common::FrameId> lastFrame;
 	std::string lastFramePath;
 	std::uint64_t framesCaptured = 0;      ///< since start
@@ -25,6 +34,8 @@ struct CaptureState {
 	std::string source;
 	std::chrono::milliseconds interval{ 0 }; ///< the configured one
 };
+
+std::string stateName(CaptureState::State state);
 
 /// Thread-safe holder: the capture loop writes, the API and notifier read.
 class CaptureStatus {
@@ -40,6 +51,9 @@ public:
 		std::lock_guard lock(mutex_);
 		change(state_);
 	}
+	/// One line for sd_notify STATUS= (what `systemctl status` shows): the state, the last
+	/// frame's time, the store's frames and bytes, then the last error unless capturing.
+	std::string summary() const;
 
 private:
 	mutable std::mutex mutex_;

@@ -8,22 +8,12 @@
 
 namespace lingercam::capture {
 
-/// Why a camera call failed; the capture loop decides from it whether to retry.
+/// A camera call that failed. The capture loop handles every one alike: it releases the
+/// camera and opens it again after a backoff, logging the message, which names the cause
+/// (not found, in use, timed out, disconnected, or what the library reported).
 class CameraError : public std::runtime_error {
 public:
-	enum class Kind {
-		NotFound, ///< no camera (or not the configured one)
-		Busy,     ///< another process holds it
-		Timeout,  ///< a capture did not complete in time
-		Lost,     ///< it went away while in use
-		Failed,   ///< anything else the library reported
-	};
-
-	CameraError(Kind kind, const std::string &what) : std::runtime_error(what), kind_(kind) {}
-	Kind kind() const { return kind_; }
-
-private:
-	Kind kind_;
+	using std::runtime_error::runtime_error;
 };
 
 /// A camera: opened once with start(), then one capture() per still, stop() to release.
@@ -39,7 +29,7 @@ public:
 	/// Acquires and configures the camera; throws CameraError.
 	virtual void start() = 0;
 	/// Takes one still. The view stays valid until the next capture() or stop().
-	/// Throws CameraError (Timeout after \a timeout).
+	/// Throws CameraError (also when no still came within \a timeout).
 	virtual ImageView capture(std::chrono::milliseconds timeout) = 0;
 	/// Releases the camera; start() may be called again.
 	virtual void stop() = 0;

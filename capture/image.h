@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace lingercam::capture {
 
@@ -35,5 +36,11 @@ struct ImageView {
 	std::array<Plane, 3> planes{};
 	unsigned planeCount = 0;
 };
+
+/// Copies \a image into \a storage mirrored left-right (\a hflip) and/or top-bottom
+/// (\a vflip; both is a 180 degree turn), rows packed tight, for a camera that cannot
+/// flip itself. Returns the copy's view, valid while \a storage is untouched. Throws
+/// CameraError if the planes are smaller than the layout and size need.
+ImageView flipImage(const ImageView &image, bool hflip, bool vflip, std::vector<std::uint8_t> &storage);
 
 } // namespace lingercam::capture

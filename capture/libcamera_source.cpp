@@ -1,7 +1,6 @@
 #include "libcamera_source.h"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -57,79 +56,6 @@ std::string flipsName(unsigned flips)
 	}
 }
 
-} // namespace
-
-ImageView flipImage(const ImageView &in, bool hflip, bool vflip, std::vector<std::uint8_t> &out)
-{
-	const unsigned flips = (hflip ? kHFlip : 0) | (vflip ? kVFlip : 0);
-	struct Geometry {
-		std::size_t unit = 0;  // bytes that move together: a pixel, or a YUYV pixel pair
-		std::size_t units = 0; // per row
-		std::size_t rows = 0;
-	};
-	const std::size_t w = in.width, h = in.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
-	std::array<Geometry, 3> g{};
-	unsigned planes = 1;
-	switch (in.layout) {
-	case PixelLayout::Rgb24:
-	case PixelLayout::Bgr24:
-		g[0] = { 3, w, h };
-		break;
-	case PixelLayout::Xbgr32:
-	case PixelLayout::Xrgb32:
-		g[0] = { 4, w, h };
-		break;
-	case PixelLayout::Yuyv:
-		g[0] = { 4, cw, h };
-		break;
-	case PixelLayout::Yuv420:
-		g = { Geometry{ 1, w, h }, Geometry{ 1, cw, ch }, Geometry{ 1, cw, ch } };
-		planes = 3;
-		break;
-	case PixelLayout::Nv12:
-	case PixelLayout::Nv21:
-		g[0] = { 1, w, h };
-		g[1] = { 2, cw, ch };
-		planes = 2;
-		break;
-	}
-	if (in.planeCount < planes)
-		throw CameraError(CameraError::Kind::Failed, "camera buffer has fewer planes than its format needs");
-	std::size_t total = 0;
-	for (unsigned p = 0; p < planes; ++p) {
-		const std::size_t rowBytes = g[p].unit * g[p].units;
-		if (in.planes[p].stride < rowBytes || in.planes[p].size < in.planes[p].stride * (g[p].rows - 1) + rowBytes)
-			throw CameraError(CameraError::Kind::Failed, "camera buffer is smaller than its format and size need");
-		total += rowBytes * g[p].rows;
-	}
-	out.resize(total);
-	ImageView view = in;
-	view.planeCount = planes;
-	std::uint8_t *dst = out.data();
-	for (unsigned p = 0; p < planes; ++p) {
-		const auto [unit, units, rows] = g[p];
-		const std::size_t rowBytes = unit * units;
-		for (std::size_t y = 0; y < rows; ++y) {
-			const std::uint8_t *src = in.planes[p].data + in.planes[p].stride * ((flips & kVFlip) ? rows - 1 - y : y);
-			std::uint8_t *row = dst + rowBytes * y;
-			if (!(flips & kHFlip)) {
-				std::memcpy(row, src, rowBytes);
-				continue;
-			}
-			for (std::size_t x = 0; x < units; ++x)
-				std::memcpy(row + unit * x, src + unit * (units - 1 - x), unit);
-			if (in.layout == PixelLayout::Yuyv) // Y0 U Y1 V: the pair's two lumas swap too
-				for (std::size_t x = 0; x < units; ++x)
-					std::swap(row[4 * x], row[4 * x + 2]);
-		}
-		view.planes[p] = { dst, rowBytes, rowBytes * rows };
-		dst += rowBytes * rows;
-	}
-	return view;
-}
-
-namespace {
-
 struct FormatChoice {
 	PixelFormat format;
 	PixelLayout layout;
@@ -155,6 +81,60 @@ std::string describeCameras(const std::vector<std::shared_ptr<libcamera::Camera>
 	return out.empty() ? "none" : out;
 }
 
+// "YUV420,NV12": formats for the log.
+std::string formatList(const std::vector<PixelFormat> &formats)
+{
+	std::string out;
+	for (const PixelFormat &f : formats)
+		common::appendListItem(out, ",", f.toString());
+	return out;
+}
+
+// The first of the encoder's formats, in its order of preference, that the camera offers.
+const FormatChoice &preferredFormat(const std::vector<PixelFormat> &offered)
+{
+	for (const FormatChoice &f : supportedFormats())
+		if (std::find(offered.begin(), offered.end(), f.format) != offered.end())
+			return f;
+	throw CameraError("camera offers no pixel format the JPEG encoder takes (offered: " + formatList(offered) + ")");
+}
+
+// How the encoder takes \a format; nullptr if it does not.
+const FormatChoice *formatChoiceOf(const PixelFormat &format)
+{
+	for (const FormatChoice &f : supportedFormats())
+		if (f.format == format)
+			return &f;
+	return nullptr;
+}
+
+// The flips capture.toml asks for, rotation 180 being both.
+unsigned requestedFlips(const LibcameraSource::Options &options)
+{
+	return (options.hflip ? kHFlip : 0) ^ (options.vflip ? kVFlip : 0) ^
+	       (options.rotation == 180 ? kHFlip | kVFlip : 0);
+}
+
+void setFlips(CameraConfiguration &config, unsigned flips)
+{
+	const auto transform = static_cast<libcamera::Transform>(flips);
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
+	config.orientation = libcamera::Orientation::Rotate0 * transform;
+#else
+	config.transform = transform;
+#endif
+}
+
+// The flips the camera applies to a validated configuration (libcamera::Transform bits).
+unsigned cameraFlips(const CameraConfiguration &config)
+{
+#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
+	return static_cast<unsigned>(config.orientation / libcamera::Orientation::Rotate0);
+#else
+	return static_cast<unsigned>(config.transform);
+#endif
+}
+
 } // namespace
 
 LibcameraSource::LibcameraSource(const Options &options) : options_(options)
@@ -175,8 +155,7 @@ std::vector<std::string> LibcameraSource::listCameras()
 {
 	libcamera::CameraManager manager;
 	if (int ret = manager.start(); ret < 0)
-		throw CameraError(CameraError::Kind::Failed,
-				  std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
 	std::vector<std::string> lines;
 	for (const auto &camera : manager.cameras()) {
 		auto model = camera->properties().get(libcamera::properties::Model);
@@ -194,29 +173,25 @@ void LibcameraSource::start()
 	manager_ = std::make_unique<libcamera::CameraManager>();
 	if (int ret = manager_->start(); ret < 0) {
 		manager_.reset();
-		throw CameraError(CameraError::Kind::Failed,
-				  std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot start libcamera's camera manager: ") + std::strerror(-ret));
 	}
 	auto cameras = manager_->cameras();
 	if (cameras.empty()) {
 		stop();
-		throw CameraError(CameraError::Kind::NotFound,
-				  "no camera found: libcamera lists none (is a camera connected and enabled, and may "
+		throw CameraError("no camera found: libcamera lists none (is a camera connected and enabled, and may "
 				  "this user open /dev/video* and /dev/media*, e.g. as a member of group video?)");
 	}
 	camera_ = options_.cameraId.empty() ? cameras.front() : manager_->get(options_.cameraId);
 	if (!camera_) {
 		std::string available = describeCameras(cameras);
 		stop();
-		throw CameraError(CameraError::Kind::NotFound,
-				  "camera \"" + options_.cameraId + "\" not found; libcamera lists: " + available);
+		throw CameraError("camera \"" + options_.cameraId + "\" not found; libcamera lists: " + available);
 	}
 	if (int ret = camera_->acquire(); ret < 0) {
 		std::string id = camera_->id();
 		stop();
-		throw CameraError(ret == -EBUSY ? CameraError::Kind::Busy : CameraError::Kind::Failed,
-				  "cannot acquire camera " + id + ": " +
-					  (ret == -EBUSY ? "it is in use by another process" : std::strerror(-ret)));
+		throw CameraError("cannot acquire camera " + id + ": " +
+				  (ret == -EBUSY ? "it is in use by another process" : std::strerror(-ret)));
 	}
 	acquired_ = true;
 	if (auto model = camera_->properties().get(libcamera::properties::Model))
@@ -231,111 +206,27 @@ void LibcameraSource::start()
 
 void LibcameraSource::configure()
 {
-	auto log = common::logger("camera");
 	std::unique_ptr<CameraConfiguration> config = camera_->generateConfiguration({ StreamRole::StillCapture });
 	if (!config || config->empty())
-		throw CameraError(CameraError::Kind::Failed, "camera offers no still-capture configuration");
+		throw CameraError("camera offers no still-capture configuration");
 	libcamera::StreamConfiguration &sc = config->at(0);
-	std::vector<PixelFormat> offered = sc.formats().pixelformats();
-	const FormatChoice *choice = nullptr;
-	for (const FormatChoice &f : supportedFormats())
-		if (std::find(offered.begin(), offered.end(), f.format) != offered.end()) {
-			choice = &f;
-			break;
-		}
-	std::string offeredList;
-	for (const PixelFormat &f : offered)
-		common::appendListItem(offeredList, ",", f.toString());
-	if (!choice)
-		throw CameraError(CameraError::Kind::Failed,
-				  "camera offers no pixel format the JPEG encoder takes (offered: " + offeredList + ")");
-	const libcamera::Size requestedSize(options_.width, options_.height);
-	sc.pixelFormat = choice->format;
-	sc.size = requestedSize;
+	const std::vector<PixelFormat> offered = sc.formats().pixelformats();
+	const FormatChoice &asked = preferredFormat(offered);
+	sc.pixelFormat = asked.format;
+	sc.size = libcamera::Size(options_.width, options_.height);
 	sc.bufferCount = std::max(sc.bufferCount, 2u);
-
-	const unsigned requestedFlips = (options_.hflip ? kHFlip : 0) ^ (options_.vflip ? kVFlip : 0) ^
-					(options_.rotation == 180 ? kHFlip | kVFlip : 0);
-	const auto requestedTransform = static_cast<libcamera::Transform>(requestedFlips);
-#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
-	config->orientation = libcamera::Orientation::Rotate0 * requestedTransform;
-#else
-	config->transform = requestedTransform;
-#endif
-
-	CameraConfiguration::Status status = config->validate();
-	if (status == CameraConfiguration::Invalid)
-		throw CameraError(CameraError::Kind::Failed, "camera rejected the configuration " + sc.toString());
-
-	// What validate() changed: each said on its own line, so the journal says why a frame
-	// is not what capture.toml asks for.
-	if (sc.size != requestedSize)
-		log->warn("camera adjusted the image size requested={} using={} (the nearest the camera can deliver)",
-			  requestedSize.toString(), sc.size.toString());
-	const FormatChoice *used = nullptr;
-	for (const FormatChoice &f : supportedFormats())
-		if (f.format == sc.pixelFormat)
-			used = &f;
-	if (!used)
-		throw CameraError(CameraError::Kind::Failed, "camera adjusted the pixel format to " +
-								     sc.pixelFormat.toString() +
-								     ", which the JPEG encoder does not take");
-	if (sc.pixelFormat != choice->format)
-		log->warn("camera adjusted the pixel format requested={} using={}", choice->format.toString(),
-			  sc.pixelFormat.toString());
-#if LINGERCAM_LIBCAMERA_AT_LEAST(0, 2)
-	const auto cameraFlips = static_cast<unsigned>(config->orientation / libcamera::Orientation::Rotate0);
-#else
-	const auto cameraFlips = static_cast<unsigned>(config->transform);
-#endif
-	if (cameraFlips & ~(kHFlip | kVFlip))
-		throw CameraError(CameraError::Kind::Failed,
-				  "camera adjusted the orientation to one that transposes the image (transform " +
-					  std::to_string(cameraFlips) + "); only flips and 180 degree rotation are supported");
-	softwareFlips_ = requestedFlips ^ cameraFlips;
-	if (softwareFlips_)
-		log->warn("camera cannot flip or rotate as configured requested={} camera_applies={} software_applies={}: "
-			  "each still is flipped in software (a copy of every frame)",
-			  flipsName(requestedFlips), flipsName(cameraFlips), flipsName(softwareFlips_));
-	if (status == CameraConfiguration::Adjusted)
-		log->info("camera adjusted the configuration requested={}x{}-{} flip={} got={} flip={}", options_.width,
-			  options_.height, choice->format.toString(), flipsName(requestedFlips), sc.toString(),
-			  flipsName(cameraFlips));
+	const unsigned flips = requestedFlips(options_);
+	setFlips(*config, flips);
+	const PixelLayout layout = validateConfiguration(*config, asked.format, flips);
 
 	if (int ret = camera_->configure(config.get()); ret < 0)
-		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
-				  std::string("cannot configure camera: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot configure camera: ") + std::strerror(-ret));
 	stream_ = sc.stream();
 	width_ = sc.size.width;
 	height_ = sc.size.height;
 	stride_ = sc.stride;
-	layout_ = used->layout;
-
-	allocator_ = std::make_unique<libcamera::FrameBufferAllocator>(camera_);
-	if (allocator_->allocate(stream_) < 0)
-		throw CameraError(CameraError::Kind::Failed, "cannot allocate camera buffers");
-	for (const std::unique_ptr<libcamera::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
-		// Planes of one buffer often share a dmabuf: map each dmabuf once, whole.
-		std::map<int, std::size_t> extent;
-		for (const libcamera::FrameBuffer::Plane &plane : buffer->planes())
-			extent[plane.fd.get()] = std::max(extent[plane.fd.get()],
-							  static_cast<std::size_t>(plane.offset) + plane.length);
-		for (const auto &[fd, length] : extent) {
-			if (mappings_.count(fd))
-				continue;
-			void *address = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
-			if (address == MAP_FAILED) {
-				int err = errno;
-				throw CameraError(CameraError::Kind::Failed,
-						  std::string("cannot map camera buffer: ") + std::strerror(err));
-			}
-			mappings_[fd] = { address, length };
-		}
-		std::unique_ptr<Request> request = camera_->createRequest();
-		if (!request || request->addBuffer(stream_, buffer.get()) < 0)
-			throw CameraError(CameraError::Kind::Failed, "cannot create a capture request");
-		requests_.push_back(std::move(request));
-	}
+	layout_ = layout;
+	allocateBuffers();
 	chooseControls();
 	camera_->requestCompleted.connect(this, &LibcameraSource::onRequestCompleted);
 	camera_->disconnected.connect(this, &LibcameraSource::onDisconnected);
@@ -343,11 +234,84 @@ void LibcameraSource::configure()
 		std::lock_guard lock(mutex_);
 		lost_ = false;
 	}
-	log->info("camera ready camera=\"{}\" model=\"{}\" format={} size={} stride={} frame_bytes={} layout={} "
-		  "buffers={} settle_frames={} flip={} offered_formats={}",
-		  camera_->id(), model_, sc.pixelFormat.toString(), sc.size.toString(), sc.stride, sc.frameSize,
-		  layoutName(layout_), requests_.size(), options_.settleFrames,
-		  softwareFlips_ ? flipsName(softwareFlips_) + "(software)" : flipsName(cameraFlips), offeredList);
+	// Without software flips, the camera applies all that was asked.
+	common::logger("camera")->info(
+		"camera ready camera=\"{}\" model=\"{}\" format={} size={} stride={} frame_bytes={} layout={} "
+		"buffers={} settle_frames={} flip={} offered_formats={}",
+		camera_->id(), model_, sc.pixelFormat.toString(), sc.size.toString(), sc.stride, sc.frameSize,
+		layoutName(layout_), requests_.size(), options_.settleFrames,
+		softwareFlips_ ? flipsName(softwareFlips_) + "(software)" : flipsName(flips), formatList(offered));
+}
+
+PixelLayout LibcameraSource::validateConfiguration(CameraConfiguration &config, const PixelFormat &askedFormat,
+						   unsigned askedFlips)
+{
+	auto log = common::logger("camera");
+	libcamera::StreamConfiguration &sc = config.at(0);
+	const libcamera::Size askedSize(options_.width, options_.height);
+	CameraConfiguration::Status status = config.validate();
+	if (status == CameraConfiguration::Invalid)
+		throw CameraError("camera rejected the configuration " + sc.toString());
+
+	// What validate() changed: each said on its own line, so the journal says why a frame
+	// is not what capture.toml asks for.
+	if (sc.size != askedSize)
+		log->warn("camera adjusted the image size requested={} using={} (the nearest the camera can deliver)",
+			  askedSize.toString(), sc.size.toString());
+	const FormatChoice *used = formatChoiceOf(sc.pixelFormat);
+	if (!used)
+		throw CameraError("camera adjusted the pixel format to " + sc.pixelFormat.toString() +
+				  ", which the JPEG encoder does not take");
+	if (sc.pixelFormat != askedFormat)
+		log->warn("camera adjusted the pixel format requested={} using={}", askedFormat.toString(),
+			  sc.pixelFormat.toString());
+	const unsigned cameraApplies = cameraFlips(config);
+	if (cameraApplies & ~(kHFlip | kVFlip))
+		throw CameraError("camera adjusted the orientation to one that transposes the image (transform " +
+				  std::to_string(cameraApplies) + "); only flips and 180 degree rotation are supported");
+	softwareFlips_ = askedFlips ^ cameraApplies;
+	if (softwareFlips_)
+		log->warn("camera cannot flip or rotate as configured requested={} camera_applies={} software_applies={}: "
+			  "each still is flipped in software (a copy of every frame)",
+			  flipsName(askedFlips), flipsName(cameraApplies), flipsName(softwareFlips_));
+	if (status == CameraConfiguration::Adjusted)
+		log->info("camera adjusted the configuration requested={}x{}-{} flip={} got={} flip={}", options_.width,
+			  options_.height, askedFormat.toString(), flipsName(askedFlips), sc.toString(),
+			  flipsName(cameraApplies));
+	return used->layout;
+}
+
+void LibcameraSource::allocateBuffers()
+{
+	allocator_ = std::make_unique<libcamera::FrameBufferAllocator>(camera_);
+	if (allocator_->allocate(stream_) < 0)
+		throw CameraError("cannot allocate camera buffers");
+	for (const std::unique_ptr<libcamera::FrameBuffer> &buffer : allocator_->buffers(stream_)) {
+		mapBuffer(*buffer);
+		std::unique_ptr<Request> request = camera_->createRequest();
+		if (!request || request->addBuffer(stream_, buffer.get()) < 0)
+			throw CameraError("cannot create a capture request");
+		requests_.push_back(std::move(request));
+	}
+}
+
+void LibcameraSource::mapBuffer(const libcamera::FrameBuffer &buffer)
+{
+	// Planes of one buffer often share a dmabuf: map each dmabuf once, whole.
+	std::map<int, std::size_t> extent;
+	for (const libcamera::FrameBuffer::Plane &plane : buffer.planes())
+		extent[plane.fd.get()] =
+			std::max(extent[plane.fd.get()], static_cast<std::size_t>(plane.offset) + plane.length);
+	for (const auto &[fd, length] : extent) {
+		if (mappings_.count(fd))
+			continue;
+		void *address = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+		if (address == MAP_FAILED) {
+			int err = errno;
+			throw CameraError(std::string("cannot map camera buffer: ") + std::strerror(err));
+		}
+		mappings_[fd] = { address, length };
+	}
 }
 
 void LibcameraSource::chooseControls()
@@ -374,7 +338,7 @@ void LibcameraSource::onRequestCompleted(Request *request)
 
 void LibcameraSource::onDisconnected()
 {
-	// libcamera's thread. The next (or current) capture() reports it as Lost, and the
+	// libcamera's thread. The next (or current) capture() throws "disconnected", and the
 	// capture loop releases the camera and looks for it again.
 	common::logger("camera")->warn("camera disconnected camera=\"{}\"", camera_ ? camera_->id() : std::string());
 	{
@@ -399,27 +363,25 @@ void LibcameraSource::queue(Request *request)
 	request->controls().merge(*controls_);
 	if (int ret = camera_->queueRequest(request); ret < 0) {
 		stopStreaming();
-		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
-				  std::string("cannot queue a capture request: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot queue a capture request: ") + std::strerror(-ret));
 	}
 }
 
 ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 {
 	if (!acquired_)
-		throw CameraError(CameraError::Kind::Failed, "camera used before start()");
+		throw CameraError("camera used before start()");
 	{
 		std::lock_guard lock(mutex_);
 		if (lost_)
-			throw CameraError(CameraError::Kind::Lost, "camera " + camera_->id() + " was disconnected");
+			throw CameraError("camera " + camera_->id() + " was disconnected");
 		done_.clear();
 	}
 
 	const auto started = std::chrono::steady_clock::now();
 	const auto deadline = started + timeout;
 	if (int ret = camera_->start(controls_.get()); ret < 0)
-		throw CameraError(ret == -ENODEV ? CameraError::Kind::Lost : CameraError::Kind::Failed,
-				  std::string("cannot start camera: ") + std::strerror(-ret));
+		throw CameraError(std::string("cannot start camera: ") + std::strerror(-ret));
 	streaming_ = true;
 	// Every request carries the controls: some pipelines (vimc) apply only per-request ones.
 	for (auto &request : requests_)
@@ -436,15 +398,14 @@ ImageView LibcameraSource::capture(std::chrono::milliseconds timeout)
 			if (!completed_.wait_until(lock, deadline, [this] { return !done_.empty() || lost_; })) {
 				lock.unlock();
 				stopStreaming();
-				throw CameraError(CameraError::Kind::Timeout,
-						  "camera gave no frame within " + std::to_string(timeout.count()) +
-							  " ms (settle frames wanted: " + std::to_string(options_.settleFrames) +
-							  "; so far " + picker.summary() + ")");
+				throw CameraError("camera gave no frame within " + std::to_string(timeout.count()) +
+						  " ms (settle frames wanted: " + std::to_string(options_.settleFrames) +
+						  "; so far " + picker.summary() + ")");
 			}
 			if (lost_) {
 				lock.unlock();
 				stopStreaming();
-				throw CameraError(CameraError::Kind::Lost, "camera was disconnected during a capture");
+				throw CameraError("camera was disconnected during a capture");
 			}
 			request = done_.front();
 			done_.pop_front();

@@ -14,9 +14,12 @@
 
 namespace libcamera {
 class Camera;
+class CameraConfiguration;
 class CameraManager;
 class ControlList;
+class FrameBuffer;
 class FrameBufferAllocator;
+class PixelFormat;
 class Request;
 class Stream;
 } // namespace libcamera
@@ -67,6 +70,14 @@ private:
 	};
 
 	void configure();
+	// Lets the camera adjust config, logs what it changed and sets the flips left to
+	// software; returns the pixel layout the encoder gets.
+	PixelLayout validateConfiguration(libcamera::CameraConfiguration &config, const libcamera::PixelFormat &askedFormat,
+					  unsigned askedFlips);
+	// Buffers for the stream, mapped, each in a request of its own: made once, reused by
+	// every capture().
+	void allocateBuffers();
+	void mapBuffer(const libcamera::FrameBuffer &buffer);
 	void chooseControls();
 	void queue(libcamera::Request *request);
 	void onRequestCompleted(libcamera::Request *request);
@@ -100,11 +111,5 @@ private:
 	std::deque<libcamera::Request *> done_;
 	bool lost_ = false;
 };
-
-/// Copies \a image into \a storage mirrored left-right (\a hflip) and/or top-bottom
-/// (\a vflip; both is a 180 degree turn), rows packed tight, for a camera that cannot
-/// flip itself. Returns the copy's view, valid while \a storage is untouched. Throws
-/// CameraError if the planes are smaller than the layout and size need.
-ImageView flipImage(const ImageView &image, bool hflip, bool vflip, std::vector<std::uint8_t> &storage);
 
 } // namespace lingercam::capture

@@ -92,7 +92,7 @@ void TestPatternSource::drawText(const std::string &text, unsigned x0, unsigned 
 ImageView TestPatternSource::capture(std::chrono::milliseconds timeout)
 {
 	if (!started_)
-		throw CameraError(CameraError::Kind::Failed, "test pattern source used before start()");
+		throw CameraError("test pattern source used before start()");
 	if (options_.hangAfter && captured_ >= options_.hangAfter) {
 		common::logger("camera")->warn("test pattern: hanging on purpose (hang_after={}); only the watchdog "
 					       "gets us out",
@@ -104,8 +104,7 @@ ImageView TestPatternSource::capture(std::chrono::milliseconds timeout)
 		const auto still = options_.exposure * (options_.settleFrames + 1);
 		if (still > timeout) {
 			std::this_thread::sleep_for(timeout);
-			throw CameraError(CameraError::Kind::Timeout,
-					  "test pattern gave no frame within " + std::to_string(timeout.count()) + " ms");
+			throw CameraError("test pattern gave no frame within " + std::to_string(timeout.count()) + " ms");
 		}
 		std::this_thread::sleep_for(still);
 	}

@@ -28,15 +28,15 @@ public:
 	{
 		startTimes.push_back(++attempts);
 		if (missing_-- > 0)
-			throw CameraError(CameraError::Kind::NotFound, "no camera found");
+			throw CameraError("no camera found");
 		pattern_.start();
 	}
 	capture::ImageView capture(std::chrono::milliseconds timeout) override
 	{
 		if (unplugged)
-			throw CameraError(CameraError::Kind::Lost, "camera was disconnected");
+			throw CameraError("camera was disconnected");
 		if (neverDelivers)
-			throw CameraError(CameraError::Kind::Timeout, "camera gave no frame within 10000 ms");
+			throw CameraError("camera gave no frame within 10000 ms");
 		return pattern_.capture(timeout);
 	}
 	void stop() override { ++stops; }
@@ -82,7 +82,7 @@ TEST_F(ACaptureService, CapturesOnEverySlotIntoTheStore)
 	EXPECT_EQ(store.frames()[0].id.stem(), "20261123T193900Z");
 	EXPECT_EQ(store.frames()[2].id.stem(), "20261123T194100Z");
 	EXPECT_EQ(store.latest()->stem(), "20261123T194100Z");
-	EXPECT_EQ(service.status().snapshot().state, "capturing");
+	EXPECT_EQ(capture::stateName(service.status().snapshot().state), "capturing");
 }
 
 TEST_F(ACaptureService, KeepsRunningAndRetriesWithBackoffUntilTheCameraAppears)
@@ -120,7 +120,7 @@ TEST_F(ACaptureService, ReacquiresACameraThatWasUnplugged)
 		if (store.frameCount() == 1 && cam->stops == 0)
 			cam->unplugged = true;
 		if (cam->stops == 1 && cam->unplugged) {
-			EXPECT_EQ(service.status().snapshot().state, "waiting for camera");
+			EXPECT_EQ(capture::stateName(service.status().snapshot().state), "waiting for camera");
 			cam->unplugged = false;
 		}
 		if (store.frameCount() == 2)
@@ -149,7 +149,7 @@ TEST_F(ACaptureService, BacksOffFromACameraThatOpensButNeverDeliversAFrame)
 	// One open per minute without backoff would be 60; with it the delay doubles up to 5 min.
 	EXPECT_GE(cam->attempts, 6);
 	EXPECT_LE(cam->attempts, 20) << "re-opened at full rate";
-	EXPECT_EQ(service.status().snapshot().state, "waiting for camera");
+	EXPECT_EQ(capture::stateName(service.status().snapshot().state), "waiting for camera");
 }
 
 TEST_F(ACaptureService, NamesFramesFromAnUnsynchronizedClockSoAndSaysSoOncePerChange)

@@ -25,7 +25,7 @@ protected:
 	TheCaptureApi()
 	{
 		status.update([](capture::CaptureState &s) {
-			s.state = "capturing";
+			s.state = capture::CaptureState::State::Capturing;
 			s.source = "testpattern";
 			s.lastFrame = common::FrameId{ 1'795'556'143, 0 };
 			s.lastFramePath = "/store/2026/11/24/20261124T213543Z.jpg";

@@ -3,7 +3,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "capture/libcamera_source.h"
+#include "capture/frame_source.h"
+#include "capture/image.h"
 
 using lingercam::capture::flipImage;
 using lingercam::capture::ImageView;
