@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Names of the pixel layouts (see image.h).
 #include "image.h"
 
 #include <cstring>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A camera image as the JPEG encoder takes it: pixel layouts and a view of the planes.
 #pragma once
 
 #include <array>

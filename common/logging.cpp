@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The named spdlog loggers and their shared sink: journald or stderr (see logging.h).
 #include "logging.h"
 
 #include <cctype>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The named spdlog loggers and their shared sink: journald with fields, or stderr.
 #pragma once
 
 #include <memory>

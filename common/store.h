@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The camera host's frame store: atomic publish, latest.jpg, scans and retention.
 #pragma once
 
 #include <chrono>

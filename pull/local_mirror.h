@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The local copy of one camera's store: frames committed whole, latest.jpg, the watermark.
 #pragma once
 
 #include <condition_variable>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages lingercam needs to build, run, test and benchmark, with the
 # package names of the release it runs on:
 #   Debian 12 (bookworm) and Debian 13 (trixie), amd64 or arm64;

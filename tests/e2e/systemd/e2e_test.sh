@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end: lingercam's daemons as lingering systemd user services on two real systemd
 # machines (capturepi, pullpi; see README.md), set up by lingercam-install as user pi over
 # ssh, exactly as on a pair of Raspberry Pis. Nothing is built inside the machines: the
