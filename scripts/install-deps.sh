@@ -62,6 +62,8 @@ what="$os_name, $arch"
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git ccache
+  # the format check on changed lines (scripts/check-format.sh, .clang-format)
+  clang-format
   # the man pages, made from each program's --help
   help2man man-db
   # libraries (names are the same on both releases; versions differ: see README)
