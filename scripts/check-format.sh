@@ -42,7 +42,7 @@ git rev-parse --verify --quiet "$base^{commit}" >/dev/null || skip "base '$base'
 echo "check-format: $(clang-format --version | sed 's/^Debian //'), lines changed since" \
   "$(git log -1 --format='%h %s' "$base")"
 # C++ only; the fuzz corpora hold inputs, not code.
-args=(--extensions cpp,h "$base" -- . ':!tests/fuzz/corpus')
+args=(--extensions 'cpp,h' "$base" -- . ':!tests/fuzz/corpus')
 if [ "$fix" = yes ]; then
   git clang-format "${args[@]}"
   exit 0
