@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which of capture.toml's [camera] controls a camera gets (see camera_controls.h).
 #include "camera_controls.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which of capture.toml's [camera] controls a camera gets, and how libcamera wants them.
 #pragma once
 

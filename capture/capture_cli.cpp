@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// lingercam-capture's command line: one function per subcommand (see capture_cli.h).
 #include "capture_cli.h"
 
 #include <cstdio>

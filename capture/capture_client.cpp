@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading org.lingercam.Capture1 for `lingercam-capture status` (see capture_client.h).
 #include "capture_client.h"
 
 #include <ostream>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The client side of org.lingercam.Capture1: what `lingercam-capture status` reads and shows.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading capture.toml (see capture_config.h).
 #include "capture_config.h"
 
 #include <cstdlib>

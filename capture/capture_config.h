@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// capture.toml: every setting of the capture daemon, its default, and the reader.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// org.lingercam.Capture1 served from the capture daemon (see capture_dbus.h).
 #include "capture_dbus.h"
 
 #include <chrono>

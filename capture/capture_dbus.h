@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// org.lingercam.Capture1: the capture daemon's D-Bus status API, as the daemon serves it.
 #pragma once
 
 #include <memory>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// `lingercam-capture doctor`: its checks, camera access included (see capture_doctor.h).
 #include "capture_doctor.h"
 
 #include <grp.h>

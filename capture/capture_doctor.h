@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// `lingercam-capture doctor`: what it checks on the camera host.
 #pragma once
 
 #include <filesystem>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The capture loop (see capture_service.h).
 #include "capture_service.h"
 
 #include <spdlog/spdlog.h>

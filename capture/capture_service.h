@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The capture loop: one still per slot into the store, whatever the camera does.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The capture daemon's state words and STATUS line (see capture_status.h).
 #include "capture_status.h"
 
 #include "common/units.h"

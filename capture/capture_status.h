@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What the capture daemon reports about itself, shared by the loop, sd_notify and D-Bus.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The EXIF APP1 segment lingercam writes into each frame, and reading its time back.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The camera seam: FrameSource and the CameraError it throws.
 #pragma once
 
 #include <chrono>

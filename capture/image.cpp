@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Pixel layouts and the pixel code on them: their names, software flips (see image.h).
 #include "image.h"
 
 #include <cstring>

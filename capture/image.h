@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A camera image as the JPEG encoder takes it: pixel layouts, a view of the planes, flips.
 #pragma once
 
 #include <array>

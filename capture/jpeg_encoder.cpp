@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// JPEG compression with libjpeg-turbo (see jpeg_encoder.h).
 #include "jpeg_encoder.h"
 
 #include <stdexcept>

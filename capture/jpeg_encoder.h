@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// JPEG compression with libjpeg-turbo, with EXIF added.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A real camera through libcamera (see libcamera_source.h).
 #include "libcamera_source.h"
 
 #include <algorithm>

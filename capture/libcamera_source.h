@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A real camera through libcamera: one long-lived session, one still per capture().
 #pragma once
 
 #include <condition_variable>

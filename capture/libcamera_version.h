@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which libcamera the build is against, for code that follows its API and behaviour changes.
 #pragma once
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The configured camera (see source_factory.h).
 #include "source_factory.h"
 
 #include "libcamera_source.h"

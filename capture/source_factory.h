@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The configured camera: LibcameraSource or TestPatternSource.
 #pragma once
 
 #include <memory>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which completed camera frame becomes the still (see still_picker.h).
 #include "still_picker.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which completed camera frame becomes the still: settle frames first, and never a frame
 // the camera marks as a startup or error frame.
 #pragma once

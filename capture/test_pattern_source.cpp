@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A camera that needs no hardware (see test_pattern_source.h).
 #include "test_pattern_source.h"
 
 #include <array>

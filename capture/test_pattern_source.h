@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A camera that needs no hardware: a drifting gradient with the capture time in digits.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Times in the D-Bus APIs (see api_time.h).
 #include "api_time.h"
 
 #include "frame_name.h"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Times in the D-Bus APIs: microseconds since the epoch, and how a person reads them.
 #pragma once
 
 #include <chrono>

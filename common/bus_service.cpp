@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A bus connection serving objects on a thread of its own (see bus_service.h).
 #include "bus_service.h"
 
 #include "sdbus_compat.h"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A bus connection that serves objects on a thread of its own under a well-known name.
 #pragma once
 
 #include <memory>

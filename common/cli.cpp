@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // What both programs' command lines share: exit statuses, error words, check-config's output.
 #include "cli.h"
 

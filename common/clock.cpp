@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The real clocks and the interrupt that wakes a sleeping loop (see clock.h).
 #include "clock.h"
 
 #include <utility>

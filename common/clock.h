@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The clock seam (wall and monotonic) and the interrupt that wakes a sleeping loop.
 #pragma once
 
 #include <chrono>

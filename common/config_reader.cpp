@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Typed, checked reading of a TOML config file (see config_reader.h).
 #include "config_reader.h"
 
 #include <cerrno>

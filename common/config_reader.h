@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Typed, checked reading of a TOML config file, errors naming file, line and key.
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // How much of a stretch of time has frames: one slot per expected frame, and the gaps.
 #pragma once
 

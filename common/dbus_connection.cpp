@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Opening the session and system buses, and property reads with a timeout (see dbus_connection.h).
 #include "dbus_connection.h"
 
 #include <iostream>

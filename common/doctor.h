@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The checks of `doctor` that both daemons share, and the report a person reads.
 #pragma once
 
 #include <chrono>

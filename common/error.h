@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// lingercam's exceptions, and the helpers that turn C return codes into them.
 #pragma once
 
 #include <stdexcept>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Frame names of the store layout (see frame_name.h).
 #include "frame_name.h"
 
 #include <cstdio>

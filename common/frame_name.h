@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Frame names of the store layout: UTC time, sequence, unsynced mark; folder names.
 #pragma once
 
 #include <compare>

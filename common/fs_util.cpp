@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// File system helpers: owned descriptors, fsync, atomic write and symlink swap (see fs_util.h).
 #include "fs_util.h"
 
 #include <cerrno>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// File system helpers: owned descriptors, fsync, atomic write and symlink swap.
 #pragma once
 
 #include <cstdint>

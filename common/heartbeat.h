@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // When work last made progress: what lets a watchdog keep-alive tell slow from hung.
 #pragma once
 

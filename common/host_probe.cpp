@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The host facts asked over D-Bus (see host_probe.h).
 #include "host_probe.h"
 
 #include <unistd.h>

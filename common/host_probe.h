@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The seam for the host facts the daemons report and doctor checks: lingering, clock, unit.
 #pragma once
 
 #include <string>

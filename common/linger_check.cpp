@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Asking logind whether a user lingers, and the warning when not (see linger_check.h).
 #include "linger_check.h"
 
 #include <pwd.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Asking logind whether a user lingers, and the journal's warning when not.
 #pragma once
 
 #include <string>

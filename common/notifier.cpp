@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The service manager protocol over sd_notify (see notifier.h).
 #include "notifier.h"
 
 #include <systemd/sd-daemon.h>

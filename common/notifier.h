@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The service manager protocol (sd_notify): READY, STATUS, WATCHDOG, STOPPING.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The camera store's record of days holding frames out of time order (.out-of-order/).
 #pragma once
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Running a job at wall-clock multiples of an interval (see scheduler.h).
 #include "scheduler.h"
 
 #include <algorithm>

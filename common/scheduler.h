@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Running a job at wall-clock multiples of an interval, robust to clock steps.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // sdbus-c++ 1 (Debian 12) and 2 (Debian 13, Raspberry Pi OS trixie) behind one set of names.
 //
 // This header is the only place in lingercam that knows the two apart; everything else

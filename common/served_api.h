@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // A daemon's D-Bus API as it runs, one template for both daemons: the object on a bus
 // connection of its own, the well-known name, and a thread serving it; and the client side's
 // proxy for `status`.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SIGTERM, SIGINT and SIGHUP turned into a clean stop (see signal_watcher.h).
 #include "signal_watcher.h"
 
 #include <csignal>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SIGTERM, SIGINT and SIGHUP turned into a clean stop, on a thread of its own.
 #pragma once
 
 #include <atomic>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The camera host's frame store (see store.h).
 #include "store.h"
 
 #include <algorithm>

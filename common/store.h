@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The camera host's frame store: atomic publish, latest.jpg, scans and retention.
 #pragma once
 
 #include <chrono>
@@ -25,7 +27,7 @@ class logger;
 
 namespace lingercam::common {
 
-/// File and folder names of the store layout (DESIGN.md).
+/// File and folder names of the store layout (docs/design.md).
 inline constexpr const char *kLatestName = "latest.jpg";
 /// A mirror's own watermark (pull's local store), and the confirmation file of pull before
 /// each viewer had its own (still read: one viewer among the others).

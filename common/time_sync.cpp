@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Asking timedate1 whether the system clock is synchronized (see time_sync.h).
 #include "time_sync.h"
 
 #include <sdbus-c++/sdbus-c++.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Asking timedate1 whether the system clock is synchronized.
 #pragma once
 
 #include <optional>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Durations, byte sizes and times, parsed and printed (see units.h).
 #include "units.h"
 
 #include <ctime>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Durations, byte sizes and times, parsed from configs and printed for people.
 #pragma once
 
 #include <chrono>

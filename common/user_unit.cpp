@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Asking the user's systemd about a unit (see user_unit.h).
 #include "user_unit.h"
 
 #include "sdbus_compat.h"

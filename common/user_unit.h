@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Asking the user's systemd about a unit, as `systemctl --user` would show it.
 #pragma once
 
 #include <string>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The window of the day in which scheduled rounds run (see active_hours.h).
 #include "active_hours.h"
 
 #include <cstdio>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The window of the day in which scheduled rounds run, "06:00-22:00".
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The mirror's static HTML gallery: the newest frame, a page per day, coverage strips.
 #pragma once
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The local copy of one camera's store (see local_mirror.h).
 #include "local_mirror.h"
 
 #include <cerrno>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The local copy of one camera's store: frames committed whole, latest.jpg, the watermark.
 #pragma once
 
 #include <condition_variable>
@@ -43,7 +45,7 @@ struct PartFile {
 	std::uint64_t written = 0; ///< bytes in the file (resumed ones included)
 };
 
-/// The local copy of one camera's store, in the same layout (DESIGN.md): frames appear only
+/// The local copy of one camera's store, in the same layout (docs/design.md): frames appear only
 /// complete (".<name>.part", size and JPEG markers checked, fsync, mtime set to the frame
 /// time, rename), latest.jpg is a relative symlink replaced atomically, and ".pulled" holds
 /// the watermark: the newest frame with nothing missing before it.

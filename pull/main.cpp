@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// lingercam-pull: the pull daemon's program; the work is in lingercam_pull.
 #include "pull/pull_cli.h"
 
 int main(int argc, char **argv)

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
+// The bytes the pull daemon lets all its sources hold at once (see memory_budget.h).
 #include "memory_budget.h"
 
 namespace lingercam::pull {

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The bytes the pull daemon lets all its sources hold at once.
 #pragma once
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What pull accepts of a camera host's names (see name_policy.h).
 #include "name_policy.h"
 
 namespace lingercam::pull {

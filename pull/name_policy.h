@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What pull accepts of a camera host's names: store-layout names only, no path from the remote.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The progress line of `lingercam-pull once` on a terminal (see progress_line.h).
 #include "progress_line.h"
 
 #include <unistd.h>

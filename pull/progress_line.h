@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The one-line progress of `lingercam-pull once` on a terminal.
 #pragma once
 
 #include <chrono>

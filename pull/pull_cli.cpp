@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// lingercam-pull's command line: one function per subcommand (see pull_cli.h).
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// lingercam-pull's command line, called by main().
 #pragma once
 
 namespace lingercam::pull {

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading org.lingercam.Pull1 for `lingercam-pull status` (see pull_client.h).
 #include "pull_client.h"
 
 #include <ostream>

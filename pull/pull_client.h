@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The client side of org.lingercam.Pull1: what `lingercam-pull status` reads and shows.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading pull.toml (see pull_config.h).
 #include "pull_config.h"
 
 #include <cstdlib>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// pull.toml: every setting of the pull daemon and its sources, their defaults, and the reader.
 #pragma once
 
 #include <chrono>

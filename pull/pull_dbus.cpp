@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// org.lingercam.Pull1 served from the pull daemon (see pull_dbus.h).
 #include "pull_dbus.h"
 
 #include <algorithm>

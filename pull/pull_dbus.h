@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// org.lingercam.Pull1: the pull daemon's D-Bus status API, as the daemon serves it.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// `lingercam-pull doctor`: its checks, SSH logins included (see pull_doctor.h).
 #include "pull_doctor.h"
 
 #include "common/host_probe.h"

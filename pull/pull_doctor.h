@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// `lingercam-pull doctor`: what it checks on the viewing host, SSH logins to each source included.
 #pragma once
 
 #include <chrono>

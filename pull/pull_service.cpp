@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The pull daemon's rounds over every source (see pull_service.h).
 #include "pull_service.h"
 
 #include <condition_variable>

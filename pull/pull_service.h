@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The pull daemon: scheduled rounds, every source at once, each on its own thread.
 #pragma once
 
 #include <functional>

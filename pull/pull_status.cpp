@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What each source is doing, for the status API and sd_notify (see pull_status.h).
 #include "pull_status.h"
 
 namespace lingercam::pull {

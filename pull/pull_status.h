@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What each source is doing, as the status API and `systemctl status` show it.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// One source's round: plan, fetch, commit, confirm (see puller.h).
 #include "puller.h"
 
 #include <algorithm>

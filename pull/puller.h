@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// One source's round: the newest frame first, then what is missing; retries within the round.
 #pragma once
 
 #include <chrono>

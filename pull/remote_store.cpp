@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Blocking helpers over the pipelined RemoteStore (see remote_store.h).
 #include "remote_store.h"
 
 namespace lingercam::pull {

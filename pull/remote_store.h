@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The remote store seam: a camera host's store as pull lists and fetches it, pipelined.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
+// What ends any wait for the camera host early (see round_limits.h).
 #include "round_limits.h"
 
 #include <string>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // What ends any wait for the camera host early: a stop request, or the round's deadline.
 #pragma once
 

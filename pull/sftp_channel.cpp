@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The SFTP v3 client: packets, requests and replies over one transport (see sftp_channel.h).
 #include "sftp_channel.h"
 
 #include <algorithm>

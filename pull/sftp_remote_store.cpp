@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// RemoteStore over SFTP, every request pipelined (see sftp_remote_store.h).
 #include "sftp_remote_store.h"
 
 #include <algorithm>

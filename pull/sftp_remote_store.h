@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// RemoteStore over SFTP: listings and pipelined fetches on one SFTP session.
 #pragma once
 
 #include <cstdint>

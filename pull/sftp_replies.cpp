@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // SFTP replies parsed by pure functions within named bounds (see sftp_replies.h).
 #include "sftp_replies.h"
 

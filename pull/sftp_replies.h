@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // What an SFTP server may send, parsed by pure functions over its bytes, within bounds that
 // are named here with their reasons. The camera host is trusted with nothing: a reply past
 // a bound is a protocol error (SshError(Protocol) naming the bound), never more memory.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The byte stream the SFTP client speaks over: an SSH channel in the daemon, a fake server
 // in tests and fuzzers.
 #pragma once

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The SFTP byte stream over a libssh channel (see ssh_channel_transport.h).
 #include "ssh_channel_transport.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The SFTP byte stream over a libssh channel, and the function that connects a camera
 // host's store with it.
 #pragma once

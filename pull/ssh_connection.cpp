@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// One authenticated SSH connection with libssh (see ssh_connection.h).
 #include "ssh_connection.h"
 
 #include <poll.h>

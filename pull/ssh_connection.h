@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// One authenticated SSH connection with libssh: host key check, key authentication.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SSH and SFTP failures as exceptions (see ssh_error.h).
 #include "ssh_error.h"
 
 namespace lingercam::pull {

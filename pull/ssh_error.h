@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// SSH and SFTP failures as exceptions whose kind tells retry from operator problems.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What a round fetches, and in which order (see sync_planner.h).
 #include "sync_planner.h"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What a round fetches: the newest frame first, then every frame newer than the watermark.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Small JPEGs of frames for the gallery, from libjpeg-turbo's scaled decoding.
 #include "thumbnail.h"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds lingercam inside a Debian root from scripts/debian-root.sh, with that root's
 # compiler and libraries and -Werror, and optionally runs its tests there or installs the
 # build into a folder on this machine (its programs run where that root's release runs:

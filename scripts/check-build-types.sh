@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the whole tree (programs, tests, benchmarks) in each CMake build type with -Werror, so a
 # warning that only one optimisation level raises (g++ 12's -Wrestrict at -O2, -O3) fails here
 # and not in a user's or a packager's Release build. Prints each build's time.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Cross-builds lingercam for arm64 (Raspberry Pi OS's architecture) on an amd64 Debian
 # machine (elsewhere, set LINGERCAM_MIRROR to a Debian archive), in a Debian 13 root of its
 # own with arm64 multiarch (made and cached by scripts/debian-root.sh: 1 to 2 minutes the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds (once) a Debian root to build and test lingercam in, and prints its path. Roots
 # are cached under ${XDG_CACHE_HOME:-~/.cache}/lingercam/roots/, keyed by the profile's
 # suite, architectures and package list, so a second call returns at once; downloaded

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # lingercam on its built-in default, no camera and no second host needed: installs what is
 # needed, builds, then runs the capture daemon with the test-pattern camera every 2 s into a
 # store under build/demo/ and shows the frames and latest.jpg; then starts a loopback sshd of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the libFuzzer programs of tests/fuzz with clang in build/fuzz and runs them: the
 # SFTP client against a server that answers as the fuzzer chooses, the SFTP reply parsers,
 # and the name policy. Prints, per fuzzer: executions, executions per second, cov (code

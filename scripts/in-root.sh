@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs a command inside a Debian root made by scripts/debian-root.sh, as root, in a mount
 # namespace of its own: /proc, /sys, /dev, a fresh /tmp and /run, and any --bind folders are
 # mounted for the command only and vanish with it, whatever way it ends. The network is the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages lingercam needs to build, run, test and benchmark, with the
 # package names of the release it runs on:
 #   Debian 12 (bookworm) and Debian 13 (trixie), amd64 or arm64;
@@ -62,6 +62,8 @@ what="$os_name, $arch"
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git ccache
+  # the format check on changed lines (scripts/check-format.sh, .clang-format)
+  clang-format
   # the man pages, made from each program's --help
   help2man man-db
   # libraries (names are the same on both releases; versions differ: see README)

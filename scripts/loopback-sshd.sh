@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced by the pull demo and benchmark: a throwaway OpenSSH sshd on a free 127.0.0.1 port
 # with generated host and client keys; nothing of ~/.ssh is read or written.
 #   start_loopback_sshd DIR [NETNS ADDRESS]   sets SSHD_PORT, SSHD_PID; writes DIR/client_key

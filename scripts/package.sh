@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds lingercam's Debian packages with CPack (packaging/CMakeLists.txt): lingercam-common
 # (lingercam-install), lingercam-capture and lingercam-pull, each depending on the libraries
 # of the release it was built on (dpkg-shlibdeps), so build them on (or in a root of) the

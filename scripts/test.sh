@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite: installs what is needed, builds, runs every test (unit, integration
 # with a real sshd, end-to-end with real systemd and a real kernel) through CTest.
 # Two tests at a time on two cores: the builds take both (RUN_SERIAL), while the tests that

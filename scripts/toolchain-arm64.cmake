@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # CMake toolchain for an arm64 (aarch64) build on an amd64 Debian 13 with arm64 multiarch:
 # crossbuild-essential-arm64 and the project's -dev packages as :arm64 (see
 # scripts/debian-root.sh, profile debian13-arm64, and scripts/cross-build-arm64.sh).

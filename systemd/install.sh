@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # lingercam-install: sets lingercam's daemons up as systemd *user* services that survive
 # logout and start at boot with nobody logged in. Run it as the user who owns them.
 #

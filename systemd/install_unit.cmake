@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs one user unit with ExecStart pointing at the installed program. Runs at install
 # time (install(CODE) in CMakeLists.txt), where CMAKE_INSTALL_PREFIX is the real prefix and
 # file(INSTALL) adds DESTDIR (CPack's staging) and records the file in the install manifest.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Guest script (busybox sh, inside the camera VM): lingercam-capture beside cam
 # (libcamera-tools), each taking the same number of 1920x1080 stills from the
 # vimc camera. Writes one tab-separated row per tool and mode to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Camera benchmark: lingercam-capture beside cam (libcamera-tools) on the vimc
 # virtual camera, inside the camera VM (tests/e2e/camera-vm). Builds
 # lingercam-capture, takes the cached vimc kernel (builds it if needed, 5-7 min

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced by the pull benchmarks.
 #
 # make_store DIR FRAMES writes FRAMES incompressible frames of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Pull benchmark: incompressible frames of 250 KB fetched from an sshd of our own by
 # lingercam-pull and by the usual tools, on loopback and over shaped links, in one run,
 # one table.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Many cameras at once: SOURCES sources (default 20) catching up one day each (1,440
 # frames of 250 KB) at the same time, on loopback, in one lingercam-pull process. Prints
 # the wall time, the throughput and the peak RSS (the kernel's, wait4), and checks every

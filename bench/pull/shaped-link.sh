@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced by bench_pull.sh: a camera host behind a real link, on one machine, as root.
 # Two network namespaces joined by a veth pair: sshd runs in the camera's, the clients in
 # the viewer's. `tc tbf` on both ends of the pair sets the rate. This kernel has no netem,

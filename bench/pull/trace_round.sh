@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Where a round's time goes on a shaped link: one lingercam-pull round with -v over the
 # same link as bench_pull.sh: its log with millisecond times (connect, "session up", the
 # newest frame, the backfill per day, "plan complete", "all frames in", the .pulled write,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Store benchmark: what publishing a frame costs beside a plain write+fsync of the same
 // bytes, and how start-up scan and newest-frame lookup scale with a store of 1, 30 and 365
 // days of per-minute frames. Prints one table; run it from scripts/bench.sh or directly:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Makes lingercam's man pages from the texts a user already sees, so they cannot drift:
 #   section 1 from each program's --help (help2man), one subsection per subcommand from
 #   that subcommand's --help, plus the hand-written sections in NAME.h2m;

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Cached images (debootstrap roots under ~/.cache/lingercam) that several runs share. A user
 # of an image holds a shared flock on "<image>.inuse" for as long as it uses it; the
 # builder never deletes an image that someone holds. The caller defines log().

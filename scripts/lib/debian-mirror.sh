@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # debian_mirror: prints the Debian archive URL this machine's apt already uses (the first
 # source whose URI ends in /debian and is not the security archive), from deb822 (.sources)
 # or one-line (.list) files. Every root and header fetch of the project uses it, so nothing

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Compile-checks the sources that use libcamera (capture/libcamera_source.cpp,
 # still_picker.cpp, camera_controls.cpp and their unit tests) against newer libcamera
 # headers than Debian 12's 0.0.3: Debian trixie's libcamera-dev (0.4), trixie-backports'
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir="$2"; shift 2 ;;
     --suite) suites+=("$2"); shift 2 ;;
     --refresh) refresh=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "libcamera-compat: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Clock faults: capture under libfaketime with its wall clock stepped back an hour onto
 // frames already there, forward a day, and started in 1970 with timedate1 (a stand-in on a
 // private bus: the real one answers for this machine's clock) saying it is not synchronized.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Broken config files: each gives exit 78 and a message that names the file and the problem.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // kill -9 and SIGTERM: capture killed at random moments of 500 cycles, pull killed mid-transfer
 // 100 times, and both stopped mid-work; afterwards nothing is torn, lost or left behind.
 #include <gtest/gtest.h>

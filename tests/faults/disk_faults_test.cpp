@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Full disks: capture on a small file system that fills up, pull's mirror reaching its floor.
 #include <gtest/gtest.h>
 

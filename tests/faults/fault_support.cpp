@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The fault suite's shared helpers (fault_support.h).
 #include "fault_support.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The fault suite's shared helpers: the table every fault adds a row to, starting and
 // waiting for the real programs, and what a user checks in a store afterwards (frames that
 // decode whole, nothing partial, latest.jpg pointing to a frame).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // A cut link: pull catching up 1,000 frames from a camera host in another network namespace
 // while the link between them goes down and comes back ten times.
 #include <gtest/gtest.h>

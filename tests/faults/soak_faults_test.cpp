@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The soak: capture every second and pull every ten for minutes; memory and descriptors stay flat.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Copies stdin to stdout at no more than RATE bytes a second: between sftp-server and sshd
 // (`Subsystem sftp sftp-server | throttle RATE`), it makes a loopback link slow enough that
 // a kill at a random moment lands in the middle of a transfer.

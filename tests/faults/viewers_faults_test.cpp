@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Several viewers pulling one camera at the same time: no round fails, every mirror ends identical.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The config readers on arbitrary bytes: capture.toml and pull.toml either parse into a
 // config whose values are inside their documented ranges, or fail with a ConfigError that
 // names the file. Nothing else may escape: no other exception, no crash, no hang.

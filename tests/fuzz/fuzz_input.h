@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The fuzzer's bytes as a stream of choices. Past the end every choice is 0 (the honest
 // one), so a short input is an honest session.
 #pragma once

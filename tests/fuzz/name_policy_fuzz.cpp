@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The name policy on arbitrary remote names: whatever a camera host lists, an accepted
 // entry is exactly a store-layout name, and every local path pull builds from it stays
 // inside the mirror. Reasons for a refusal are plain text (the name itself is escaped

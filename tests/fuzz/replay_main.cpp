@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Runs a fuzz target over saved inputs, without libFuzzer: the corpus replay that every
 // build runs under ASan and UBSan (g++ included), so past findings stay fixed.
 //   <target>_replay FILE|DIR...

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The SFTP client against a server that answers its real requests as the fuzzer chooses:
 // honestly, short, twice, never, with another id, with a STATUS, or with arbitrary bytes,
 // in any order, cut into any chunks. Whatever it does, the fetch contract holds:

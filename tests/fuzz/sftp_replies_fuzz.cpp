@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The pure SFTP reply parsers on arbitrary bytes: the first byte picks the parser, the
 // rest is the reply body. Each either parses within its bounds or throws a protocol error;
 // nothing else (no crash, no other exception, no allocation past the bounds).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 """Loads a mirror's gallery in Debian's headless Chromium, driven through chromedriver
 (WebDriver over HTTP, standard library only), and checks what a person would see: the newest
 frame shown, the thumbnails loaded, the day links, and a gap in the coverage strip. Takes a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The gallery as a person sees it: `lingercam-pull once` mirrors a camera's day that has a
 // gap, over a real sshd, and writes its pages; Debian's headless Chromium loads them
 // (tests/integration/gallery_browser.py) and checks the newest frame, the thumbnails, the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // An SFTP subsystem that misbehaves in one chosen way, for sshd to run in the integration
 // tests (Subsystem sftp <this> ROOT MODE): it serves the files under ROOT from memory (the
 // in-memory server of tests/support) and, depending on MODE, answers as a broken or hostile

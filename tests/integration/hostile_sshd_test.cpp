@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // `lingercam-pull once` against a real OpenSSH sshd whose SFTP subsystem misbehaves in one
 // way per test (hostile_sftp_subsystem). Whatever the camera host does, pull must:
 // - stay under 64 MiB of memory (peak RSS, from the kernel);

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Helpers for pull's integration tests (see pull_test_util.h).
 #include "pull_test_util.h"
 
 #include <fstream>

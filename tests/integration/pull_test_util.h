@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Helpers for pull's integration tests: frames written straight into a store, tree listings.
 #pragma once
 
 #include <cstdint>

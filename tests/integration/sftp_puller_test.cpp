@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Integration tests of lingercam-pull against a real OpenSSH sshd on loopback.
 #include <chrono>
 #include <fstream>

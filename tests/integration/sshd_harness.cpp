@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A real OpenSSH sshd for the integration tests (see sshd_harness.h).
 #include "sshd_harness.h"
 
 #include <cerrno>

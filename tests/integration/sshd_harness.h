@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A real OpenSSH sshd on loopback (or in another network namespace), set up from scratch.
 #pragma once
 
 #include <filesystem>

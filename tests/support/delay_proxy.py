@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 """A TCP proxy that delays every chunk by a fixed time in each direction: latency for the
 pull benchmark's shaped links (bench/pull/shaped-link.sh) and the faults suite's cut link
 (TwoHosts in tests/faults/fault_support.h). This machine's kernel has no netem, so `tc` can

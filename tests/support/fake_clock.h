@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A clock tests drive: sleeps advance time, stepWall() steps the wall clock alone.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Captures what a named logger says during a test, to assert on what the journal would show.
 #pragma once
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // How a test starts one of the project's programs: this build's binary, behind the cross
 // build's emulator (qemu-aarch64) when there is one, because the kernel alone cannot exec
 // an arm64 binary on an amd64 machine.

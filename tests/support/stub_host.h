@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // A HostProbe whose answers a test sets: lingering, clock sync, the user's unit.
 #pragma once
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A fresh folder for a test, removed with everything in it at the end.
 #pragma once
 
 #include <cstdlib>

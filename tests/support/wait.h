@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Waiting for a program under test to get somewhere, instead of sleeping a fixed time that
 // a slow machine (or qemu-user in the arm64 cross build) can outlast.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the camera VM's initramfs (cpio.gz) from the Debian packages of this machine, or
 # of a Debian root made by scripts/debian-root.sh (its libcamera, IPA modules and
 # proxies, udev, busybox, loader and libraries): busybox-static, systemd-udevd + udevadm
@@ -30,8 +31,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 log() { echo "build-initramfs: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
+usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+help() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 script=""
 output="${TMPDIR:-/tmp}/lingercam-camera-vm/initramfs.cpio.gz"

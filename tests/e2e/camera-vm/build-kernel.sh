@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the camera VM's kernel (x86_64 tinyconfig + kernel.config: vimc built in)
 # from Debian's linux-source (6.1 on Debian 12, 6.12 on Debian 13: the newest installed)
 # and caches it outside the clone, keyed by the
@@ -13,7 +14,7 @@
 set -euo pipefail
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   *) echo "build-kernel: takes no arguments (got '$1'; see --help)" >&2; exit 2 ;;
 esac
 

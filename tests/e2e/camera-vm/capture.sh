@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of lingercam-capture on a real libcamera camera: the vimc
 # virtual camera in the camera VM. Builds (or reuses) the kernel, puts the
 # capture binary and guest/capture-libcamera.sh in an initramfs, boots it, and

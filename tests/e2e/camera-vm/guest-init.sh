@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # /init of the camera VM (run by busybox sh as PID 1). Brings up just enough of
 # a system for libcamera: kernel filesystems, then udev, whose database
 # libcamera reads (it ignores devices udev has not initialised). Then runs

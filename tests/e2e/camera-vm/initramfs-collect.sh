@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # The camera VM's file collector, run by build-initramfs.sh on the system whose files the
 # guest gets: this machine, or a Debian root (inside it, through scripts/in-root.sh), so
 # that every path, symlink and library is resolved as that system resolves it. Copies into

@@ -1,11 +1,11 @@
 # shellcheck shell=bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the camera VM's host scripts (capture.sh, pipeline.sh): timing, and which
 # libcamera an initramfs holds and what this folder's tests expect of it.
 # Sourced; the caller sets `log` and `here` (this folder).
 
-# usage_of SCRIPT: its header comment (from line 2 to `set -euo`), for --help.
-usage_of() { sed -n '2,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
+# usage_of SCRIPT: its header comment (from line 3, after the SPDX line, to `set -euo`), for --help.
+usage_of() { sed -n '3,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
 # need_value OPTION COUNT: an option given without its value is a usage error.
 need_value() { [ "$2" -ge 2 ] || { log "error: $1 needs a value (see --help)"; exit 2; }; }
 

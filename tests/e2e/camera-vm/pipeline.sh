@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of LibcameraSource against what a real libcamera pipeline
 # (vimc; this machine's libcamera, or a Debian root's with --root) does to a
 # configuration; boots the camera VM with guest/pipeline.sh and checks, on the host,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boots the camera VM (qemu-system-x86_64; KVM when it works here, else TCG),
 # waits for its test script under a hard timeout, and brings its results back:
 # the guest writes a tar of /out onto a raw virtio disk, which is untarred into
@@ -23,8 +24,8 @@ set -euo pipefail
 
 log() { echo "run-vm: $*" >&2; }
 die() { log "error: $*"; exit 2; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-help() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
+usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+help() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 kernel="" initrd="" out="" timeout_s=600 mem=1024 disk_mb=512 accel=auto append="" quiet=0
 while [ $# -gt 0 ]; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Smoke test of the camera VM harness: builds (or takes from the cache) the
 # vimc kernel, builds an initramfs with guest/smoke-cam.sh, boots it, and checks
 # that `cam` listed the vimc camera and that its frames came back non-empty.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Checks, on the host, a store that lingercam-capture filled from the vimc camera in the
 // VM, as a user looking at it would: every frame is a whole JPEG of the expected size
 // (decoded to the last pixel, not just its header), shows a picture (vimc's colour bars,

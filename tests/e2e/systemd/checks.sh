@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # What the lab's tests (e2e_test.sh, deb_test.sh, smoke.sh) share: counting checks, waiting
 # for a state, timing steps, looking at pi's units without logging in. Source it after
 # lab.sh (wait_for and timed use lab_since, unit_prop lab_exec and lab_as_pi).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end for the Debian packages (packaging/CMakeLists.txt): builds lingercam-common,
 # lingercam-capture and lingercam-pull with scripts/package.sh, looks inside them, then on a
 # fresh systemd machine of the lab (one machine, debpkg12 or debpkg13, so it never shares a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end: lingercam's daemons as lingering systemd user services on two real systemd
 # machines (capturepi, pullpi; see README.md), set up by lingercam-install as user pi over
 # ssh, exactly as on a pair of Raspberry Pis. Nothing is built inside the machines: the
@@ -13,7 +14,7 @@
 # build made in another release's root (scripts/build-in-root.sh debian13 --install DIR),
 # whose binaries link that release's libraries.
 #
-# Scenarios (issue 4): 1 units active and ready, Linger=yes; 2 capture keeps capturing 20 s
+# Scenarios: 1 units active and ready, Linger=yes; 2 capture keeps capturing 20 s
 # after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled.pullpi-* appears on
 # capturepi; 4 journals, `status` and busctl show it; 5 without lingering capture stops
 # after the last session and its journal holds the start-up warning; 6 after a power cycle

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The e2e lab: two real systemd machines, capturepi and pullpi, booted with systemd-nspawn
 # on a private network that lives only in network namespaces this file creates. The host's
 # own network namespace gets no address, no link and no route.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds (once) the root filesystem of one Debian release that the e2e lab boots with
 # systemd-nspawn, and prints its path on stdout. The image is cached, keyed by the release,
 # the package list and ROOTFS_VERSION, so every run after the first takes well under a second.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Smoke test of the e2e lab, and of the bug lingercam exists for, without lingercam:
 # a user service started over ssh dies about ten seconds after logout unless the user
 # lingers; with lingering it survives logout and comes back at boot with nobody logged in.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // An SFTP v3 server in memory (see fake_sftp_server.h).
 #include "support/sftp/fake_sftp_server.h"
 

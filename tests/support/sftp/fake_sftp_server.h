@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // An SFTP v3 server in memory, behind the client's transport seam: it answers the real
 // requests SftpChannel writes, from a map of files. Honest by default; tests and the
 // client fuzzer (tests/fuzz) change what it answers.

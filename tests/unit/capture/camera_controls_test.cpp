@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which configured controls a camera gets: real libcamera control maps, as a camera with
 // those controls would report them.
 #include <gtest/gtest.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading capture.toml: defaults, values, and errors that name the file, line and key.
 #include <cstdio>
 #include <fstream>
 #include <sys/wait.h>

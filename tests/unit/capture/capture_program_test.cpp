@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The real lingercam-capture binary: `run` on the test pattern and with no camera, `cameras`.
 #include <csignal>
 #include <fstream>
 #include <thread>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The capture loop on the test pattern with a fake clock: slots, camera backoff, wrong clocks.
 #include <gtest/gtest.h>
 
 #include "capture/capture_service.h"

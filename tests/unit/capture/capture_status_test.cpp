@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The capture daemon's state as D-Bus names it, and its sd_notify STATUS line.
 #include <gtest/gtest.h>
 
 #include "capture/capture_status.h"

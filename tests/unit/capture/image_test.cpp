@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Software flips of a still, for cameras whose pipeline cannot flip.
 #include <gtest/gtest.h>
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// JPEG encoding with EXIF, and the test pattern's frames.
 #include <gtest/gtest.h>
 
 #include "capture/jpeg_encoder.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Which completed frame becomes the still: libcamera's request and buffer statuses, frame
 // by frame, as a camera delivers them.
 #include <gtest/gtest.h>

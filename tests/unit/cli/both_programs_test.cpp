@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The two programs' command lines behave alike: every global option works before or after
 // the subcommand, --version is the project's, and the same problem is said the same way.
 #include <gtest/gtest.h>

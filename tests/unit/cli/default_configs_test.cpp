@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The commented default configs that lingercam-install writes are the config reference (and
 // the source of the section 5 man pages): they list every key each program knows, and, with
 // every key uncommented, each is a valid config.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The man pages (docs/man) say what --help says: every option and subcommand of each
 // program's help, and every key of its default config, is in its page.
 #include <gtest/gtest.h>

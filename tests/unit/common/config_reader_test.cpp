@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The config reader: typed values, unknown keys, and errors that name file, line and key.
 #include <fstream>
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // Coverage: slots of a day, the missing ones and the longest gaps.
 #include <gtest/gtest.h>
 

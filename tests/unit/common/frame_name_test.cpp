@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Frame names: formatting, parsing and order.
 #include <cstdlib>
 #include <ctime>
 

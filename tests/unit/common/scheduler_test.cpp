@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The scheduler on a fake clock: wall-clock slots, clock steps, overruns, interrupts.
 #include <thread>
 
 #include <gtest/gtest.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The camera store on real files: publish, latest.jpg, scans, retention, wrong clocks.
 #include <atomic>
 #include <fstream>
 #include <random>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Parsing durations and byte sizes as the config files write them.
 #include <gtest/gtest.h>
 
 #include "common/units.h"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// An in-memory camera store behind the RemoteStore seam, for planner and puller tests.
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The gallery's pages and thumbnails, written into a mirror on disk.
 #include <gtest/gtest.h>
 

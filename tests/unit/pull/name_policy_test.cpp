@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The name policy on the entries a camera host may list.
 #include <gtest/gtest.h>
 
 #include "pull/name_policy.h"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading pull.toml, and active hours.
 #include <cstdlib>
 
 #include <gtest/gtest.h>

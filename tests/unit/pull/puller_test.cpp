@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The puller and the local mirror against an in-memory camera store (and the progress line).
 #include <filesystem>
 #include <fstream>
 #include <future>

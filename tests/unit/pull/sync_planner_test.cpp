@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The sync planner against an in-memory camera store: what a round lists and fetches, in order.
 #include <gtest/gtest.h>
 
 #include <algorithm>

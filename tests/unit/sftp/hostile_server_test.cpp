@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // What a broken or hostile camera host can send, and what the SFTP client does with it:
 // fail the request or the round with a protocol error naming the bound, never grow memory,
 // never put a server's control characters into a log line.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // A FetchSink that keeps what a fetch delivers, and fails the test on a byte that does not
 // arrive at the offset the item has reached (the fetch contract: each byte once, in order).
 #pragma once

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // The SFTP client with no SSH under it: SftpRemoteStore over an in-memory server, through
 // the transport seam (the same requests it sends to OpenSSH's sftp-server).
 #include <gtest/gtest.h>

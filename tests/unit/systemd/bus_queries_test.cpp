@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // logind, timedate1 and the user's systemd, asked the way the daemons and doctor ask them,
 // answered by stand-ins on a private dbus-daemon.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // org.lingercam.Capture1 served by CaptureApi on a private dbus-daemon, read back the way
 // `lingercam-capture status` and busctl read it.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The real lingercam-capture binary: `run` serves its API on the session bus (here a private
 // dbus-daemon) and `status` shows it; without any session bus `run` captures all the same.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // doctor's judgement: each check on the situations it must tell apart, and what it says to do.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// logind, timedated and the user's systemd as stand-ins on a private bus.
 #pragma once
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // systemd/install.sh (lingercam-install) run for real in a throwaway HOME, with the real
 // lingercam-capture binary, and stand-ins on PATH for what only a booted systemd has:
 // systemctl --user, loginctl, sudo, and id (to be user pi, uid 1000, even under root CI).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A dbus-daemon of the test's own, stopped at the end.
 #pragma once
 
 #include <csignal>

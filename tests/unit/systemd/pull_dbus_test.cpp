@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // org.lingercam.Pull1 served by PullApi on a private dbus-daemon, and pull's doctor.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Guest script (busybox sh, inside the camera VM): the project's capture daemon
 # on a real libcamera camera (vimc). Lists the cameras, runs the daemon at a
 # fixed interval until the store holds the wanted number of frames (TCG speed

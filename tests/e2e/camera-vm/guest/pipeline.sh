@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Guest script (busybox sh, inside the camera VM): what the real vimc pipeline
 # does to lingercam-capture's configuration, one scenario after another, each
 # leaving its log (and store) in $LINGERCAM_OUT/<scenario> for the host to judge

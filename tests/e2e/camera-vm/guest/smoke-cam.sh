@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Guest script (busybox sh, inside the camera VM): proves libcamera sees the
 # vimc camera and captures from it. Frames land in $LINGERCAM_OUT/frames, which
 # run-vm.sh brings back to the host. libcamera's own log (stderr) is kept apart
