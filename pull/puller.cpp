@@ -931,6 +931,8 @@ void Puller::Attempt::usePreparedWrite()
 	remote_.requestWrite(p_.confirmation_, text, [this, text] {
 		writing_ = false;
 		p_.remoteConfirmation_ = text;
+		p_.log_->debug("wrote the remote .pulled again, unchanged, through its open temporary file source={}",
+			       p_.name_);
 	});
 	while (writing_)
 		remote_.pump();
