@@ -681,9 +681,10 @@ pair_edit_config() { # CONFIG INDEX BLOCK_FILE TEMPLATE_BLOCK_FILE
 
 pair_value() { sed -n "s/^lingercam-pair:$1=//p" <<<"$out" | head -n 1; } # KEY: of the remote's $out
 
-pair_pull() { # PULL_BINARY
-  local bin=$1 target=$pair_target ruser="" rhost rport=""
-  local t
+# [user@]host[:port] (host may be [v6]) -> pair_ruser, pair_rhost, pair_rport; before anything
+# is changed, so a bad target is a usage error.
+pair_parse_target() {
+  local target=$pair_target ruser="" rhost rport="" t
   for t in ssh ssh-keygen ssh-keyscan; do
     command -v "$t" >/dev/null || die "--pair needs $t (Debian: apt install openssh-client)"
   done
@@ -702,9 +703,14 @@ pair_pull() { # PULL_BINARY
     [ "$rport" -ge 1 ] && [ "$rport" -le 65535 ] || usage_error "--pair: port $rport is out of range"
   fi
   if [ -n "$pair_ssh_config" ]; then
-    [ -f "$pair_ssh_config" ] || die "--ssh-config: no file $pair_ssh_config"
+    [ -f "$pair_ssh_config" ] || usage_error "--ssh-config: no file $pair_ssh_config"
     pair_ssh_config=$(readlink -f "$pair_ssh_config")
   fi
+  pair_ruser=$ruser pair_rhost=$rhost pair_rport=$rport
+}
+
+pair_pull() { # PULL_BINARY
+  local bin=$1 ruser=$pair_ruser rhost=$pair_rhost rport=$pair_rport t
 
   # The login's own settings, as ssh resolves them (aliases and ~/.ssh/config included).
   local login=(ssh)
@@ -887,6 +893,7 @@ pair_doctor() { # PULL_BINARY
 }
 
 # ------------------------------------------------------------------ main
+[ -z "$pair_target" ] || pair_parse_target
 if [ -n "$pair_target" ] && [ "$pair_only" = yes ]; then
   pull_bin=$(pair_pull_binary) || exit 1
   pair_pull "$pull_bin"
