@@ -123,15 +123,18 @@ common::DoctorReport runPullDoctor(const PullConfig &config, common::HostProbe &
 		std::string detail;
 		const std::string error = ssh(source, detail);
 		const std::string target = (source.ssh.user.empty() ? "" : source.ssh.user + "@") + source.ssh.host;
-		if (error.empty())
+		if (error.empty()) {
 			report.add({ Level::Ok, "ssh (" + source.name + ")", "logged in to " + detail, "" });
-		else
-			report.add({ Level::Fail, "ssh (" + source.name + ")", "cannot log in to " + target + ": " + error,
-				     "lingercam-install pull --pair " + target +
-					     (source.ssh.port > 0 ? ":" + std::to_string(source.ssh.port) : std::string()) + "   gives pull a key of its own for SFTP "
-				     "alone and records the host key; or by hand: ssh " + target + " true   must work without "
-				     "a password or prompt (this user's public key in the camera host's "
-				     "~/.ssh/authorized_keys, its host key in ~/.ssh/known_hosts)" });
+			continue;
+		}
+		const std::string port = source.ssh.port > 0 ? ":" + std::to_string(source.ssh.port) : "";
+		const std::string fix = "lingercam-install pull --pair " + target + port +
+					"   gives pull a key of its own for SFTP alone and records the host key; or by "
+					"hand: ssh " +
+					target + " true   must work without a password or prompt (this user's public key "
+						 "in the camera host's ~/.ssh/authorized_keys, its host key in "
+						 "~/.ssh/known_hosts)";
+		report.add({ Level::Fail, "ssh (" + source.name + ")", "cannot log in to " + target + ": " + error, fix });
 	}
 	return report;
 }

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: BSD-2-Clause
 // `lingercam-install pull --pair root@127.0.0.1:PORT --pair-only` run for real against a real
 // OpenSSH sshd on loopback (the camera host), with the real lingercam-capture answering where
 // its store is, then the paired key used by the real lingercam-pull and by OpenSSH's clients:
@@ -273,7 +273,7 @@ TEST_F(PairingWithARealSshd, GivesPullAKeyOfItsOwnWhoseRoundFetchesEveryFrameByt
 	EXPECT_NE(toml.find("identity = \"~/.config/lingercam/" + pairedKey().filename().string() + "\""),
 		  std::string::npos)
 		<< toml;
-	EXPECT_EQ(countStarting(toml, "[[source]]"), 1u) << "the template's example source is replaced:\n" << toml;
+	EXPECT_EQ(countStarting(toml, "[[source]]"), 1u) << "the template's example source is replaced: " << toml;
 	// 5. doctor's ssh check logged in with that key and opened the store over SFTP.
 	EXPECT_NE(out.find("ok    ssh (" + sourceName() + "): logged in to"), std::string::npos) << out;
 	EXPECT_NE(out.find("latest.jpg -> " + frames.back().relativePath()), std::string::npos) << out;
@@ -281,7 +281,7 @@ TEST_F(PairingWithARealSshd, GivesPullAKeyOfItsOwnWhoseRoundFetchesEveryFrameByt
 	// A round of the real pull with that config and key only.
 	ASSERT_EQ(pull({ "once" }, out), 0) << out;
 	for (const auto &id : frames) {
-		ASSERT_TRUE(fs::exists(mirror() / id.relativePath())) << id.relativePath() << "\n" << out;
+		ASSERT_TRUE(fs::exists(mirror() / id.relativePath())) << id.relativePath() << ": " << out;
 		EXPECT_EQ(readBytes(mirror() / id.relativePath()), readBytes(store() / id.relativePath())) << id.relativePath();
 	}
 	// It confirmed them on the camera host, through its temporary file and a rename, which
@@ -420,7 +420,7 @@ TEST_F(PairingWithARealSshd, PairedAgainReplacesItsAuthorizedKeysLineAndItsSourc
 	// A camera of another host already in pull.toml: kept as it is.
 	fs::create_directories(lingercamConfig());
 	const std::string garden = "[[source]]\nname = \"garden\"\nhost = \"garden.example\"\n";
-	std::ofstream(pullToml()) << "interval = \"5m\"\n\n" << garden;
+	std::ofstream(pullToml()) << "interval = \"5m\"\n\n" + garden;
 	std::string out;
 	ASSERT_EQ(pair(out), 0) << out;
 	const auto key = readBytes(pairedKey());
