@@ -3,6 +3,10 @@
 #include "pull_doctor.h"
 
 #include "common/host_probe.h"
+#include "sftp_channel.h"
+#include "sftp_remote_store.h"
+#include "sftp_replies.h"
+#include "ssh_channel_transport.h"
 #include "ssh_connection.h"
 #include "ssh_error.h"
 
@@ -52,8 +56,28 @@ common::Finding checkLastRound(const PullConfig &config, const std::optional<Pul
 std::string probeSshLogin(const SourceConfig &source, std::string &detail)
 {
 	try {
-		SshConnection connection(source.ssh);
-		detail = connection.peer() + ", cipher " + connection.cipher();
+		auto connection = std::make_unique<SshConnection>(source.ssh);
+		detail = connection->peer() + ", cipher " + connection->cipher();
+		// A login alone does not show that a round can run: a key paired for SFTP only
+		// (lingercam-install --pair) runs what its authorized_keys line says, and the store
+		// must be where remote_store says. So SFTP starts and looks at the store, as a round does.
+		try {
+			auto sftp = std::make_unique<SftpChannel>(
+				std::make_unique<SshChannelTransport>(std::move(connection), source.ssh.ioTimeout),
+				source.ssh.ioTimeout);
+			sftp->start();
+			SftpRemoteStore store(std::move(sftp), source.remoteStore, FetchTuning{});
+			if (auto link = store.readLink("latest.jpg")) {
+				detail += "; SFTP: " + source.remoteStore + "/latest.jpg -> " + sftp::safeText(*link);
+			} else if (store.lstatMany({ "" }).front()) {
+				detail += "; SFTP: " + source.remoteStore + " has no latest.jpg yet";
+			} else {
+				return "logged in to " + detail + ", but the camera host has no remote_store " + source.remoteStore +
+				       " (is lingercam-capture running there?)";
+			}
+		} catch (const SshError &e) {
+			return "logged in to " + detail + ", but SFTP failed: " + e.what();
+		}
 		return "";
 	} catch (const SshError &e) {
 		return e.what();
@@ -99,13 +123,18 @@ common::DoctorReport runPullDoctor(const PullConfig &config, common::HostProbe &
 		std::string detail;
 		const std::string error = ssh(source, detail);
 		const std::string target = (source.ssh.user.empty() ? "" : source.ssh.user + "@") + source.ssh.host;
-		if (error.empty())
+		if (error.empty()) {
 			report.add({ Level::Ok, "ssh (" + source.name + ")", "logged in to " + detail, "" });
-		else
-			report.add({ Level::Fail, "ssh (" + source.name + ")", "cannot log in to " + target + ": " + error,
-				     "ssh " + target + " true   must work without a password or prompt: put this user's "
-				     "public key in the camera host's ~/.ssh/authorized_keys and its host key in "
-				     "~/.ssh/known_hosts (ssh once by hand and accept it)" });
+			continue;
+		}
+		const std::string port = source.ssh.port > 0 ? ":" + std::to_string(source.ssh.port) : "";
+		const std::string fix = "lingercam-install pull --pair " + target + port +
+					"   gives pull a key of its own for SFTP alone and records the host key; or by "
+					"hand: ssh " +
+					target + " true   must work without a password or prompt (this user's public key "
+						 "in the camera host's ~/.ssh/authorized_keys, its host key in "
+						 "~/.ssh/known_hosts)";
+		report.add({ Level::Fail, "ssh (" + source.name + ")", "cannot log in to " + target + ": " + error, fix });
 	}
 	return report;
 }

@@ -20,7 +20,8 @@ namespace lingercam::pull {
 /// Tries an SSH login to a source; "" when it worked, otherwise what went wrong.
 using SshProbe = std::function<std::string(const SourceConfig &source, std::string &detail)>;
 
-/// The real one: connect, check the host key, authenticate (SshConnection), then hang up.
+/// The real one: connect, check the host key, authenticate (SshConnection), start SFTP and
+/// look at the remote store (latest.jpg, else the folder), then hang up.
 std::string probeSshLogin(const SourceConfig &source, std::string &detail);
 
 /// `lingercam-pull doctor`: lingering, pull.service enabled and active, the last round (from

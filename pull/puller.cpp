@@ -296,6 +296,8 @@ private:
 	/// writes it to the camera host's ".pulled" too (in the background).
 	void checkpoint(bool remote);
 	void writePulled();
+	/// At the end of a round, the confirmation's temporary file opened ahead and not used.
+	void usePreparedWrite();
 	/// What this viewer's confirmation file says now: the watermark, then one line per
 	/// out-of-order day listed in full with every frame resolved (empty without a watermark).
 	std::string confirmation() const;
@@ -440,10 +442,8 @@ void Puller::Attempt::run()
 		checkpoint(true); // the watermark may have moved while the last write was in flight
 		while (writing_)
 			remote_.pump();
-		if (prepared_) {
-			remote_.unprepareWrite(p_.confirmation_);
-			prepared_ = false;
-		}
+		if (prepared_)
+			usePreparedWrite();
 		while (remote_.busy())
 			remote_.pump();
 		result_.backlog = unresolved();
@@ -912,6 +912,30 @@ void Puller::Attempt::writePulled()
 			prepared_ = true;
 		}
 	});
+}
+
+void Puller::Attempt::usePreparedWrite()
+{
+	prepared_ = false;
+	// Removing it would take the SFTP remove request, which pull never sends: a key paired
+	// with lingercam-install --pair is refused it. So it is renamed over the confirmation file
+	// with what that holds already (every change was written by now), one round trip as a
+	// remove was; only with nothing to confirm yet is it closed and left, empty, for the
+	// next write (capture reads no ".tmp" as a confirmation).
+	const std::string text = confirmation();
+	if (text.empty()) {
+		remote_.unprepareWrite(p_.confirmation_);
+		return;
+	}
+	writing_ = true;
+	remote_.requestWrite(p_.confirmation_, text, [this, text] {
+		writing_ = false;
+		p_.remoteConfirmation_ = text;
+		p_.log_->debug("wrote the remote .pulled again, unchanged, through its open temporary file source={}",
+			       p_.name_);
+	});
+	while (writing_)
+		remote_.pump();
 }
 
 } // namespace lingercam::pull

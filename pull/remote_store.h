@@ -91,7 +91,9 @@ public:
 	/// Replaces \a path atomically with \a content (temporary file, then rename over it).
 	virtual void requestWrite(const std::string &path, std::string content, std::function<void()> done) = 0;
 	/// Creates the temporary file of a later requestWrite() of \a path now, so that the write
-	/// itself takes one round trip. unprepareWrite() removes it if no write followed.
+	/// itself takes one round trip. unprepareWrite() closes it if no write followed, and leaves
+	/// it (empty) for the next write to reuse: pull never deletes on the camera host, so a key
+	/// paired with lingercam-install --pair may be refused the SFTP remove request.
 	virtual void prepareWrite(const std::string & /*path*/) {}
 	virtual void unprepareWrite(const std::string & /*path*/) {}
 	/// Starts fetching from \a queue, with many requests in flight; it runs, from pump(),

@@ -53,7 +53,7 @@ struct SftpRemoteStore::Prepared {
 	std::string tmp;
 	std::string handle;
 	bool opened = false;
-	bool discard = false; ///< unprepared before it was open: close and remove it when it is
+	bool discard = false; ///< unprepared before it was open: close it when it is
 	std::optional<std::string> content;
 	std::function<void()> done;
 };
@@ -249,7 +249,6 @@ void SftpRemoteStore::prepareWrite(const std::string &path)
 			    prepared->opened = true;
 			    if (prepared->discard) {
 				    sftp_->send(SftpType::Close, SftpPacket().string(prepared->handle), {});
-				    sftp_->send(SftpType::Remove, SftpPacket().string(prepared->tmp), {});
 			    } else if (prepared->content) {
 				    sendWrite(path, prepared);
 			    }
@@ -267,8 +266,8 @@ void SftpRemoteStore::unprepareWrite(const std::string &path)
 		prepared->discard = true;
 		return;
 	}
+	// Closed, not removed (remote_store.h): the next write opens it again, truncating it.
 	sftp_->send(SftpType::Close, SftpPacket().string(prepared->handle), {});
-	sftp_->send(SftpType::Remove, SftpPacket().string(prepared->tmp), {});
 }
 
 void SftpRemoteStore::requestWrite(const std::string &path, std::string content, std::function<void()> done)

@@ -193,6 +193,11 @@ SshdHarness::~SshdHarness()
 	kill();
 }
 
+void SshdHarness::addConfig(const std::string &lines)
+{
+	std::ofstream(dir_ / "sshd_config", std::ios::app) << lines << "\n";
+}
+
 std::string SshdHarness::knownHostsName() const
 {
 	return "[127.0.0.1]:" + std::to_string(port_);

@@ -32,6 +32,9 @@ public:
 	SshdHarness(const SshdHarness &) = delete;
 	SshdHarness &operator=(const SshdHarness &) = delete;
 
+	/// Appends \a lines to the sshd_config (before start()): e.g. SetEnv for the sessions.
+	void addConfig(const std::string &lines);
+
 	/// Starts sshd and waits until it accepts connections. sshd dies with the calling thread
 	/// (PR_SET_PDEATHSIG), so a crashed test leaves none behind: start it from a thread that
 	/// outlives it.
@@ -43,6 +46,8 @@ public:
 	int port() const { return port_; }
 	std::string user() const { return user_; }
 	std::filesystem::path clientKey() const { return dir_ / "client_key"; }
+	/// The authorized_keys file this sshd reads (AuthorizedKeysFile); it holds clientKey()'s.
+	std::filesystem::path authorizedKeys() const { return dir_ / "authorized_keys"; }
 	std::filesystem::path hostKeyPub() const { return dir_ / "host_key.pub"; }
 	/// A known_hosts file that trusts this server's host key, as [127.0.0.1]:port (directly,
 	/// or through a proxy on that port in front of a namespaced sshd) and as its own address.

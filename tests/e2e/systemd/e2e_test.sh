@@ -14,6 +14,8 @@
 # build made in another release's root (scripts/build-in-root.sh debian13 --install DIR),
 # whose binaries link that release's libraries.
 #
+# pi pairs pull with pi@capturepi (lingercam-install pull --pair): a key of pull's own, for
+# SFTP of pull's requests only, which every pull scenario below then uses.
 # Scenarios: 1 units active and ready, Linger=yes; 2 capture keeps capturing 20 s
 # after logout; 3 pull fetches the newest frame and backfills over SFTP, .pulled.pullpi-* appears on
 # capturepi; 4 journals, `status` and busctl show it; 5 without lingering capture stops
@@ -178,12 +180,33 @@ verify=$(lab_ssh capturepi 'systemd-analyze --user verify --man=no ~/.config/sys
 check "systemd-analyze --user verify capture.service is clean" test "$verify" = "rc=0"
 evidence <<<"$verify" 4
 if [ "$have_pull" = yes ]; then
-  if out=$(lab_ssh pullpi 'lingercam-dist/bin/lingercam-install pull' 2>&1); then
-    ok "lingercam-install pull, as pi over ssh, exit 0"
+  # Paired: pull gets a key of its own that may only fetch frames, in place of the test
+  # config's source, which logs in with pi's own key. Every pull scenario below uses it.
+  if out=$(lab_ssh pullpi 'lingercam-dist/bin/lingercam-install pull --pair pi@capturepi' 2>&1); then
+    ok "lingercam-install pull --pair pi@capturepi, as pi over ssh, exit 0"
   else
-    bad "lingercam-install pull, as pi over ssh, exit 0"
+    bad "lingercam-install pull --pair pi@capturepi, as pi over ssh, exit 0"
   fi
-  evidence <<<"$out" 12
+  evidence <<<"$out" 30
+  check "... doctor's ssh check reached capturepi with pull's own key" \
+    grep -q 'pull reaches capturepi with its own key' <<<"$out"
+  ak=$(lab_exec capturepi cat /home/pi/.ssh/authorized_keys)
+  evidence <<<"$ak" 3
+  check "... capturepi's authorized_keys: one line for it, SFTP with pull's requests only" \
+    test "$(grep -c '^restrict,command="/usr/lib/openssh/sftp-server -p open,close,read,write,lstat,opendir,readdir,readlink,posix-rename,fsync,limits" ssh-ed25519 .* lingercam-pull:pi@pullpi:capturepi$' <<<"$ak")" -eq 1
+  check "... and pi's own key is still there" grep -q ' pi@lingercam-lab$' <<<"$ak"
+  check "... pull.toml's source uses it" \
+    lab_exec pullpi grep -qx 'identity = "~/.config/lingercam/id_ed25519_capturepi"   # pull.s own key' \
+    /home/pi/.config/lingercam/pull.toml
+  # That key, from pullpi: a command is not run (sftp-server is, reading no SFTP from /dev/null).
+  ran=$(lab_as_pi pullpi ssh -n -F /dev/null \
+    -o BatchMode=yes -o IdentitiesOnly=yes -i /home/pi/.config/lingercam/id_ed25519_capturepi \
+    -o UserKnownHostsFile=/home/pi/.config/lingercam/known_hosts pi@capturepi 'echo COMMAND-RAN' 2>&1 || true)
+  check "... a command with that key does not run" test "$(grep -c COMMAND-RAN <<<"$ran")" -eq 0
+  out2=$(lab_ssh pullpi 'lingercam-dist/bin/lingercam-install pull --pair pi@capturepi' 2>&1) || true
+  check "pairing again changes nothing" grep -q "line for pull's key unchanged" <<<"$out2"
+  check "... and leaves one line for it on capturepi" \
+    test "$(lab_exec capturepi grep -c lingercam-pull:pi@pullpi /home/pi/.ssh/authorized_keys)" -eq 1
   verify=$(lab_ssh pullpi 'systemd-analyze --user verify --man=no ~/.config/systemd/user/pull.service 2>&1; echo rc=$?')
   check "systemd-analyze --user verify pull.service is clean" test "$verify" = "rc=0"
   evidence <<<"$verify" 4

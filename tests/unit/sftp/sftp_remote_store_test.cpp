@@ -192,6 +192,30 @@ TEST(ASftpRemoteStore, ReadsLinksAndStatsSeveralPathsAtOnce)
 	EXPECT_EQ(f.store->describe(), "fake-sftp:/home/pi/lingercam");
 }
 
+// A key paired with lingercam-install --pair may not send REMOVE: a temporary file opened
+// ahead and not needed is closed and kept, and the next write goes through it.
+TEST(ASftpRemoteStore, NeverRemovesTheTemporaryFileOfAWriteThatDidNotFollow)
+{
+	constexpr std::uint8_t kRemove = 13;
+	auto f = connect();
+	const std::string tmp = "home/pi/lingercam/.pulled.viewer.tmp";
+	f.store->prepareWrite(".pulled.viewer");
+	while (f.store->busy())
+		f.store->pump();
+	f.store->unprepareWrite(".pulled.viewer"); // opened: closed, kept
+	while (f.store->busy())
+		f.store->pump();
+	EXPECT_EQ(f.server->files.count(tmp), 1u);
+	f.store->prepareWrite(".pulled.viewer");
+	f.store->unprepareWrite(".pulled.viewer"); // still opening: closed once open, kept
+	while (f.store->busy())
+		f.store->pump();
+	f.store->writeFile(".pulled.viewer", "20261125T120000Z\n");
+	EXPECT_EQ(f.server->requestsSeen[kRemove], 0u);
+	EXPECT_EQ(f.server->files.count(tmp), 0u) << "the write renamed it away";
+	EXPECT_EQ(f.server->files["home/pi/lingercam/.pulled.viewer"], "20261125T120000Z\n");
+}
+
 TEST(ASftpChannel, NamesTheDeadlineWhenTheServerNeverAnswers)
 {
 	auto owned = std::make_unique<FakeSftpServer>();
