@@ -4,6 +4,9 @@
 // an arm64 binary on an amd64 machine.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -49,6 +52,26 @@ inline void placeProgram(const std::string &relative, const std::filesystem::pat
 	std::filesystem::permissions(dest, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
 						   std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
 						   std::filesystem::perms::others_exec);
+}
+
+/// What a run of a program gave: its exit status (-1 when a signal ended it) and its
+/// standard output and error together.
+struct ProgramResult {
+	int status = -1;
+	std::string output;
+};
+
+/// Runs the program at \a relative with \a args (shell words) and waits for it.
+inline ProgramResult runProgram(const std::string &relative, const std::string &args)
+{
+	const std::string cmd = programCommand(relative) + " " + args + " 2>&1";
+	FILE *p = ::popen(cmd.c_str(), "r");
+	std::string out;
+	char buf[512];
+	while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
+		out.append(buf, n);
+	const int raw = ::pclose(p);
+	return { WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out };
 }
 
 } // namespace lingercam::test

@@ -22,21 +22,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-	int status = -1;
-	std::string output;
-};
+using Result = test::ProgramResult;
 
 Result run(const std::string &program, const std::string &args)
 {
-	const std::string cmd = test::programCommand(program) + " " + args + " 2>&1";
-	FILE *p = ::popen(cmd.c_str(), "r");
-	std::string out;
-	char buf[512];
-	while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
-		out.append(buf, n);
-	const int raw = ::pclose(p);
-	return { WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out };
+	return test::runProgram(program, args);
 }
 
 std::string slurp(const fs::path &file)
