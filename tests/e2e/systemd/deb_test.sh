@@ -201,16 +201,23 @@ for pkg_page in capture:man1/lingercam-capture.1 capture:man5/lingercam-capture.
   fi
 done
 
+# lingercam-install NAME --use-installed as pi over ssh, as a person would: exit 0, the
+# first LINES of what it said, its time.
+install_as_pi() { # NAME LINES
+  local t out
+  t=$(now)
+  if out=$(lab_ssh "$machine" "lingercam-install $1 --use-installed" 2>&1); then
+    ok "lingercam-install $1 --use-installed, exit 0"
+  else
+    bad "lingercam-install $1 --use-installed, exit 0"
+  fi
+  evidence "$2" <<<"$out"
+  timed "lingercam-install $1" "$t"
+}
+
 # ------------------------------------------------------------------ capture, as pi
 echo "--- lingercam-install capture --use-installed, as pi over ssh"
-t=$(now)
-if out=$(lab_ssh "$machine" 'lingercam-install capture --use-installed' 2>&1); then
-  ok "lingercam-install capture --use-installed, exit 0"
-else
-  bad "lingercam-install capture --use-installed, exit 0"
-fi
-evidence 12 <<<"$out"
-timed "lingercam-install capture" "$t"
+install_as_pi capture 12
 check "... Linger=yes for pi" test "$(lab_exec "$machine" loginctl show-user pi -p Linger --value)" = yes
 check "capture.service is active" test "$(unit_prop "$machine" capture ActiveState)" = active
 check "capture.service is enabled for pi" test "$(unit_prop "$machine" capture UnitFileState)" = enabled
@@ -233,14 +240,7 @@ no_global_links "after lingercam-install capture"
 # ------------------------------------------------------------------ pull, as pi
 echo "--- lingercam-install pull --use-installed, as pi over ssh (it pulls from this machine)"
 check "lingercam-pull check-config passes" lab_ssh "$machine" 'lingercam-pull check-config >/dev/null'
-t=$(now)
-if out=$(lab_ssh "$machine" 'lingercam-install pull --use-installed' 2>&1); then
-  ok "lingercam-install pull --use-installed, exit 0"
-else
-  bad "lingercam-install pull --use-installed, exit 0"
-fi
-evidence 8 <<<"$out"
-timed "lingercam-install pull" "$t"
+install_as_pi pull 8
 check "pull.service is active" test "$(unit_prop "$machine" pull ActiveState)" = active
 check "pull.service is enabled for pi" test "$(unit_prop "$machine" pull UnitFileState)" = enabled
 check "systemd reads the packaged unit, $UNITS/pull.service" \
