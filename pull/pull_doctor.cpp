@@ -127,7 +127,9 @@ common::DoctorReport runPullDoctor(const PullConfig &config, common::HostProbe &
 			report.add({ Level::Ok, "ssh (" + source.name + ")", "logged in to " + detail, "" });
 			continue;
 		}
-		const std::string port = source.ssh.port > 0 ? ":" + std::to_string(source.ssh.port) : "";
+		std::string port; // appended, not ":" + to_string(): g++ 12 -O3 sees a false -Wrestrict there
+		if (source.ssh.port > 0)
+			port.append(":").append(std::to_string(source.ssh.port));
 		const std::string fix = "lingercam-install pull --pair " + target + port +
 					"   gives pull a key of its own for SFTP alone and records the host key; or by "
 					"hand: ssh " +

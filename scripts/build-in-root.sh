@@ -15,8 +15,6 @@
 #                    DIR/capture/lingercam-capture and DIR/pull/lingercam-pull)
 #   --no-build       use the build folder as it is
 #   --ctest LABELS   then run `ctest -L LABELS` in the root (arm64: under qemu-aarch64)
-#   --ctest-exclude LABELS  and leave out the tests with these labels (`ctest -LE`), e.g.
-#                    browser: the roots have no Chromium (the host runs that test)
 #   --install DIR    then `cmake --install --strip` into DIR on this machine; DIR must be
 #                    new, empty, or an earlier such install (it is replaced)
 #   --package DIR    then the Debian packages (cpack -G DEB, packaging/CMakeLists.txt) into
@@ -45,7 +43,6 @@ esac
 build_dir="$repo/build/$profile"
 do_build=yes
 ctest_labels=""
-ctest_exclude=""
 install_dir=""
 package_dir=""
 while [ $# -gt 0 ]; do
@@ -53,7 +50,6 @@ while [ $# -gt 0 ]; do
     --build-dir) need "$@"; build_dir=$2; shift 2 ;;
     --no-build) do_build=no; shift ;;
     --ctest) need "$@"; ctest_labels=$2; shift 2 ;;
-    --ctest-exclude) need "$@"; ctest_exclude=$2; shift 2 ;;
     --install) need "$@"; install_dir=$2; shift 2 ;;
     --package) need "$@"; package_dir=$2; shift 2 ;;
     -h|--help) usage 0 ;;
@@ -136,7 +132,7 @@ fi
 if [ -n "$ctest_labels" ]; then
   # --no-tests-error: a label that matches nothing, or an empty build folder, is a failure.
   step "ctest -L '$ctest_labels' ($profile)" "$build_dir/ctest-$ctest_labels.log" \
-    in_root sh -c "cd /build && ctest -L '$ctest_labels' ${ctest_exclude:+-LE '$ctest_exclude'} -j$(nproc) --output-on-failure --timeout 600 --no-tests=error"
+    in_root sh -c "cd /build && ctest -L '$ctest_labels' -j$(nproc) --output-on-failure --timeout 600 --no-tests=error"
   grep -E 'tests passed|tests failed' "$build_dir/ctest-$ctest_labels.log" | sed 's/^/build-in-root: /' >&2 || true
 fi
 if [ -n "$install_dir" ]; then
