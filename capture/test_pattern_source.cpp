@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "common/logging.h"
 
 namespace lingercam::capture {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "frame_name.h"
+#include "store_layout.h"
 #include "units.h"
 
 namespace lingercam::common {

@@ -16,7 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "error.h"
-#include "frame_name.h"
+#include "store_layout.h"
 #include "logging.h"
 
 namespace lingercam::common {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "clock.h"
-#include "frame_name.h"
+#include "store_layout.h"
 #include "fs_util.h"
 #include "out_of_order_days.h"
 

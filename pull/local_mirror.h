@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "common/fs_util.h"
 #include "sync_planner.h"
 

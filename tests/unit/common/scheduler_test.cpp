@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "common/scheduler.h"
 #include "support/fake_clock.h"
 

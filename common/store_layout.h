@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Frame names of the store layout: UTC time, sequence, unsynced mark; folder names.
+// The store layout: frame names (UTC time, sequence, unsynced mark) and day folders.
 #pragma once
 
 #include <compare>

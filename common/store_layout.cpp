@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Frame names of the store layout (see frame_name.h).
-#include "frame_name.h"
+// The store layout: frame names and day folders (see store_layout.h).
+#include "store_layout.h"
 
 #include <cstdio>
 
