@@ -189,10 +189,11 @@ int cmdCheckConfig(const Overrides &o)
 
 int runCaptureCli(int argc, char **argv)
 {
-	CLI::App app{ "lingercam-capture: takes a still every interval into a timestamped local store, whatever the "
-		      "network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml (default ~/.config/lingercam/"
-		      "capture.toml); every key has a default, flags override it.\nStore: <store>/YYYY/MM/DD/"
-		      "YYYYMMDDTHHMMSSZ.jpg (UTC) and latest.jpg.",
+	CLI::App app{ std::string("lingercam-capture: takes a still every interval into a timestamped local store, "
+				  "whatever the network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml (default "
+				  "~/.config/lingercam/capture.toml); every key has a default, flags override it.\nStore: "
+				  "<store>/") +
+			      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ".",
 		      "lingercam-capture" };
 	app.require_subcommand(1);
 	app.fallthrough(); // global options after the subcommand too

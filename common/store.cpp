@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -21,55 +20,6 @@
 namespace lingercam::common {
 
 namespace {
-
-struct DirCloser {
-	void operator()(DIR *d) const { ::closedir(d); }
-};
-
-/// Lists a folder's entry names (not "." and "..").
-std::vector<std::string> listDir(int dirFd)
-{
-	int fd = ::openat(dirFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	throwErrnoIf(fd < 0, "open folder to list");
-	DIR *raw = ::fdopendir(fd); // owns fd from here on
-	if (!raw) {
-		int err = errno;
-		::close(fd);
-		throw SystemError("list folder", err);
-	}
-	std::unique_ptr<DIR, DirCloser> dir(raw);
-	std::vector<std::string> names;
-	while (dirent *e = ::readdir(dir.get())) {
-		std::string_view name(e->d_name);
-		if (name != "." && name != "..")
-			names.emplace_back(name);
-	}
-	return names;
-}
-
-/// A confirmation file: its first line is the watermark; "out-of-order <day>.<token>" lines
-/// follow, one per out-of-order day the viewer holds whole. Other lines (a newer pull's) are
-/// skipped.
-std::pair<std::string, std::map<std::string, std::set<std::string>>> parseConfirmation(const std::string &content)
-{
-	std::map<std::string, std::set<std::string>> whole;
-	std::string first;
-	std::size_t at = 0;
-	for (bool isFirst = true; at < content.size(); isFirst = false) {
-		std::size_t end = content.find('\n', at);
-		if (end == std::string::npos)
-			end = content.size();
-		std::string line = content.substr(at, end - at);
-		at = end + 1;
-		while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
-			line.pop_back();
-		if (isFirst)
-			first = line;
-		else if (auto day = parseOutOfOrderConfirmation(line))
-			whole[day->dayPath].insert(day->token);
-	}
-	return { first, whole };
-}
 
 std::int64_t toSeconds(Clock::WallTime t)
 {
@@ -120,7 +70,7 @@ Store::Store(std::filesystem::path root, DiskSpaceProbe probe, const ScanProgres
 	if (took > std::chrono::seconds(1))
 		log_->info("store indexed store={} frames={} bytes={} took={}", root_.string(), frames_.size(),
 			   formatBytes(totalBytes_), formatDuration(took));
-	::unlinkat(rootFd_.get(), ".latest.jpg.tmp", 0);
+	::unlinkat(rootFd_.get(), tempName(kLatestName).c_str(), 0);
 	if (leftoversRemoved_)
 		log_->warn("removed unfinished files left by an earlier crash count={}", leftoversRemoved_);
 }
@@ -130,50 +80,23 @@ std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::
 {
 	std::deque<StoredFrame> frames;
 	std::size_t removed = 0;
-	auto sorted = [](std::vector<std::string> v) {
-		std::sort(v.begin(), v.end());
-		return v;
-	};
-	for (const std::string &year : sorted(listDir(rootFd))) {
-		if (!isYearName(year))
-			continue;
-		UniqueFd yearFd = openDir(rootFd, year);
-		for (const std::string &month : sorted(listDir(yearFd.get()))) {
-			if (!isMonthName(month))
-				continue;
-			UniqueFd monthFd = openDir(yearFd.get(), month);
-			for (const std::string &day : sorted(listDir(monthFd.get()))) {
-				if (!isDayName(day))
-					continue;
-				UniqueFd dayFd = openDir(monthFd.get(), day);
-				std::vector<StoredFrame> dayFrames;
-				std::string dayPath = year + "/" + month + "/" + day;
-				for (const std::string &name : listDir(dayFd.get())) {
-					if (name.front() == '.') {
-						if (name.ends_with(".tmp") && ::unlinkat(dayFd.get(), name.c_str(), 0) == 0)
-							++removed;
-						continue;
-					}
-					auto id = parseFrameFileName(name);
-					if (!id || id->dayPath() != dayPath) {
-						if (log)
-							log->debug("ignoring a file that is not a frame path={}/{}", dayPath, name);
-						continue;
-					}
-					struct stat st;
-					if (::fstatat(dayFd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-					    !S_ISREG(st.st_mode))
-						continue;
-					dayFrames.push_back({ *id, static_cast<std::uint64_t>(st.st_size) });
-				}
-				std::sort(dayFrames.begin(), dayFrames.end(),
-					  [](const StoredFrame &a, const StoredFrame &b) { return a.id < b.id; });
-				frames.insert(frames.end(), dayFrames.begin(), dayFrames.end());
-				if (progress)
-					progress(frames.size());
-			}
+	forEachDay(rootFd, [&](const std::string &dayPath, int dayFd) {
+		const DayFolder day = readDay(dayFd, dayPath);
+		for (const std::string &name : day.leftovers)
+			removed += ::unlinkat(dayFd, name.c_str(), 0) == 0;
+		if (log)
+			for (const std::string &name : day.others)
+				log->debug("ignoring a file that is not a frame path={}/{}", dayPath, name);
+		for (const FrameId &id : day.frames) {
+			struct stat st;
+			const std::string name = id.fileName();
+			if (::fstatat(dayFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+				frames.push_back({ id, static_cast<std::uint64_t>(st.st_size) });
 		}
-	}
+		if (progress)
+			progress(frames.size());
+		return true;
+	});
 	if (leftovers)
 		*leftovers = removed;
 	return frames;
@@ -207,7 +130,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 	if (outOfOrderFrame)
 		outOfOrder_->mark(id.dayPath());
 	UniqueFd dayFd = makeDirs(rootFd_.get(), id.dayPath());
-	const std::string tmp = fmt::format(".{}.tmp", id.fileName());
+	const std::string tmp = tempName(id.fileName());
 	::unlinkat(dayFd.get(), tmp.c_str(), 0);
 	UniqueFd fd(::openat(dayFd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
 	throwErrnoIf(!fd, "create " + id.dayPath() + "/" + tmp);
@@ -229,7 +152,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 		throw;
 	}
 	fsyncDir(dayFd.get(), id.dayPath());
-	replaceSymlink(rootFd_.get(), kLatestName, id.relativePath(), root_.string() + "/" + kLatestName);
+	writeLatest(rootFd_.get(), id, root_.string());
 	if (outOfOrderFrame)
 		outOfOrder_->mark(id.dayPath());
 
@@ -247,24 +170,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 
 std::optional<FrameId> Store::latest() const
 {
-	char buf[256];
-	ssize_t n = ::readlinkat(rootFd_.get(), kLatestName, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return std::nullopt;
-	return parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
-}
-
-std::string confirmationName(std::string_view viewer)
-{
-	return std::string(kPulledName) + "." + std::string(viewer);
-}
-
-bool isConfirmationName(std::string_view name)
-{
-	if (name == kPulledName)
-		return true;
-	const std::string_view prefix = ".pulled.";
-	return name.size() > prefix.size() && name.starts_with(prefix) && !name.ends_with(".tmp");
+	return readLatest(rootFd_.get());
 }
 
 Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds forgetAfter) const
@@ -273,7 +179,7 @@ Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds for
 	bool allConfirm = true;
 	std::vector<std::string> names;
 	try {
-		names = listDir(rootFd_.get());
+		names = listFolder(rootFd_.get());
 	} catch (const SystemError &e) {
 		log_->warn("cannot list the store for confirmation files: {}", e.what());
 	}
@@ -293,21 +199,20 @@ Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds for
 		}
 		c.pullRuns = true;
 		c.viewers.push_back(name);
-		bool exists = false;
-		std::string content;
+		Confirmation file;
 		try {
-			content = readSmallFile(rootFd_.get(), name, exists);
+			file = readConfirmation(rootFd_.get(), name).value_or(Confirmation{});
 		} catch (const SystemError &e) {
 			log_->warn("cannot read {}: {}", name, e.what());
 		}
-		auto [first, whole] = parseConfirmation(content);
-		auto id = parseFrameStem(first);
-		if (!id && !first.empty())
-			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, first.substr(0, 40));
+		const std::optional<FrameId> &id = file.watermark;
+		if (!id && !file.firstLine.empty())
+			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, file.firstLine.substr(0, 40));
 		if (!id)
 			allConfirm = false;
 		else if (!c.watermark || *id < *c.watermark)
 			c.watermark = id;
+		std::map<std::string, std::set<std::string>> &whole = file.wholeDays;
 		// What every viewer holds whole: the intersection.
 		if (c.viewers.size() == 1) {
 			c.wholeDays = std::move(whole);

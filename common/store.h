@@ -17,28 +17,15 @@
 #include <vector>
 
 #include "clock.h"
-#include "store_layout.h"
 #include "fs_util.h"
 #include "out_of_order_days.h"
+#include "store_layout.h"
 
 namespace spdlog {
 class logger;
 }
 
 namespace lingercam::common {
-
-/// File and folder names of the store layout (docs/design.md).
-inline constexpr const char *kLatestName = "latest.jpg";
-/// A mirror's own watermark (pull's local store), and the confirmation file of pull before
-/// each viewer had its own (still read: one viewer among the others).
-inline constexpr const char *kPulledName = ".pulled";
-
-/// Each viewer's confirmation file on the camera host: ".pulled.<viewer>", holding the
-/// newest frame time that viewer holds with nothing missing before it. Its temporary file
-/// is ".pulled.<viewer>.tmp", so viewers never write each other's files.
-std::string confirmationName(std::string_view viewer);
-/// ".pulled" or ".pulled.<viewer>" (not a temporary file).
-bool isConfirmationName(std::string_view name);
 
 /// What timedate1 says of the clock that names a frame.
 enum class ClockTrust {
