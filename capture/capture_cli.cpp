@@ -18,8 +18,6 @@
 #include "capture_dbus.h"
 #include "capture_doctor.h"
 #include "capture_service.h"
-#include "libcamera_source.h"
-#include "source_factory.h"
 #include "common/cli.h"
 #include "common/clock.h"
 #include "common/coverage.h"
@@ -29,9 +27,12 @@
 #include "common/linger_check.h"
 #include "common/logging.h"
 #include "common/notifier.h"
+#include "common/paths.h"
 #include "common/signal_watcher.h"
 #include "common/store.h"
 #include "common/units.h"
+#include "libcamera_source.h"
+#include "source_factory.h"
 
 namespace lingercam::capture {
 
@@ -56,7 +57,7 @@ CaptureConfig loadConfig(const Overrides &o)
 	if (!o.source.empty())
 		config.source = *parseSourceKind(o.source);
 	if (!o.store.empty())
-		config.store = expandHome(o.store);
+		config.store = common::expandHome(o.store); // relative to the working folder, as any argument
 	if (!o.interval.empty()) {
 		auto interval = common::parseDuration(o.interval);
 		if (!interval || *interval < std::chrono::seconds(1))
