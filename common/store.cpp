@@ -299,8 +299,98 @@ void Store::makeRoom(const std::function<bool(const StoredFrame &)> &pulled, con
 		it = deletable(it) ? remove(it) : std::next(it);
 }
 
+Confirmations Store::confirmedForRetention(const RetentionPolicy &policy, Clock::WallTime now, bool clockKnown)
+{
+	// A confirmation file that exists says pull runs, even when it confirms nothing (empty,
+	// or cut short by a full disk on a write): then no frame is pulled. With several
+	// viewers, a frame is pulled once every one of them has it.
+	Confirmations confirmed = confirmations(now, clockKnown ? policy.forgetViewerAfter : std::chrono::seconds(0));
+	for (const std::string &viewer : confirmed.forgotten)
+		if (forgottenViewers_.insert(viewer).second)
+			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
+				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
+				   viewer);
+	if (confirmed.pullRuns) {
+		std::vector<std::string> whole;
+		for (const auto &[day, token] : outOfOrder_->days())
+			if (wholeEverywhere(confirmed, day))
+				whole.push_back(day);
+		for (const std::string &day : whole)
+			outOfOrder_->retire(day);
+	}
+	return confirmed;
+}
+
+bool Store::wholeEverywhere(const Confirmations &confirmed, const std::string &day) const
+{
+	// A frame of a day marked out of order may lie behind a watermark that never passed it:
+	// it is pulled only once every viewer confirms that day whole, with its current token.
+	if (!outOfOrder_->marked(day))
+		return true;
+	const std::string *token = outOfOrder_->token(day);
+	auto it = confirmed.wholeDays.find(day);
+	return token && it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
+}
+
+void Store::ageOut(std::int64_t cutoff, const std::function<bool(const StoredFrame &)> &pulled,
+		   const std::optional<FrameId> &watermark, const std::optional<FrameId> &keep, RetentionResult &result)
+{
+	// With pull running only frames every viewer has age out; the others stay until a space
+	// limit needs their room. Frames of a marked day not yet confirmed are passed over; the
+	// first frame past the watermark ends the pass.
+	for (auto it = frames_.begin(); it != frames_.end() && it->id.seconds < cutoff;) {
+		if (std::next(it) == frames_.end() || (keep && it->id == *keep)) {
+			++it;
+			continue;
+		}
+		if (!pulled(*it)) {
+			if (!warnedAgeKept_)
+				log_->warn("keeping frames older than max_age that pull has not confirmed yet "
+					   "pulled={} oldest={}",
+					   watermark ? watermark->stem() : "nothing", it->id.stem());
+			warnedAgeKept_ = true;
+			if (outOfOrder_->marked(it->id.dayPath())) {
+				++it;
+				continue;
+			}
+			break;
+		}
+		result.freedBytes += it->bytes;
+		it = removeAt(it);
+		++result.deleted;
+	}
+}
+
+void Store::keepWithinSpace(const RetentionPolicy &policy, std::uint64_t reserve,
+			    const std::function<bool(const StoredFrame &)> &pulled, const std::optional<FrameId> &keep,
+			    RetentionResult &result)
+{
+	if (policy.maxBytes > 0) {
+		std::uint64_t blocks = 0;
+		const auto smallEnough = [&] { return totalBytes_ <= policy.maxBytes; };
+		makeRoom(pulled, smallEnough, keep, result, blocks);
+	}
+	if (policy.minFreeBytes == 0 && policy.minFreePercent <= 0 && reserve == 0)
+		return;
+	DiskSpace space = diskSpace();
+	std::uint64_t wanted = std::max<std::uint64_t>(
+		policy.minFreeBytes, static_cast<std::uint64_t>(policy.minFreePercent / 100.0 * static_cast<double>(space.total)));
+	// The frame's blocks, rounded up, and one for the folder it may create.
+	if (reserve > 0)
+		wanted += (reserve + 4095) / 4096 * 4096 + 4096;
+	if (space.available < wanted) {
+		// A deleted file returns its allocated blocks: counted in 4 KiB.
+		const std::uint64_t need = wanted - space.available;
+		std::uint64_t blocks = 0;
+		const auto roomEnough = [&] { return blocks >= need; };
+		makeRoom(pulled, roomEnough, keep, result, blocks);
+		space = diskSpace();
+		result.spaceStillLow = space.available < wanted;
+	}
+}
+
 RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve,
-				     ClockTrust trust)
+				      ClockTrust trust)
 {
 	RetentionResult result;
 	outOfOrder_->retryPending();
@@ -309,90 +399,15 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 	// A clock known to be wrong says nothing about ages: no frame ages out, no viewer is
 	// forgotten (its file would look decades old, or from the future).
 	const bool clockKnown = trust != ClockTrust::Unsynchronized;
-	// A confirmation file that exists says pull runs, even when it confirms nothing (empty,
-	// or cut short by a full disk on a write): then no frame is pulled. With several
-	// viewers, a frame is pulled once every one of them has it.
-	const Confirmations confirmed =
-		confirmations(now, clockKnown ? policy.forgetViewerAfter : std::chrono::seconds(0));
-	const bool pullRuns = confirmed.pullRuns;
-	const std::optional<FrameId> watermark = confirmed.watermark;
-	for (const std::string &viewer : confirmed.forgotten)
-		if (forgottenViewers_.insert(viewer).second)
-			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
-				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
-				   viewer);
-	// A frame of a day marked out of order may lie behind a watermark that never passed it:
-	// it is pulled only once every viewer confirms that day whole, with its current token.
-	auto wholeEverywhere = [&](const std::string &day) {
-		if (!outOfOrder_->marked(day))
-			return true;
-		const std::string *token = outOfOrder_->token(day);
-		auto it = confirmed.wholeDays.find(day);
-		return token && it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
-	};
-	if (pullRuns) {
-		std::vector<std::string> whole;
-		for (const auto &[day, token] : outOfOrder_->days())
-			if (wholeEverywhere(day))
-				whole.push_back(day);
-		for (const std::string &day : whole)
-			outOfOrder_->retire(day);
-	}
+	const Confirmations confirmed = confirmedForRetention(policy, now, clockKnown);
+	const std::optional<FrameId> &watermark = confirmed.watermark;
 	auto isPulled = [&](const StoredFrame &f) {
-		return !pullRuns || (watermark && f.id <= *watermark && wholeEverywhere(f.id.dayPath()));
+		return !confirmed.pullRuns || (watermark && f.id <= *watermark && wholeEverywhere(confirmed, f.id.dayPath()));
 	};
 	const std::optional<FrameId> keep = latest();
-
-	// Age: with pull running only frames every viewer has age out; the others stay until a
-	// space limit needs their room. Frames of a marked day not yet confirmed are passed over;
-	// the first frame past the watermark ends the pass.
-	if (clockKnown && policy.maxAge.count() > 0) {
-		const std::int64_t cutoff = toSeconds(now) - policy.maxAge.count();
-		for (auto it = frames_.begin(); it != frames_.end() && it->id.seconds < cutoff;) {
-			if (std::next(it) == frames_.end() || (keep && it->id == *keep)) {
-				++it;
-				continue;
-			}
-			if (!isPulled(*it)) {
-				if (!warnedAgeKept_)
-					log_->warn("keeping frames older than max_age that pull has not confirmed yet "
-						   "pulled={} oldest={}",
-						   watermark ? watermark->stem() : "nothing", it->id.stem());
-				warnedAgeKept_ = true;
-				if (outOfOrder_->marked(it->id.dayPath())) {
-					++it;
-					continue;
-				}
-				break;
-			}
-			result.freedBytes += it->bytes;
-			it = removeAt(it);
-			++result.deleted;
-		}
-	}
-
-	// Space limits.
-	if (policy.maxBytes > 0) {
-		std::uint64_t blocks = 0;
-		makeRoom(isPulled, [&] { return totalBytes_ <= policy.maxBytes; }, keep, result, blocks);
-	}
-	if (policy.minFreeBytes > 0 || policy.minFreePercent > 0 || reserve > 0) {
-		DiskSpace space = diskSpace();
-		std::uint64_t wanted = std::max<std::uint64_t>(
-			policy.minFreeBytes,
-			static_cast<std::uint64_t>(policy.minFreePercent / 100.0 * static_cast<double>(space.total)));
-		// The frame's blocks, rounded up, and one for the folder it may create.
-		if (reserve > 0)
-			wanted += (reserve + 4095) / 4096 * 4096 + 4096;
-		if (space.available < wanted) {
-			// A deleted file returns its allocated blocks: counted in 4 KiB.
-			const std::uint64_t need = wanted - space.available;
-			std::uint64_t blocks = 0;
-			makeRoom(isPulled, [&] { return blocks >= need; }, keep, result, blocks);
-			space = diskSpace();
-			result.spaceStillLow = space.available < wanted;
-		}
-	}
+	if (clockKnown && policy.maxAge.count() > 0)
+		ageOut(toSeconds(now) - policy.maxAge.count(), isPulled, watermark, keep, result);
+	keepWithinSpace(policy, reserve, isPulled, keep, result);
 	if (result.deletedUnpulled)
 		log_->warn("retention deleted frames pull had not fetched yet count={} pulled={}", result.deletedUnpulled,
 			   watermark ? watermark->stem() : "none");

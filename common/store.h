@@ -164,6 +164,20 @@ private:
 	/// blocks they held in \a blocksFreed.
 	void makeRoom(const std::function<bool(const StoredFrame &)> &pulled, const std::function<bool()> &enough,
 		      const std::optional<FrameId> &keep, RetentionResult &result, std::uint64_t &blocksFreed);
+	/// What the viewers confirm, as retention counts it (\a clockKnown false: no viewer is
+	/// forgotten): forgotten viewers are said once, and the out-of-order days every viewer
+	/// holds whole are retired.
+	Confirmations confirmedForRetention(const RetentionPolicy &policy, Clock::WallTime now, bool clockKnown);
+	/// \a day is not marked out of order, or every viewer confirms it whole with its token.
+	bool wholeEverywhere(const Confirmations &confirmed, const std::string &day) const;
+	/// Deletes frames named before \a cutoff that \a pulled says every viewer has (see
+	/// applyRetention()); never the newest nor \a keep.
+	void ageOut(std::int64_t cutoff, const std::function<bool(const StoredFrame &)> &pulled,
+		    const std::optional<FrameId> &watermark, const std::optional<FrameId> &keep, RetentionResult &result);
+	/// Deletes frames until max_bytes and min_free (plus \a reserve) hold, if they can.
+	void keepWithinSpace(const RetentionPolicy &policy, std::uint64_t reserve,
+			     const std::function<bool(const StoredFrame &)> &pulled, const std::optional<FrameId> &keep,
+			     RetentionResult &result);
 
 	std::filesystem::path root_;
 	UniqueFd rootFd_;
