@@ -18,8 +18,6 @@
 #include "capture_dbus.h"
 #include "capture_doctor.h"
 #include "capture_service.h"
-#include "libcamera_source.h"
-#include "source_factory.h"
 #include "common/cli.h"
 #include "common/clock.h"
 #include "common/coverage.h"
@@ -29,9 +27,12 @@
 #include "common/linger_check.h"
 #include "common/logging.h"
 #include "common/notifier.h"
+#include "common/paths.h"
 #include "common/signal_watcher.h"
 #include "common/store.h"
 #include "common/units.h"
+#include "libcamera_source.h"
+#include "source_factory.h"
 
 namespace lingercam::capture {
 
@@ -56,7 +57,7 @@ CaptureConfig loadConfig(const Overrides &o)
 	if (!o.source.empty())
 		config.source = *parseSourceKind(o.source);
 	if (!o.store.empty())
-		config.store = expandHome(o.store);
+		config.store = common::expandHome(o.store); // relative to the working folder, as any argument
 	if (!o.interval.empty()) {
 		auto interval = common::parseDuration(o.interval);
 		if (!interval || *interval < std::chrono::seconds(1))
@@ -189,10 +190,11 @@ int cmdCheckConfig(const Overrides &o)
 
 int runCaptureCli(int argc, char **argv)
 {
-	CLI::App app{ "lingercam-capture: takes a still every interval into a timestamped local store, whatever the "
-		      "network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml (default ~/.config/lingercam/"
-		      "capture.toml); every key has a default, flags override it.\nStore: <store>/YYYY/MM/DD/"
-		      "YYYYMMDDTHHMMSSZ.jpg (UTC) and latest.jpg.",
+	CLI::App app{ std::string("lingercam-capture: takes a still every interval into a timestamped local store, "
+				  "whatever the network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml (default "
+				  "~/.config/lingercam/capture.toml); every key has a default, flags override it.\nStore: "
+				  "<store>/") +
+			      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ".",
 		      "lingercam-capture" };
 	app.require_subcommand(1);
 	app.fallthrough(); // global options after the subcommand too

@@ -2,10 +2,9 @@
 // Reading capture.toml (see capture_config.h).
 #include "capture_config.h"
 
-#include <cstdlib>
-
 #include "common/config_reader.h"
 #include "common/error.h"
+#include "common/paths.h"
 #include "common/units.h"
 
 namespace lingercam::capture {
@@ -15,14 +14,6 @@ using common::ConfigError;
 using common::ConfigReader;
 
 namespace {
-
-std::filesystem::path xdgDir(const char *variable, const char *fallback)
-{
-	if (const char *v = std::getenv(variable); v && *v == '/')
-		return v;
-	const char *home = std::getenv("HOME");
-	return std::filesystem::path(home && *home ? home : "/") / fallback;
-}
 
 void readImage(ConfigReader image, CaptureConfig &c)
 {
@@ -111,10 +102,10 @@ void readRetention(ConfigReader retention, CaptureConfig &c)
 
 void readInto(ConfigReader &root, CaptureConfig &c)
 {
-	if (auto v = root.string("store")) {
+	if (auto v = root.path("store")) {
 		if (v->empty())
 			root.fail("store", "expected a folder path, got an empty string");
-		c.store = expandHome(*v);
+		c.store = *v;
 	}
 	if (auto v = root.duration("interval", 1s, std::chrono::hours(24 * 7)))
 		c.interval = *v;
@@ -131,22 +122,12 @@ void readInto(ConfigReader &root, CaptureConfig &c)
 
 std::filesystem::path defaultCaptureConfigPath()
 {
-	return xdgDir("XDG_CONFIG_HOME", ".config") / "lingercam" / "capture.toml";
+	return common::xdgConfigHome() / "lingercam" / "capture.toml";
 }
 
 std::filesystem::path defaultStorePath()
 {
-	return xdgDir("XDG_DATA_HOME", ".local/share") / "lingercam" / "store";
-}
-
-std::filesystem::path expandHome(const std::string &path)
-{
-	const char *home = std::getenv("HOME");
-	if (home && (path == "~" || path.starts_with("~/")))
-		return std::filesystem::path(home) / path.substr(std::min<std::size_t>(2, path.size()));
-	if (home && path.starts_with("$HOME/"))
-		return std::filesystem::path(home) / path.substr(6);
-	return path;
+	return common::xdgDataHome() / "lingercam" / "store";
 }
 
 std::string_view sourceName(SourceKind kind)

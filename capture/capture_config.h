@@ -61,7 +61,4 @@ CaptureConfig parseCaptureConfig(std::string_view toml, const std::string &origi
 std::string_view sourceName(SourceKind kind);
 std::optional<SourceKind> parseSourceKind(std::string_view name);
 
-/// "~/x" and "$HOME/x" expanded; relative paths stay relative.
-std::filesystem::path expandHome(const std::string &path);
-
 } // namespace lingercam::capture

@@ -81,7 +81,7 @@ common::DoctorReport runCaptureDoctor(const CaptureConfig &config, common::HostP
 	report.add(common::checkUnit(host.userUnit(kUnit), kUnit));
 
 	std::optional<common::Clock::WallTime> last;
-	if (auto frame = common::latestFrameIn(config.store))
+	if (auto frame = common::readLatest(config.store))
 		last = common::Clock::WallTime(std::chrono::seconds(frame->seconds));
 	report.add(common::checkAge("last frame", "newest frame in " + config.store.string(), last, now, config.interval,
 				    "journalctl --user -u capture -n 50   says why (camera, store); "

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 
 namespace lingercam::capture {
 

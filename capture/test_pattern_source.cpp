@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/frame_name.h"
 #include "common/logging.h"
+#include "common/store_layout.h"
 
 namespace lingercam::capture {
 

@@ -2,7 +2,7 @@
 // Times in the D-Bus APIs (see api_time.h).
 #include "api_time.h"
 
-#include "frame_name.h"
+#include "store_layout.h"
 #include "units.h"
 
 namespace lingercam::common {

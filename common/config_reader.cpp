@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "paths.h"
 #include "units.h"
 
 namespace lingercam::common {
@@ -244,6 +245,19 @@ std::optional<SpaceFloor> ConfigReader::spaceFloor(std::string_view key)
 		if (auto value = parseBytes(*text))
 			return SpaceFloor{ *value, 0 };
 	fail(key, "expected a percentage like \"5%\" or a size like \"2G\", got " + describe(*node));
+}
+
+std::optional<std::filesystem::path> ConfigReader::path(std::string_view key,
+							std::initializer_list<std::string_view> keywords)
+{
+	auto text = string(key);
+	if (!text || text->empty() || std::find(keywords.begin(), keywords.end(), *text) != keywords.end())
+		return text;
+	if (auto path = configFilePath(*text))
+		return path;
+	const std::string expected = "expected an absolute path or one starting with ~/ or $HOME/ (a relative one "
+				     "would depend on the folder the program is started from)";
+	fail(key, expected + ", got \"" + *text + "\"");
 }
 
 ConfigReader ConfigReader::table(std::string_view key)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -54,6 +55,11 @@ public:
 	std::optional<std::uint64_t> bytes(std::string_view key);
 	/// A percentage from "0%" to "99%", or a size as for bytes().
 	std::optional<SpaceFloor> spaceFloor(std::string_view key);
+	/// A path on this host, by the one rule of both config files (paths.h: configFilePath):
+	/// absolute, or starting with "~/" or "$HOME/"; a relative one is an error. An empty
+	/// string gives an empty path (the caller's default), and each of \a keywords (such as
+	/// "none") comes back as it is.
+	std::optional<std::filesystem::path> path(std::string_view key, std::initializer_list<std::string_view> keywords = {});
 	/// A sub-table; absent gives an empty one.
 	ConfigReader table(std::string_view key);
 	/// An array of tables ([[key]]).

@@ -6,7 +6,8 @@
 #include <cstdio>
 #include <optional>
 
-#include "frame_name.h"
+#include "error.h"
+#include "store_layout.h"
 #include "units.h"
 
 namespace lingercam::common {
@@ -75,29 +76,20 @@ std::string groupDigits(std::size_t n)
 
 std::optional<std::int64_t> oldestFrameTime(const std::filesystem::path &root)
 {
-	// The first year, month and day folder, then the first frame in it: four listings.
-	auto first = [](const std::filesystem::path &dir, bool (*valid)(std::string_view)) -> std::optional<std::string> {
-		std::optional<std::string> best;
-		std::error_code ec;
-		for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
-			const std::string name = e.path().filename().string();
-			if (valid(name) && (!best || name < *best))
-				best = name;
-		}
-		return best;
-	};
-	std::filesystem::path dir = root;
-	for (auto valid : { isYearName, isMonthName, isDayName }) {
-		auto name = first(dir, valid);
-		if (!name)
-			return std::nullopt;
-		dir /= *name;
-	}
+	// The first day folder, then the first frame in it: four listings.
+	const UniqueFd rootFd = openFolderIfAny(root);
 	std::optional<std::int64_t> oldest;
-	std::error_code ec;
-	for (const auto &e : std::filesystem::directory_iterator(dir, ec))
-		if (auto id = parseFrameFileName(e.path().filename().string()); id && !id->unsynced)
-			oldest = oldest ? std::min(*oldest, id->seconds) : id->seconds;
+	if (!rootFd)
+		return oldest;
+	try {
+		forEachDay(rootFd.get(), [&](const std::string &dayPath, int dayFd) {
+			for (const FrameId &id : readDay(dayFd, dayPath).frames)
+				if (!id.unsynced && !oldest)
+					oldest = id.seconds;
+			return false;
+		});
+	} catch (const SystemError &) {
+	}
 	return oldest;
 }
 
@@ -111,16 +103,15 @@ Coverage recentCoverage(const std::filesystem::path &root, std::int64_t end, std
 		from = std::max(from, *oldest);
 	std::vector<std::int64_t> times;
 	std::size_t marked = 0;
-	for (std::int64_t day = from - (from % 86400 + 86400) % 86400; day < end; day += 86400) {
-		std::error_code ec;
-		for (const auto &e : std::filesystem::directory_iterator(root / FrameId{ day }.dayPath(), ec)) {
-			auto id = parseFrameFileName(e.path().filename().string());
-			if (!id || id->seconds < from || id->seconds >= end)
+	const UniqueFd rootFd = openFolderIfAny(root);
+	for (std::int64_t day = from - (from % 86400 + 86400) % 86400; rootFd && day < end; day += 86400) {
+		for (const FrameId &id : readDayAt(rootFd.get(), FrameId{ day }.dayPath()).frames) {
+			if (id.seconds < from || id.seconds >= end)
 				continue;
-			if (id->unsynced)
+			if (id.unsynced)
 				++marked;
 			else
-				times.push_back(id->seconds);
+				times.push_back(id.seconds);
 		}
 	}
 	if (unsynced)

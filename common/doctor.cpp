@@ -199,13 +199,4 @@ std::uint64_t minFreeBytes(const RetentionPolicy &policy, std::uint64_t total)
 	return std::max(policy.minFreeBytes, fromPercent);
 }
 
-std::optional<FrameId> latestFrameIn(const std::filesystem::path &store)
-{
-	std::error_code ec;
-	std::filesystem::path target = std::filesystem::read_symlink(store / kLatestName, ec);
-	if (ec)
-		return std::nullopt;
-	return parseFrameRelativePath(target.string());
-}
-
 } // namespace lingercam::common

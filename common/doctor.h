@@ -68,8 +68,4 @@ std::optional<DiskSpace> diskSpaceOf(const std::filesystem::path &folder);
 /// The bytes a retention policy keeps free on a file system of \a total bytes.
 std::uint64_t minFreeBytes(const RetentionPolicy &policy, std::uint64_t total);
 
-/// The frame latest.jpg in \a store points at (one readlink; opens no Store, so doctor
-/// changes nothing on disk).
-std::optional<FrameId> latestFrameIn(const std::filesystem::path &store);
-
 } // namespace lingercam::common

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "store_layout.h"
 
 namespace lingercam::common {
 
@@ -82,7 +83,7 @@ void writeAll(int fd, std::span<const std::uint8_t> data, const std::string &wha
 
 void writeFileAtomic(int dirFd, const std::string &name, std::span<const std::uint8_t> data, const std::string &what)
 {
-	const std::string tmp = "." + name + ".tmp";
+	const std::string tmp = tempName(name);
 	::unlinkat(dirFd, tmp.c_str(), 0); // a leftover from a crash
 	UniqueFd fd(::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
 	throwErrnoIf(!fd, "create " + what + " (temporary " + tmp + ")");
@@ -108,7 +109,7 @@ void writeFileAtomic(const std::filesystem::path &path, const std::string &conte
 
 void replaceSymlink(int dirFd, const std::string &name, const std::string &target, const std::string &what)
 {
-	const std::string tmp = "." + name + ".tmp";
+	const std::string tmp = tempName(name);
 	::unlinkat(dirFd, tmp.c_str(), 0);
 	throwErrnoIf(::symlinkat(target.c_str(), dirFd, tmp.c_str()) != 0, "create symlink " + what);
 	if (::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {

@@ -39,14 +39,14 @@ void fsyncDir(int dirFd, const std::string &what);
 /// Writes all of \a data to \a fd; throws SystemError naming \a what.
 void writeAll(int fd, std::span<const std::uint8_t> data, const std::string &what);
 
-/// Writes \a data to \a dirFd/\a name atomically: ".<name>.tmp" in the same folder, fsync,
+/// Writes \a data to \a dirFd/\a name atomically: tempName(name) in the same folder, fsync,
 /// rename over \a name, fsync the folder. A reader sees the old or the new file, never a
 /// torn one.
 void writeFileAtomic(int dirFd, const std::string &name, std::span<const std::uint8_t> data,
 		     const std::string &what);
 void writeFileAtomic(const std::filesystem::path &path, const std::string &content);
 
-/// Points \a dirFd/\a name at \a target: a new symlink under a temporary name renamed over
+/// Points \a dirFd/\a name at \a target: a new symlink under tempName(name) renamed over
 /// the old one, then the folder fsynced.
 void replaceSymlink(int dirFd, const std::string &name, const std::string &target, const std::string &what);
 

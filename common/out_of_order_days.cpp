@@ -8,7 +8,6 @@
 #include <random>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,8 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include "error.h"
-#include "frame_name.h"
 #include "logging.h"
+#include "store_layout.h"
 
 namespace lingercam::common {
 
@@ -30,16 +29,12 @@ OutOfOrderDays::OutOfOrderDays(int storeRootFd) : rootFd_(storeRootFd), log_(log
 		return;
 	}
 	std::map<std::string, std::vector<std::string>> found;
-	const int listFd = ::dup(dir.get());
-	if (DIR *d = listFd >= 0 ? ::fdopendir(listFd) : nullptr) {
-		while (dirent *e = ::readdir(d))
-			if (auto day = parseOutOfOrderFileName(e->d_name))
+	try {
+		for (const std::string &name : listFolder(dir.get()))
+			if (auto day = parseOutOfOrderFileName(name))
 				found[day->dayPath].push_back(day->fileName());
-		::closedir(d);
-	} else {
-		failed(std::string("list ") + kOutOfOrderFolder, errno);
-		if (listFd >= 0)
-			::close(listFd);
+	} catch (const SystemError &e) {
+		failed(std::string("list ") + kOutOfOrderFolder, e.code());
 	}
 	dirFd_ = std::move(dir);
 	for (auto &[day, names] : found) {

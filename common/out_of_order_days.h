@@ -17,7 +17,7 @@ namespace lingercam::common {
 
 /// The days of a store that hold frames a viewer's watermark may already have passed: frames
 /// named by a clock that stepped back, or that timedate1 said was not synchronized. Kept as
-/// one empty file per day in ".out-of-order/" (frame_name.h: kOutOfOrderFolder), so that a
+/// one empty file per day in ".out-of-order/" (store_layout.h: kOutOfOrderFolder), so that a
 /// viewer learns them with one folder listing, and each viewer says in its confirmation file
 /// which of them it holds whole, by token. See the README's "Frames from a wrong clock".
 ///

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -21,55 +20,6 @@
 namespace lingercam::common {
 
 namespace {
-
-struct DirCloser {
-	void operator()(DIR *d) const { ::closedir(d); }
-};
-
-/// Lists a folder's entry names (not "." and "..").
-std::vector<std::string> listDir(int dirFd)
-{
-	int fd = ::openat(dirFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	throwErrnoIf(fd < 0, "open folder to list");
-	DIR *raw = ::fdopendir(fd); // owns fd from here on
-	if (!raw) {
-		int err = errno;
-		::close(fd);
-		throw SystemError("list folder", err);
-	}
-	std::unique_ptr<DIR, DirCloser> dir(raw);
-	std::vector<std::string> names;
-	while (dirent *e = ::readdir(dir.get())) {
-		std::string_view name(e->d_name);
-		if (name != "." && name != "..")
-			names.emplace_back(name);
-	}
-	return names;
-}
-
-/// A confirmation file: its first line is the watermark; "out-of-order <day>.<token>" lines
-/// follow, one per out-of-order day the viewer holds whole. Other lines (a newer pull's) are
-/// skipped.
-std::pair<std::string, std::map<std::string, std::set<std::string>>> parseConfirmation(const std::string &content)
-{
-	std::map<std::string, std::set<std::string>> whole;
-	std::string first;
-	std::size_t at = 0;
-	for (bool isFirst = true; at < content.size(); isFirst = false) {
-		std::size_t end = content.find('\n', at);
-		if (end == std::string::npos)
-			end = content.size();
-		std::string line = content.substr(at, end - at);
-		at = end + 1;
-		while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
-			line.pop_back();
-		if (isFirst)
-			first = line;
-		else if (auto day = parseOutOfOrderConfirmation(line))
-			whole[day->dayPath].insert(day->token);
-	}
-	return { first, whole };
-}
 
 std::int64_t toSeconds(Clock::WallTime t)
 {
@@ -120,7 +70,7 @@ Store::Store(std::filesystem::path root, DiskSpaceProbe probe, const ScanProgres
 	if (took > std::chrono::seconds(1))
 		log_->info("store indexed store={} frames={} bytes={} took={}", root_.string(), frames_.size(),
 			   formatBytes(totalBytes_), formatDuration(took));
-	::unlinkat(rootFd_.get(), ".latest.jpg.tmp", 0);
+	::unlinkat(rootFd_.get(), tempName(kLatestName).c_str(), 0);
 	if (leftoversRemoved_)
 		log_->warn("removed unfinished files left by an earlier crash count={}", leftoversRemoved_);
 }
@@ -130,50 +80,23 @@ std::deque<StoredFrame> Store::scan(int rootFd, std::size_t *leftovers, spdlog::
 {
 	std::deque<StoredFrame> frames;
 	std::size_t removed = 0;
-	auto sorted = [](std::vector<std::string> v) {
-		std::sort(v.begin(), v.end());
-		return v;
-	};
-	for (const std::string &year : sorted(listDir(rootFd))) {
-		if (!isYearName(year))
-			continue;
-		UniqueFd yearFd = openDir(rootFd, year);
-		for (const std::string &month : sorted(listDir(yearFd.get()))) {
-			if (!isMonthName(month))
-				continue;
-			UniqueFd monthFd = openDir(yearFd.get(), month);
-			for (const std::string &day : sorted(listDir(monthFd.get()))) {
-				if (!isDayName(day))
-					continue;
-				UniqueFd dayFd = openDir(monthFd.get(), day);
-				std::vector<StoredFrame> dayFrames;
-				std::string dayPath = year + "/" + month + "/" + day;
-				for (const std::string &name : listDir(dayFd.get())) {
-					if (name.front() == '.') {
-						if (name.ends_with(".tmp") && ::unlinkat(dayFd.get(), name.c_str(), 0) == 0)
-							++removed;
-						continue;
-					}
-					auto id = parseFrameFileName(name);
-					if (!id || id->dayPath() != dayPath) {
-						if (log)
-							log->debug("ignoring a file that is not a frame path={}/{}", dayPath, name);
-						continue;
-					}
-					struct stat st;
-					if (::fstatat(dayFd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-					    !S_ISREG(st.st_mode))
-						continue;
-					dayFrames.push_back({ *id, static_cast<std::uint64_t>(st.st_size) });
-				}
-				std::sort(dayFrames.begin(), dayFrames.end(),
-					  [](const StoredFrame &a, const StoredFrame &b) { return a.id < b.id; });
-				frames.insert(frames.end(), dayFrames.begin(), dayFrames.end());
-				if (progress)
-					progress(frames.size());
-			}
+	forEachDay(rootFd, [&](const std::string &dayPath, int dayFd) {
+		const DayFolder day = readDay(dayFd, dayPath);
+		for (const std::string &name : day.leftovers)
+			removed += ::unlinkat(dayFd, name.c_str(), 0) == 0;
+		if (log)
+			for (const std::string &name : day.others)
+				log->debug("ignoring a file that is not a frame path={}/{}", dayPath, name);
+		for (const FrameId &id : day.frames) {
+			struct stat st;
+			const std::string name = id.fileName();
+			if (::fstatat(dayFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+				frames.push_back({ id, static_cast<std::uint64_t>(st.st_size) });
 		}
-	}
+		if (progress)
+			progress(frames.size());
+		return true;
+	});
 	if (leftovers)
 		*leftovers = removed;
 	return frames;
@@ -207,7 +130,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 	if (outOfOrderFrame)
 		outOfOrder_->mark(id.dayPath());
 	UniqueFd dayFd = makeDirs(rootFd_.get(), id.dayPath());
-	const std::string tmp = fmt::format(".{}.tmp", id.fileName());
+	const std::string tmp = tempName(id.fileName());
 	::unlinkat(dayFd.get(), tmp.c_str(), 0);
 	UniqueFd fd(::openat(dayFd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
 	throwErrnoIf(!fd, "create " + id.dayPath() + "/" + tmp);
@@ -229,7 +152,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 		throw;
 	}
 	fsyncDir(dayFd.get(), id.dayPath());
-	replaceSymlink(rootFd_.get(), kLatestName, id.relativePath(), root_.string() + "/" + kLatestName);
+	writeLatest(rootFd_.get(), id, root_.string());
 	if (outOfOrderFrame)
 		outOfOrder_->mark(id.dayPath());
 
@@ -247,24 +170,7 @@ FrameId Store::publish(std::span<const std::uint8_t> jpeg, Clock::WallTime time,
 
 std::optional<FrameId> Store::latest() const
 {
-	char buf[256];
-	ssize_t n = ::readlinkat(rootFd_.get(), kLatestName, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return std::nullopt;
-	return parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
-}
-
-std::string confirmationName(std::string_view viewer)
-{
-	return std::string(kPulledName) + "." + std::string(viewer);
-}
-
-bool isConfirmationName(std::string_view name)
-{
-	if (name == kPulledName)
-		return true;
-	const std::string_view prefix = ".pulled.";
-	return name.size() > prefix.size() && name.starts_with(prefix) && !name.ends_with(".tmp");
+	return readLatest(rootFd_.get());
 }
 
 Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds forgetAfter) const
@@ -273,7 +179,7 @@ Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds for
 	bool allConfirm = true;
 	std::vector<std::string> names;
 	try {
-		names = listDir(rootFd_.get());
+		names = listFolder(rootFd_.get());
 	} catch (const SystemError &e) {
 		log_->warn("cannot list the store for confirmation files: {}", e.what());
 	}
@@ -293,21 +199,20 @@ Confirmations Store::confirmations(Clock::WallTime now, std::chrono::seconds for
 		}
 		c.pullRuns = true;
 		c.viewers.push_back(name);
-		bool exists = false;
-		std::string content;
+		Confirmation file;
 		try {
-			content = readSmallFile(rootFd_.get(), name, exists);
+			file = readConfirmation(rootFd_.get(), name).value_or(Confirmation{});
 		} catch (const SystemError &e) {
 			log_->warn("cannot read {}: {}", name, e.what());
 		}
-		auto [first, whole] = parseConfirmation(content);
-		auto id = parseFrameStem(first);
-		if (!id && !first.empty())
-			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, first.substr(0, 40));
+		const std::optional<FrameId> &id = file.watermark;
+		if (!id && !file.firstLine.empty())
+			log_->warn("ignoring {}: not a frame time content=\"{}\"", name, file.firstLine.substr(0, 40));
 		if (!id)
 			allConfirm = false;
 		else if (!c.watermark || *id < *c.watermark)
 			c.watermark = id;
+		std::map<std::string, std::set<std::string>> &whole = file.wholeDays;
 		// What every viewer holds whole: the intersection.
 		if (c.viewers.size() == 1) {
 			c.wholeDays = std::move(whole);
@@ -394,8 +299,98 @@ void Store::makeRoom(const std::function<bool(const StoredFrame &)> &pulled, con
 		it = deletable(it) ? remove(it) : std::next(it);
 }
 
+Confirmations Store::confirmedForRetention(const RetentionPolicy &policy, Clock::WallTime now, bool clockKnown)
+{
+	// A confirmation file that exists says pull runs, even when it confirms nothing (empty,
+	// or cut short by a full disk on a write): then no frame is pulled. With several
+	// viewers, a frame is pulled once every one of them has it.
+	Confirmations confirmed = confirmations(now, clockKnown ? policy.forgetViewerAfter : std::chrono::seconds(0));
+	for (const std::string &viewer : confirmed.forgotten)
+		if (forgottenViewers_.insert(viewer).second)
+			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
+				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
+				   viewer);
+	if (confirmed.pullRuns) {
+		std::vector<std::string> whole;
+		for (const auto &[day, token] : outOfOrder_->days())
+			if (wholeEverywhere(confirmed, day))
+				whole.push_back(day);
+		for (const std::string &day : whole)
+			outOfOrder_->retire(day);
+	}
+	return confirmed;
+}
+
+bool Store::wholeEverywhere(const Confirmations &confirmed, const std::string &day) const
+{
+	// A frame of a day marked out of order may lie behind a watermark that never passed it:
+	// it is pulled only once every viewer confirms that day whole, with its current token.
+	if (!outOfOrder_->marked(day))
+		return true;
+	const std::string *token = outOfOrder_->token(day);
+	auto it = confirmed.wholeDays.find(day);
+	return token && it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
+}
+
+void Store::ageOut(std::int64_t cutoff, const std::function<bool(const StoredFrame &)> &pulled,
+		   const std::optional<FrameId> &watermark, const std::optional<FrameId> &keep, RetentionResult &result)
+{
+	// With pull running only frames every viewer has age out; the others stay until a space
+	// limit needs their room. Frames of a marked day not yet confirmed are passed over; the
+	// first frame past the watermark ends the pass.
+	for (auto it = frames_.begin(); it != frames_.end() && it->id.seconds < cutoff;) {
+		if (std::next(it) == frames_.end() || (keep && it->id == *keep)) {
+			++it;
+			continue;
+		}
+		if (!pulled(*it)) {
+			if (!warnedAgeKept_)
+				log_->warn("keeping frames older than max_age that pull has not confirmed yet "
+					   "pulled={} oldest={}",
+					   watermark ? watermark->stem() : "nothing", it->id.stem());
+			warnedAgeKept_ = true;
+			if (outOfOrder_->marked(it->id.dayPath())) {
+				++it;
+				continue;
+			}
+			break;
+		}
+		result.freedBytes += it->bytes;
+		it = removeAt(it);
+		++result.deleted;
+	}
+}
+
+void Store::keepWithinSpace(const RetentionPolicy &policy, std::uint64_t reserve,
+			    const std::function<bool(const StoredFrame &)> &pulled, const std::optional<FrameId> &keep,
+			    RetentionResult &result)
+{
+	if (policy.maxBytes > 0) {
+		std::uint64_t blocks = 0;
+		const auto smallEnough = [&] { return totalBytes_ <= policy.maxBytes; };
+		makeRoom(pulled, smallEnough, keep, result, blocks);
+	}
+	if (policy.minFreeBytes == 0 && policy.minFreePercent <= 0 && reserve == 0)
+		return;
+	DiskSpace space = diskSpace();
+	std::uint64_t wanted = std::max<std::uint64_t>(
+		policy.minFreeBytes, static_cast<std::uint64_t>(policy.minFreePercent / 100.0 * static_cast<double>(space.total)));
+	// The frame's blocks, rounded up, and one for the folder it may create.
+	if (reserve > 0)
+		wanted += (reserve + 4095) / 4096 * 4096 + 4096;
+	if (space.available < wanted) {
+		// A deleted file returns its allocated blocks: counted in 4 KiB.
+		const std::uint64_t need = wanted - space.available;
+		std::uint64_t blocks = 0;
+		const auto roomEnough = [&] { return blocks >= need; };
+		makeRoom(pulled, roomEnough, keep, result, blocks);
+		space = diskSpace();
+		result.spaceStillLow = space.available < wanted;
+	}
+}
+
 RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::WallTime now, std::uint64_t reserve,
-				     ClockTrust trust)
+				      ClockTrust trust)
 {
 	RetentionResult result;
 	outOfOrder_->retryPending();
@@ -404,90 +399,15 @@ RetentionResult Store::applyRetention(const RetentionPolicy &policy, Clock::Wall
 	// A clock known to be wrong says nothing about ages: no frame ages out, no viewer is
 	// forgotten (its file would look decades old, or from the future).
 	const bool clockKnown = trust != ClockTrust::Unsynchronized;
-	// A confirmation file that exists says pull runs, even when it confirms nothing (empty,
-	// or cut short by a full disk on a write): then no frame is pulled. With several
-	// viewers, a frame is pulled once every one of them has it.
-	const Confirmations confirmed =
-		confirmations(now, clockKnown ? policy.forgetViewerAfter : std::chrono::seconds(0));
-	const bool pullRuns = confirmed.pullRuns;
-	const std::optional<FrameId> watermark = confirmed.watermark;
-	for (const std::string &viewer : confirmed.forgotten)
-		if (forgottenViewers_.insert(viewer).second)
-			log_->warn("no longer keeping frames for a viewer that confirmed nothing for {} file={}",
-				   formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(policy.forgetViewerAfter)),
-				   viewer);
-	// A frame of a day marked out of order may lie behind a watermark that never passed it:
-	// it is pulled only once every viewer confirms that day whole, with its current token.
-	auto wholeEverywhere = [&](const std::string &day) {
-		if (!outOfOrder_->marked(day))
-			return true;
-		const std::string *token = outOfOrder_->token(day);
-		auto it = confirmed.wholeDays.find(day);
-		return token && it != confirmed.wholeDays.end() && it->second.count(*token) > 0;
-	};
-	if (pullRuns) {
-		std::vector<std::string> whole;
-		for (const auto &[day, token] : outOfOrder_->days())
-			if (wholeEverywhere(day))
-				whole.push_back(day);
-		for (const std::string &day : whole)
-			outOfOrder_->retire(day);
-	}
+	const Confirmations confirmed = confirmedForRetention(policy, now, clockKnown);
+	const std::optional<FrameId> &watermark = confirmed.watermark;
 	auto isPulled = [&](const StoredFrame &f) {
-		return !pullRuns || (watermark && f.id <= *watermark && wholeEverywhere(f.id.dayPath()));
+		return !confirmed.pullRuns || (watermark && f.id <= *watermark && wholeEverywhere(confirmed, f.id.dayPath()));
 	};
 	const std::optional<FrameId> keep = latest();
-
-	// Age: with pull running only frames every viewer has age out; the others stay until a
-	// space limit needs their room. Frames of a marked day not yet confirmed are passed over;
-	// the first frame past the watermark ends the pass.
-	if (clockKnown && policy.maxAge.count() > 0) {
-		const std::int64_t cutoff = toSeconds(now) - policy.maxAge.count();
-		for (auto it = frames_.begin(); it != frames_.end() && it->id.seconds < cutoff;) {
-			if (std::next(it) == frames_.end() || (keep && it->id == *keep)) {
-				++it;
-				continue;
-			}
-			if (!isPulled(*it)) {
-				if (!warnedAgeKept_)
-					log_->warn("keeping frames older than max_age that pull has not confirmed yet "
-						   "pulled={} oldest={}",
-						   watermark ? watermark->stem() : "nothing", it->id.stem());
-				warnedAgeKept_ = true;
-				if (outOfOrder_->marked(it->id.dayPath())) {
-					++it;
-					continue;
-				}
-				break;
-			}
-			result.freedBytes += it->bytes;
-			it = removeAt(it);
-			++result.deleted;
-		}
-	}
-
-	// Space limits.
-	if (policy.maxBytes > 0) {
-		std::uint64_t blocks = 0;
-		makeRoom(isPulled, [&] { return totalBytes_ <= policy.maxBytes; }, keep, result, blocks);
-	}
-	if (policy.minFreeBytes > 0 || policy.minFreePercent > 0 || reserve > 0) {
-		DiskSpace space = diskSpace();
-		std::uint64_t wanted = std::max<std::uint64_t>(
-			policy.minFreeBytes,
-			static_cast<std::uint64_t>(policy.minFreePercent / 100.0 * static_cast<double>(space.total)));
-		// The frame's blocks, rounded up, and one for the folder it may create.
-		if (reserve > 0)
-			wanted += (reserve + 4095) / 4096 * 4096 + 4096;
-		if (space.available < wanted) {
-			// A deleted file returns its allocated blocks: counted in 4 KiB.
-			const std::uint64_t need = wanted - space.available;
-			std::uint64_t blocks = 0;
-			makeRoom(isPulled, [&] { return blocks >= need; }, keep, result, blocks);
-			space = diskSpace();
-			result.spaceStillLow = space.available < wanted;
-		}
-	}
+	if (clockKnown && policy.maxAge.count() > 0)
+		ageOut(toSeconds(now) - policy.maxAge.count(), isPulled, watermark, keep, result);
+	keepWithinSpace(policy, reserve, isPulled, keep, result);
 	if (result.deletedUnpulled)
 		log_->warn("retention deleted frames pull had not fetched yet count={} pulled={}", result.deletedUnpulled,
 			   watermark ? watermark->stem() : "none");

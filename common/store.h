@@ -17,28 +17,15 @@
 #include <vector>
 
 #include "clock.h"
-#include "frame_name.h"
 #include "fs_util.h"
 #include "out_of_order_days.h"
+#include "store_layout.h"
 
 namespace spdlog {
 class logger;
 }
 
 namespace lingercam::common {
-
-/// File and folder names of the store layout (docs/design.md).
-inline constexpr const char *kLatestName = "latest.jpg";
-/// A mirror's own watermark (pull's local store), and the confirmation file of pull before
-/// each viewer had its own (still read: one viewer among the others).
-inline constexpr const char *kPulledName = ".pulled";
-
-/// Each viewer's confirmation file on the camera host: ".pulled.<viewer>", holding the
-/// newest frame time that viewer holds with nothing missing before it. Its temporary file
-/// is ".pulled.<viewer>.tmp", so viewers never write each other's files.
-std::string confirmationName(std::string_view viewer);
-/// ".pulled" or ".pulled.<viewer>" (not a temporary file).
-bool isConfirmationName(std::string_view name);
 
 /// What timedate1 says of the clock that names a frame.
 enum class ClockTrust {
@@ -177,6 +164,20 @@ private:
 	/// blocks they held in \a blocksFreed.
 	void makeRoom(const std::function<bool(const StoredFrame &)> &pulled, const std::function<bool()> &enough,
 		      const std::optional<FrameId> &keep, RetentionResult &result, std::uint64_t &blocksFreed);
+	/// What the viewers confirm, as retention counts it (\a clockKnown false: no viewer is
+	/// forgotten): forgotten viewers are said once, and the out-of-order days every viewer
+	/// holds whole are retired.
+	Confirmations confirmedForRetention(const RetentionPolicy &policy, Clock::WallTime now, bool clockKnown);
+	/// \a day is not marked out of order, or every viewer confirms it whole with its token.
+	bool wholeEverywhere(const Confirmations &confirmed, const std::string &day) const;
+	/// Deletes frames named before \a cutoff that \a pulled says every viewer has (see
+	/// applyRetention()); never the newest nor \a keep.
+	void ageOut(std::int64_t cutoff, const std::function<bool(const StoredFrame &)> &pulled,
+		    const std::optional<FrameId> &watermark, const std::optional<FrameId> &keep, RetentionResult &result);
+	/// Deletes frames until max_bytes and min_free (plus \a reserve) hold, if they can.
+	void keepWithinSpace(const RetentionPolicy &policy, std::uint64_t reserve,
+			     const std::function<bool(const StoredFrame &)> &pulled, const std::optional<FrameId> &keep,
+			     RetentionResult &result);
 
 	std::filesystem::path root_;
 	UniqueFd rootFd_;

@@ -61,7 +61,7 @@ std::string age(std::int64_t seconds)
 
 std::string thumbPath(const FrameId &id)
 {
-	return "thumbs/" + id.dayPath() + "/" + id.stem() + ".jpg";
+	return "thumbs/" + id.relativePath();
 }
 
 void writePage(const fs::path &file, const std::string &html)
@@ -180,13 +180,8 @@ Gallery::~Gallery() = default;
 
 std::vector<FrameId> Gallery::listDay(const std::string &dayPath) const
 {
-	std::vector<FrameId> frames;
-	std::error_code ec;
-	for (const auto &e : fs::directory_iterator(mirror_ / dayPath, ec))
-		if (auto id = common::parseFrameFileName(e.path().filename().string()); id && e.is_regular_file(ec))
-			frames.push_back(*id);
-	std::sort(frames.begin(), frames.end());
-	return frames;
+	const common::UniqueFd root = common::openFolderIfAny(mirror_);
+	return root ? common::readDayAt(root.get(), dayPath).frames : std::vector<FrameId>{};
 }
 
 void Gallery::makeThumbnails(const std::string &dayPath, const std::vector<FrameId> &frames)
@@ -194,7 +189,7 @@ void Gallery::makeThumbnails(const std::string &dayPath, const std::vector<Frame
 	const fs::path dir = mirror_ / "gallery" / "thumbs" / dayPath;
 	fs::create_directories(dir);
 	for (const FrameId &f : frames) {
-		const fs::path thumb = dir / (f.stem() + ".jpg");
+		const fs::path thumb = dir / f.fileName();
 		std::error_code ec;
 		if (fs::file_size(thumb, ec) > 0 && !ec)
 			continue; // made once, never again (an empty one is a crash's: made anew)
@@ -208,10 +203,7 @@ void Gallery::makeThumbnails(const std::string &dayPath, const std::vector<Frame
 		}
 		// A cache: renamed into place whole, not fsynced (one lost to a power cut is made
 		// again, as an empty one is).
-		std::string tmpName = ".";
-		tmpName += f.stem(); // appended, not "." + stem: GCC 12 -O3 warns falsely (-Wrestrict) on that
-		tmpName += ".tmp";
-		const fs::path tmp = dir / tmpName;
+		const fs::path tmp = dir / common::tempName(f.fileName());
 		std::ofstream(tmp, std::ios::binary)
 			.write(reinterpret_cast<const char *>(small->data()), static_cast<std::streamsize>(small->size()));
 		fs::rename(tmp, thumb);
@@ -247,9 +239,7 @@ void Gallery::writeIndex(std::int64_t now)
 	std::ostringstream html;
 	html << pageStart(name_);
 	html << "<h1>" << htmlEscape(name_) << "</h1>\n";
-	std::error_code ec;
-	const auto latest = common::parseFrameRelativePath(fs::read_symlink(mirror_ / "latest.jpg", ec).string());
-	if (latest && !ec) {
+	if (const auto latest = common::readLatest(mirror_)) {
 		html << "<p>newest frame, taken <time class=\"taken\" datetime=\"" << latest->iso() << "\">"
 		     << htmlEscape(localTime(latest->seconds)) << "</time>, <span class=\"age\">" << age(now - latest->seconds)
 		     << "</span>"
@@ -320,20 +310,16 @@ void Gallery::scanAllDays()
 {
 	// Once per mirror: the days pulled before there was a gallery (their pages link the
 	// frames themselves until a round brings them thumbnails).
-	std::error_code ec;
-	for (const auto &y : fs::directory_iterator(mirror_, ec)) {
-		if (!common::isYearName(y.path().filename().string()))
-			continue;
-		for (const auto &m : fs::directory_iterator(y.path(), ec)) {
-			if (!common::isMonthName(m.path().filename().string()))
-				continue;
-			for (const auto &d : fs::directory_iterator(m.path(), ec)) {
-				const std::string day = y.path().filename().string() + "/" + m.path().filename().string() + "/" +
-							d.path().filename().string();
-				if (common::isDayName(d.path().filename().string()))
-					days_[day] = Day{};
-			}
-		}
+	const common::UniqueFd root = common::openFolderIfAny(mirror_);
+	if (!root)
+		return;
+	try {
+		common::forEachDay(root.get(), [&](const std::string &dayPath, int) {
+			days_[dayPath] = Day{};
+			return true;
+		});
+	} catch (const common::SystemError &e) {
+		log_->warn("cannot list every day of the mirror source={} error=\"{}\"", name_, e.what());
 	}
 }
 
@@ -387,8 +373,7 @@ Gallery::Summary Gallery::summary(std::chrono::system_clock::time_point now) con
 	Summary s;
 	s.name = name_;
 	s.mirror = mirror_;
-	std::error_code ec;
-	if (auto latest = common::parseFrameRelativePath(fs::read_symlink(mirror_ / "latest.jpg", ec).string())) {
+	if (auto latest = common::readLatest(mirror_)) {
 		s.newestPath = latest->relativePath();
 		s.newestTime = latest->seconds;
 	}

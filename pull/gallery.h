@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 
 namespace spdlog {
 class logger;

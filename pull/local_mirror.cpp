@@ -4,7 +4,6 @@
 
 #include <cerrno>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/statvfs.h>
 #include <sys/stat.h>
@@ -15,12 +14,13 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/store_layout.h"
 #include "memory_budget.h"
-#include "common/store.h"
 
 namespace lingercam::pull {
 
 using common::FrameId;
+using common::partName;
 using common::SystemError;
 using common::throwErrnoIf;
 using common::UniqueFd;
@@ -28,11 +28,6 @@ using common::UniqueFd;
 namespace {
 
 constexpr const char *kSourceXattr = "user.lingercam.remote";
-
-std::string partName(const FrameId &id)
-{
-	return "." + id.fileName() + ".part";
-}
 
 std::string remoteIdentity(const PlannedFrame &f)
 {
@@ -101,63 +96,33 @@ void LocalMirror::commitWorker(std::stop_token stop)
 
 std::optional<FrameId> LocalMirror::watermark() const
 {
-	bool exists = false;
-	std::string content = common::readSmallFile(rootFd_.get(), common::kPulledName, exists);
-	if (!exists)
+	const auto file = common::readConfirmation(rootFd_.get(), common::kPulledName);
+	if (!file)
 		return std::nullopt;
-	while (!content.empty() && (content.back() == '\n' || content.back() == ' '))
-		content.pop_back();
-	auto id = common::parseFrameStem(content);
-	if (!id)
+	if (!file->watermark)
 		log_->warn("ignoring an unreadable watermark file={}/{}", root_.string(), common::kPulledName);
-	return id;
+	return file->watermark;
 }
 
 void LocalMirror::setWatermark(const FrameId &id)
 {
-	const std::string text = id.stem() + "\n";
-	common::writeFileAtomic(rootFd_.get(), common::kPulledName,
-				std::span(reinterpret_cast<const std::uint8_t *>(text.data()), text.size()),
-				root_.string() + "/" + common::kPulledName);
+	common::writeConfirmation(rootFd_.get(), common::kPulledName, id, {}, root_.string() + "/" + common::kPulledName);
 }
 
 std::optional<FrameId> LocalMirror::latest() const
 {
-	char buf[256];
-	ssize_t n = ::readlinkat(rootFd_.get(), common::kLatestName, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return std::nullopt;
-	return common::parseFrameRelativePath(std::string_view(buf, static_cast<std::size_t>(n)));
+	return common::readLatest(rootFd_.get());
 }
 
 void LocalMirror::setLatest(const FrameId &id)
 {
-	common::replaceSymlink(rootFd_.get(), common::kLatestName, id.relativePath(),
-			       root_.string() + "/" + common::kLatestName);
+	common::writeLatest(rootFd_.get(), id, root_.string());
 }
 
 LocalMirror::DayState LocalMirror::day(const std::string &dayPath) const
 {
-	DayState state;
-	int fd = ::openat(rootFd_.get(), dayPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return state;
-	DIR *dir = ::fdopendir(fd);
-	if (!dir) {
-		::close(fd);
-		return state;
-	}
-	while (dirent *e = ::readdir(dir)) {
-		std::string_view name(e->d_name);
-		if (name.starts_with(".") && name.ends_with(".jpg.part")) {
-			if (auto id = common::parseFrameFileName(name.substr(1, name.size() - 6)))
-				state.parts.insert(*id);
-		} else if (auto id = common::parseFrameFileName(name)) {
-			state.frames.insert(*id);
-		}
-	}
-	::closedir(dir);
-	return state;
+	const common::DayFolder folder = common::readDayAt(rootFd_.get(), dayPath);
+	return { { folder.frames.begin(), folder.frames.end() }, { folder.parts.begin(), folder.parts.end() } };
 }
 
 bool LocalMirror::hasFrame(const FrameId &id) const
@@ -223,7 +188,7 @@ void LocalMirror::write(PartFile &part, std::uint64_t offset, std::span<const st
 		ssize_t n = ::pwrite(part.fd.get(), p, left, at);
 		if (n < 0 && errno == EINTR)
 			continue;
-		throwErrnoIf(n < 0, "write " + part.frame.id.relativePath() + ".part");
+		throwErrnoIf(n < 0, "write " + part.frame.id.dayPath() + "/" + partName(part.frame.id));
 		p += n;
 		at += n;
 		left -= static_cast<std::size_t>(n);
@@ -235,7 +200,7 @@ std::optional<std::string> LocalMirror::check(PartFile &part)
 {
 	const FrameId id = part.frame.id;
 	struct stat st;
-	throwErrnoIf(::fstat(part.fd.get(), &st) != 0, "stat " + id.relativePath() + ".part");
+	throwErrnoIf(::fstat(part.fd.get(), &st) != 0, "stat " + id.dayPath() + "/" + partName(id));
 	std::optional<std::string> problem;
 	std::uint8_t head[2] = {}, tail[2] = {};
 	if (static_cast<std::uint64_t>(st.st_size) != part.frame.size)

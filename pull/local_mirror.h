@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/frame_name.h"
 #include "common/fs_util.h"
+#include "common/store_layout.h"
 #include "sync_planner.h"
 
 namespace spdlog {

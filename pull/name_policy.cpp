@@ -55,7 +55,7 @@ EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry)
 		return refuse(*hostile);
 	if (entry.name.front() == '.')
 		return ignore();
-	if (level == FolderLevel::Root && entry.name == "latest.jpg")
+	if (level == FolderLevel::Root && entry.name == common::kLatestName)
 		return ignore(); // read through readlink, never listed
 	bool layoutName = level == FolderLevel::Root    ? common::isYearName(entry.name)
 			  : level == FolderLevel::Year ? common::isMonthName(entry.name)
@@ -129,7 +129,7 @@ std::optional<FrameId> checkLatestTarget(std::string_view target, std::string &r
 	// extra components.
 	auto id = common::parseFrameRelativePath(target);
 	if (!id)
-		reason = "target is not YYYY/MM/DD/<frame>.jpg inside the store";
+		reason = std::string("target is not ") + common::kFramePathPattern + " inside the store";
 	return id;
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "remote_store.h"
 
 namespace lingercam::pull {

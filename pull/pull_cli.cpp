@@ -12,23 +12,24 @@
 
 #include "common/cli.h"
 #include "common/coverage.h"
-#include "common/doctor.h"
 #include "common/dbus_connection.h"
+#include "common/doctor.h"
 #include "common/error.h"
 #include "common/host_probe.h"
 #include "common/linger_check.h"
 #include "common/logging.h"
 #include "common/notifier.h"
 #include "common/signal_watcher.h"
+#include "common/store_layout.h"
 #include "common/units.h"
 #include "pull/progress_line.h"
+#include "pull/pull_cli.h"
 #include "pull/pull_client.h"
 #include "pull/pull_config.h"
 #include "pull/pull_dbus.h"
 #include "pull/pull_doctor.h"
 #include "pull/pull_service.h"
 #include "pull/pull_status.h"
-#include "pull/pull_cli.h"
 
 namespace lingercam::pull {
 
@@ -114,7 +115,7 @@ int cmdStatus(const Overrides &o, bool syncNow)
 		}
 		for (const SourceConfig &s : config.sources) {
 			std::cout << "  " << s.name << " last 24 h: ";
-			auto newest = common::latestFrameIn(s.localStore);
+			auto newest = common::readLatest(s.localStore);
 			if (!newest) {
 				std::cout << "no frames in " << s.localStore.string() << '\n';
 				continue;
@@ -201,10 +202,11 @@ int cmdOnce(const Overrides &o, const std::string &mode)
 
 int runPullCli(int argc, char **argv)
 {
-	CLI::App app{ "lingercam-pull: fetches a camera host's frames over SSH/SFTP into a local mirror: the newest "
-		      "first, then every frame it missed.\n\nConfig: $XDG_CONFIG_HOME/lingercam/pull.toml (default "
-		      "~/.config/lingercam/pull.toml), one [[source]] per camera.\nMirror: <local_store>/YYYY/MM/DD/"
-		      "YYYYMMDDTHHMMSSZ.jpg (UTC) and latest.jpg, as on the camera.",
+	CLI::App app{ std::string("lingercam-pull: fetches a camera host's frames over SSH/SFTP into a local mirror: "
+				  "the newest first, then every frame it missed.\n\nConfig: $XDG_CONFIG_HOME/lingercam/"
+				  "pull.toml (default ~/.config/lingercam/pull.toml), one [[source]] per camera.\nMirror: "
+				  "<local_store>/") +
+			      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ", as on the camera.",
 		      "lingercam-pull" };
 	app.require_subcommand(1);
 	app.fallthrough(); // global options after the subcommand too

@@ -9,6 +9,7 @@
 
 #include "common/config_reader.h"
 #include "common/error.h"
+#include "common/paths.h"
 #include "round_limits.h"
 
 namespace lingercam::pull {
@@ -18,31 +19,6 @@ namespace {
 using common::ConfigError;
 using common::ConfigReader;
 using namespace std::chrono_literals;
-
-std::filesystem::path home()
-{
-	const char *h = std::getenv("HOME");
-	return h && *h ? std::filesystem::path(h) : std::filesystem::path("/");
-}
-
-std::filesystem::path xdg(const char *var, const char *fallback)
-{
-	const char *v = std::getenv(var);
-	if (v && *v == '/')
-		return v;
-	return home() / fallback;
-}
-
-/// "~/x" -> "$HOME/x"; the result must be absolute.
-std::string expandPath(ConfigReader &reader, std::string_view key, const std::string &value)
-{
-	std::string out = value;
-	if (out == "~" || out.starts_with("~/"))
-		out = (home() / out.substr(out.size() > 1 ? 2 : 1)).string();
-	if (!out.empty() && out.front() != '/')
-		reader.fail(key, "must be an absolute path or start with ~/, got \"" + value + "\"");
-	return out;
-}
 
 bool validSourceName(const std::string &name)
 {
@@ -66,20 +42,20 @@ SourceConfig readSource(ConfigReader &r, const PullConfig &top, std::size_t inde
 	if (auto port = r.integer("port", 1, 65535))
 		s.ssh.port = static_cast<int>(*port);
 	s.ssh.user = r.string("user").value_or("");
-	if (auto identity = r.string("identity"); identity && !identity->empty())
-		s.ssh.identities.push_back(expandPath(r, "identity", *identity));
-	if (auto kh = r.string("known_hosts"); kh && !kh->empty())
-		s.ssh.knownHosts = expandPath(r, "known_hosts", *kh);
-	if (auto cfg = r.string("ssh_config"); cfg && !cfg->empty())
-		s.ssh.sshConfig = *cfg == "none" ? "none" : expandPath(r, "ssh_config", *cfg);
+	if (auto identity = r.path("identity"); identity && !identity->empty())
+		s.ssh.identities.push_back(identity->string());
+	if (auto kh = r.path("known_hosts"); kh && !kh->empty())
+		s.ssh.knownHosts = kh->string();
+	if (auto cfg = r.path("ssh_config", { "none" }); cfg && !cfg->empty())
+		s.ssh.sshConfig = cfg->string();
 	s.ssh.hostKeyPolicy = r.choice("host_key_policy", { "strict", "accept-new" }).value_or("strict") == "accept-new"
 				      ? HostKeyPolicy::AcceptNew
 				      : HostKeyPolicy::Strict;
 	s.remoteStore = r.string("remote_store").value_or(kDefaultRemoteStore);
 	if (s.remoteStore.empty())
 		r.fail("remote_store", "must not be empty");
-	if (auto local = r.string("local_store"); local && !local->empty())
-		s.localStore = expandPath(r, "local_store", *local);
+	if (auto local = r.path("local_store"); local && !local->empty())
+		s.localStore = *local;
 	else
 		s.localStore = defaultLocalStore(s.name);
 	s.ssh.ciphers = kDefaultCiphers;
@@ -144,12 +120,12 @@ PullConfig readConfig(const toml::table &table, const std::string &file)
 
 std::filesystem::path defaultConfigPath()
 {
-	return xdg("XDG_CONFIG_HOME", ".config") / "lingercam" / "pull.toml";
+	return common::xdgConfigHome() / "lingercam" / "pull.toml";
 }
 
 std::filesystem::path defaultLocalStore(const std::string &sourceName)
 {
-	return xdg("XDG_DATA_HOME", ".local/share") / "lingercam" / "mirror" / sourceName;
+	return common::xdgDataHome() / "lingercam" / "mirror" / sourceName;
 }
 
 PullConfig loadPullConfig(const std::string &path)

@@ -104,7 +104,7 @@ common::DoctorReport runPullDoctor(const PullConfig &config, common::HostProbe &
 	for (const SourceConfig &source : config.sources) {
 		// Up to the newest frame pulled: outside active hours the mirror lags, and the last
 		// round's age is a check of its own.
-		auto newest = common::latestFrameIn(source.localStore);
+		auto newest = common::readLatest(source.localStore);
 		if (!newest)
 			continue;
 		std::size_t unsynced = 0;

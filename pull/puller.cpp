@@ -875,7 +875,7 @@ std::string Puller::Attempt::confirmation() const
 {
 	if (!watermark_)
 		return {};
-	std::string text = watermark_->stem() + "\n";
+	std::vector<common::OutOfOrderDay> wholeDays;
 	for (const common::OutOfOrderDay &d : outOfOrder_) {
 		if (!planner_.listedInFull(d.dayPath))
 			continue;
@@ -889,9 +889,9 @@ std::string Puller::Attempt::confirmation() const
 		for (auto it = plan_.lower_bound(FrameId{ start }); it != plan_.end() && it->first.seconds < start + 86400; ++it)
 			whole = whole && resolved(it->second.outcome);
 		if (whole)
-			text += d.confirmationLine() + "\n";
+			wholeDays.push_back(d);
 	}
-	return text;
+	return common::formatConfirmation(*watermark_, wholeDays);
 }
 
 void Puller::Attempt::writePulled()

@@ -16,7 +16,7 @@
 
 #include "common/clock.h"
 #include "common/config_reader.h"
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull_config.h"
 #include "pull_status.h"
 #include "round_limits.h"

@@ -42,8 +42,8 @@ SyncPlanner::SyncPlanner(RemoteStore &remote, std::uint64_t maxFileSize, Refusal
 void SyncPlanner::findNewest(std::function<void(const std::optional<FrameId> &)> linked,
 			     std::function<void(std::optional<PlannedFrame>)> checked)
 {
-	remote_.requestLink("latest.jpg", [this, linked = std::move(linked), checked = std::move(checked)](
-						  std::optional<std::string> target) {
+	remote_.requestLink(common::kLatestName, [this, linked = std::move(linked), checked = std::move(checked)](
+							 std::optional<std::string> target) {
 		if (!target) {
 			linked(std::nullopt);
 			return checked(std::nullopt);
@@ -51,7 +51,7 @@ void SyncPlanner::findNewest(std::function<void(const std::optional<FrameId> &)>
 		std::string reason;
 		auto id = checkLatestTarget(*target, reason);
 		if (!id) {
-			onRefuse_("latest.jpg -> " + *target, reason);
+			onRefuse_(std::string(common::kLatestName) + " -> " + *target, reason);
 			linked(std::nullopt);
 			return checked(std::nullopt);
 		}
@@ -65,7 +65,8 @@ void SyncPlanner::findNewest(std::function<void(const std::optional<FrameId> &)>
 				if (!entries[i])
 					return checked(std::nullopt); // deleted by retention meanwhile
 				if (entries[i]->type != EntryType::Directory) {
-					onRefuse_("latest.jpg -> " + target, "folder " + paths[i] + " is not a real folder");
+					onRefuse_(std::string(common::kLatestName) + " -> " + target,
+						  "folder " + paths[i] + " is not a real folder");
 					return checked(std::nullopt);
 				}
 			}
@@ -75,7 +76,7 @@ void SyncPlanner::findNewest(std::function<void(const std::optional<FrameId> &)>
 			file.name = id.fileName();
 			EntryVerdict verdict = checkDayEntry(id.dayPath(), file, maxFileSize_);
 			if (verdict.kind != EntryVerdict::Kind::Accept) {
-				onRefuse_("latest.jpg -> " + target, verdict.reason);
+				onRefuse_(std::string(common::kLatestName) + " -> " + target, verdict.reason);
 				return checked(std::nullopt);
 			}
 			checked(PlannedFrame{ id, file.size, file.mtime });

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 
 namespace lingercam::pull {
 

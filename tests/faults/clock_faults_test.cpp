@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "fault_support.h"
 #include "pull_test_util.h"
 #include "sshd_harness.h"

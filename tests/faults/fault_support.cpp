@@ -18,7 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull_test_util.h"
 #include "sshd_harness.h"
 #include "support/program.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "fuzz_input.h"
 #include "pull/name_policy.h"
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull_test_util.h"
 #include "sshd_harness.h"
 #include "support/program.h"

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull_test_util.h"
 #include "sshd_harness.h"
 

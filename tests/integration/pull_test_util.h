@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull/pull_config.h"
 #include "sshd_harness.h"
 

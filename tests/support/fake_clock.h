@@ -50,7 +50,7 @@ inline common::Clock::WallTime utc(int year, unsigned month, unsigned day, unsig
 
 } // namespace lingercam::test
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 
 inline lingercam::common::Clock::WallTime lingercam::test::utc(int year, unsigned month, unsigned day, unsigned h,
 								  unsigned m, unsigned s)

@@ -27,7 +27,7 @@
 #include <turbojpeg.h>
 
 #include "capture/exif_writer.h"
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 
 namespace fs = std::filesystem;
 using lingercam::capture::readExifDateTimeOriginal;

@@ -117,6 +117,26 @@ TEST(ACaptureConfig, RejectsEachKindOfBadValueNamingTheKey)
 		  "5000000 us = 20s, so timeout must be at least a second longer, got 10s");
 }
 
+// The store path follows the rule of every path in both config files (common/paths.h): a
+// relative one, which the service and a shell would take from different folders, is refused.
+TEST(ACaptureConfig, TakesTheStorePathByTheRuleOfBothConfigFiles)
+{
+	const char *saved = std::getenv("HOME");
+	const std::string savedHome = saved ? saved : "";
+	::setenv("HOME", "/home/pi", 1);
+	EXPECT_EQ(parseCaptureConfig("store = \"~/frames\"\n", "capture.toml").store, "/home/pi/frames");
+	EXPECT_EQ(parseCaptureConfig("store = \"$HOME/frames\"\n", "capture.toml").store, "/home/pi/frames");
+	EXPECT_EQ(errorOf("interval = 60\nstore = \"frames\"\n"),
+		  "capture.toml:2: key 'store': expected an absolute path or one starting with ~/ or $HOME/ (a relative "
+		  "one would depend on the folder the program is started from), got \"frames\"");
+	EXPECT_NE(errorOf("store = \"./frames\"\n").find("key 'store'"), std::string::npos);
+	EXPECT_EQ(errorOf("store = \"\"\n"), "capture.toml:1: key 'store': expected a folder path, got an empty string");
+	if (saved)
+		::setenv("HOME", savedHome.c_str(), 1);
+	else
+		::unsetenv("HOME");
+}
+
 TEST(ACaptureConfig, GivesTheWatchdogTheWholeStillAndAMargin)
 {
 	// A 45 s night exposure (3 x 15 s) with a 60 s timeout: the watchdog waits 90 s, not

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "capture/jpeg_encoder.h"
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "support/program.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"

@@ -82,3 +82,34 @@ TEST(AConfigReader, TakesDurationsAndSizesAsNumbersOrStrings)
 	EXPECT_EQ(r.bytes("d"), 2ull << 30);
 	EXPECT_NO_THROW(r.finish());
 }
+
+// Both config files take paths by this one rule (common/paths.h).
+TEST(AConfigReader, TakesAPathAbsoluteOrFromTheHomeFolderAndNamesTheKeyOfARelativeOne)
+{
+	const char *saved = std::getenv("HOME");
+	const std::string savedHome = saved ? saved : "";
+	::setenv("HOME", "/home/viewer", 1);
+	auto table = ConfigReader::parseString("a = \"/srv/frames\"\nb = \"~/frames\"\nc = \"$HOME/frames\"\nd = \"~\"\n"
+					       "e = \"\"\nf = \"none\"\ng = \"frames\"\nh = \"./frames\"\ni = \"~pi/frames\"\n"
+					       "j = \"$HOMEfolder/frames\"\n",
+					       "pull.toml");
+	ConfigReader r(table, "pull.toml");
+	EXPECT_EQ(r.path("a"), std::filesystem::path("/srv/frames"));
+	EXPECT_EQ(r.path("b"), std::filesystem::path("/home/viewer/frames"));
+	EXPECT_EQ(r.path("c"), std::filesystem::path("/home/viewer/frames"));
+	EXPECT_EQ(r.path("d"), std::filesystem::path("/home/viewer"));
+	EXPECT_EQ(r.path("e"), std::filesystem::path()) << "empty: the caller's default";
+	EXPECT_EQ(r.path("f", { "none" }), std::filesystem::path("none"));
+	EXPECT_EQ(r.path("missing"), std::nullopt);
+	EXPECT_EQ(errorOf([&] { r.path("g"); }),
+		  "pull.toml:7: key 'g': expected an absolute path or one starting with ~/ or $HOME/ (a relative one "
+		  "would depend on the folder the program is started from), got \"frames\"");
+	for (const char *key : { "f", "h", "i", "j" })
+		EXPECT_NE(errorOf([&] { r.path(key); }).find("key '" + std::string(key) + "': expected an absolute path"),
+			  std::string::npos)
+			<< key;
+	if (saved)
+		::setenv("HOME", savedHome.c_str(), 1);
+	else
+		::unsetenv("HOME");
+}

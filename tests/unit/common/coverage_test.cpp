@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "common/coverage.h"
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "support/temp_dir.h"
 
 using namespace lingercam;

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/frame_name.h"
 #include "common/store.h"
+#include "common/store_layout.h"
 #include "support/fake_clock.h"
 #include "support/temp_dir.h"
 

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/frame_name.h"
 #include "common/scheduler.h"
+#include "common/store_layout.h"
 #include "support/fake_clock.h"
 
 using namespace lingercam;

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull/gallery.h"
 #include "pull/thumbnail.h"
 #include "support/temp_dir.h"

@@ -108,6 +108,30 @@ TEST_F(APullConfig, RejectsBadValues)
 		EXPECT_THROW(pull::parsePullConfig(text, "pull.toml"), common::ConfigError) << text;
 }
 
+// Every path key follows the rule of both config files (common/paths.h): absolute, or from
+// the home folder as ~/ or $HOME/; a relative one is refused naming file, line and key.
+TEST_F(APullConfig, TakesPathsByTheRuleOfBothConfigFiles)
+{
+	auto c = pull::parsePullConfig("[[source]]\nidentity = \"$HOME/.ssh/id_garden\"\nknown_hosts = \"~/.ssh/kh\"\n"
+				       "ssh_config = \"$HOME/.ssh/config\"\nlocal_store = \"$HOME/frames\"\n",
+				       "pull.toml");
+	const auto &s = c.sources.at(0);
+	EXPECT_EQ(s.ssh.identities, std::vector<std::string>{ "/home/viewer/.ssh/id_garden" });
+	EXPECT_EQ(s.ssh.knownHosts, "/home/viewer/.ssh/kh");
+	EXPECT_EQ(s.ssh.sshConfig, "/home/viewer/.ssh/config");
+	EXPECT_EQ(s.localStore, "/home/viewer/frames");
+	for (const char *key : { "identity", "known_hosts", "ssh_config", "local_store" }) {
+		try {
+			pull::parsePullConfig(std::string("[[source]]\nname = \"a\"\n") + key + " = \"frames\"\n", "/etc/pull.toml");
+			ADD_FAILURE() << key << ": no error";
+		} catch (const common::ConfigError &e) {
+			const std::string expected = "/etc/pull.toml:3: key 'source[0]." + std::string(key) +
+						     "': expected an absolute path or one starting with ~/ or $HOME/";
+			EXPECT_TRUE(std::string(e.what()).starts_with(expected)) << e.what();
+		}
+	}
+}
+
 TEST(AnActiveHoursWindow, FollowsTheSeedsCronSixToTwentyOne)
 {
 	auto h = *pull::ActiveHours::parse("06:00-22:00");

@@ -628,6 +628,39 @@ TEST_F(ALocalMirror, RefusesAFrameOfTheWrongSize)
 	EXPECT_FALSE(mirror.hasFrame(minute(1)));
 }
 
+// One reader for the mirror's own ".pulled" and the camera's confirmation files (the store
+// layout's): the same text gives the same watermark, whatever ends its lines.
+TEST_F(ALocalMirror, ReadsItsWatermarkAsTheCameraReadsAConfirmation)
+{
+	const fs::path dir = root / "m";
+	fs::create_directories(dir);
+	for (const char *text : { "20261123T193800Z\n", "20261123T193800Z\r\n", "20261123T193800Z \n", "20261123T193800Z",
+				  "20261123T193800Z\nout-of-order 1970-01-01.00000000\n", "", "\n", "garbage\n" }) {
+		std::ofstream(dir / ".pulled", std::ios::trunc) << text;
+		pull::LocalMirror mirror(dir, 1);
+		common::Store store(dir);
+		EXPECT_EQ(mirror.watermark(), store.pulledWatermark()) << '"' << text << '"';
+	}
+	std::ofstream(dir / ".pulled", std::ios::trunc) << "20261123T193800Z\r\n";
+	EXPECT_EQ(pull::LocalMirror(dir, 1).watermark()->stem(), "20261123T193800Z") << "a line ending in \\r\\n";
+}
+
+TEST_F(ALocalMirror, ListsADayByTheLayoutsRules)
+{
+	const fs::path day = root / "m" / "2026/11/23";
+	fs::create_directories(day);
+	for (const char *name : { "20261123T193800Z.jpg", ".20261123T193900Z.jpg.part", ".20261123T194000Z.jpg.tmp",
+				  "20261124T000000Z.jpg" })
+		std::ofstream(day / name) << "x";
+	pull::LocalMirror mirror(root / "m", 1);
+	const auto state = mirror.day("2026/11/23");
+	ASSERT_EQ(state.frames.size(), 1u) << "a frame of another day is not this day's";
+	EXPECT_EQ(state.frames.begin()->stem(), "20261123T193800Z");
+	ASSERT_EQ(state.parts.size(), 1u);
+	EXPECT_EQ(state.parts.begin()->stem(), "20261123T193900Z");
+	EXPECT_TRUE(mirror.day("2026/11/24").frames.empty());
+}
+
 TEST(AProgressLine, ShowsFramesBytesRateAndEta)
 {
 	std::FILE *sink = std::tmpfile();
