@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/frame_name.h"
+#include "common/store_layout.h"
 #include "pull/sftp_channel.h"
 #include "pull/ssh_channel_transport.h"
 #include "pull/ssh_connection.h"
