@@ -130,13 +130,12 @@ RoundResult Puller::runRound()
 	const auto started = std::chrono::steady_clock::now();
 	if (status_)
 		status_->update(name_, [](SourceStatus &s) { s.lastRoundStart = std::chrono::system_clock::now(); });
-	milliseconds backoff = options_.retryBackoff;
+	Retries retries{ options_.retryBackoff, 0 };
 	std::unique_ptr<LocalMirror> mirror;
 	RoundLimits limits = RoundLimits::startingNow([this] { return interrupt_.stopRequested(); },
 						      options_.roundTimeout);
 	limits.heartbeat = options_.heartbeat;
 
-	unsigned failures = 0; // attempts in a row that failed without a frame more
 	for (;;) {
 		++result.attempts;
 		const std::size_t framesBefore = result.framesFetched;
@@ -153,46 +152,8 @@ RoundResult Puller::runRound()
 			result.errorKind.reset();
 			break;
 		} catch (const SshError &e) {
-			result.error = e.what();
-			result.errorKind = e.kind();
-			if (e.kind() == SshError::Kind::Stopped) {
-				log_->info("round stopped source={} (what arrived is kept)", name_);
+			if (!retryAfter(e, result.framesFetched > framesBefore, limits, retries, result))
 				break;
-			}
-			// An attempt that brought frames before the link broke starts the count and the
-			// backoff afresh: retries are per outage, so a link that drops now and then
-			// still finishes a long catch-up.
-			if (result.framesFetched > framesBefore) {
-				failures = 0;
-				backoff = options_.retryBackoff;
-			}
-			++failures;
-			bool retry = e.transient() && failures <= options_.retries && !interrupt_.stopRequested();
-			if (!retry) {
-				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, e.what());
-				break;
-			}
-			// No retry starts past the round's deadline.
-			const auto untilDeadline = std::chrono::duration_cast<milliseconds>(
-				limits.deadline - std::chrono::steady_clock::now());
-			if (untilDeadline < backoff) {
-				result.error += "; not retried: round_timeout=" + configDuration(limits.roundTimeout) +
-						" ends the round before the next attempt";
-				result.errorKind = SshError::Kind::Overtime;
-				log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, result.error);
-				break;
-			}
-			log_->warn("connection problem, retrying source={} attempt={}/{} in={} error=\"{}\"", name_,
-				   failures, options_.retries + 1, common::formatDuration(backoff), e.what());
-			setState(SourceStatus::State::Waiting);
-			// A pending trigger (SyncNow) must not spend the retries in a burst: only a
-			// stop cuts the backoff short.
-			if (waitBeating(backoff)) {
-				result.errorKind = SshError::Kind::Stopped;
-				log_->info("round stopped source={} (what arrived is kept)", name_);
-				break;
-			}
-			backoff = std::min(backoff * 2, kMaxBackoff);
 		} catch (const std::exception &e) {
 			// Local problems (disk full, permissions) are not fixed by retrying now.
 			result.error = e.what();
@@ -202,36 +163,86 @@ RoundResult Puller::runRound()
 	}
 	mirror.reset();
 	result.took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+	finishRound(result);
+	return result;
+}
 
+bool Puller::retryAfter(const SshError &e, bool broughtFrames, const RoundLimits &limits, Retries &retries,
+			RoundResult &result)
+{
+	result.error = e.what();
+	result.errorKind = e.kind();
+	if (e.kind() == SshError::Kind::Stopped) {
+		log_->info("round stopped source={} (what arrived is kept)", name_);
+		return false;
+	}
+	// An attempt that brought frames before the link broke starts the count and the backoff
+	// afresh: retries are per outage, so a link that drops now and then still finishes a long
+	// catch-up.
+	if (broughtFrames) {
+		retries.failures = 0;
+		retries.backoff = options_.retryBackoff;
+	}
+	++retries.failures;
+	if (!e.transient() || retries.failures > options_.retries || interrupt_.stopRequested()) {
+		log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, e.what());
+		return false;
+	}
+	// No retry starts past the round's deadline.
+	const auto untilDeadline =
+		std::chrono::duration_cast<milliseconds>(limits.deadline - std::chrono::steady_clock::now());
+	if (untilDeadline < retries.backoff) {
+		result.error += "; not retried: round_timeout=" + configDuration(limits.roundTimeout) +
+				" ends the round before the next attempt";
+		result.errorKind = SshError::Kind::Overtime;
+		log_->error("round failed source={} attempts={} error=\"{}\"", name_, result.attempts, result.error);
+		return false;
+	}
+	log_->warn("connection problem, retrying source={} attempt={}/{} in={} error=\"{}\"", name_, retries.failures,
+		   options_.retries + 1, common::formatDuration(retries.backoff), e.what());
+	setState(SourceStatus::State::Waiting);
+	// A pending trigger (SyncNow) must not spend the retries in a burst: only a stop cuts the
+	// backoff short.
+	if (waitBeating(retries.backoff)) {
+		result.errorKind = SshError::Kind::Stopped;
+		log_->info("round stopped source={} (what arrived is kept)", name_);
+		return false;
+	}
+	retries.backoff = std::min(retries.backoff * 2, kMaxBackoff);
+	return true;
+}
+
+void Puller::finishRound(const RoundResult &result)
+{
 	if (result.ok)
 		log_->info("round done source={} fetched={} bytes={} refused={} resumed={} backlog={} newest={} "
 			   "watermark={} took={}",
 			   name_, result.framesFetched, common::formatBytes(result.bytesFetched), result.refused,
 			   result.resumed, result.backlog, result.newest ? result.newest->stem() : "none",
 			   result.watermark ? result.watermark->stem() : "none", common::formatDuration(result.took));
-	if (status_)
-		status_->update(name_, [&](SourceStatus &s) {
-			const bool stopped = result.errorKind == SshError::Kind::Stopped;
-			s.state = result.ok || stopped ? SourceStatus::State::Idle : SourceStatus::State::Failed;
-			s.lastRoundEnd = std::chrono::system_clock::now();
-			s.lastRoundOk = result.ok;
-			s.framesPulled += result.framesFetched;
-			s.bytesPulled += result.bytesFetched;
-			s.backlog = result.backlog;
-			if (result.newest)
-				s.newestFrame = result.newest->stem();
-			if (result.watermark)
-				s.watermark = result.watermark->stem();
-			if (result.ok) {
-				s.lastResult = "ok, " + std::to_string(result.framesFetched) + " frames";
-			} else if (stopped) {
-				s.lastResult = "stopped, " + std::to_string(result.framesFetched) + " frames kept";
-			} else {
-				s.lastResult = "failed: " + result.error;
-				s.lastError = result.error;
-			}
-		});
-	return result;
+	if (!status_)
+		return;
+	status_->update(name_, [&](SourceStatus &s) {
+		const bool stopped = result.errorKind == SshError::Kind::Stopped;
+		s.state = result.ok || stopped ? SourceStatus::State::Idle : SourceStatus::State::Failed;
+		s.lastRoundEnd = std::chrono::system_clock::now();
+		s.lastRoundOk = result.ok;
+		s.framesPulled += result.framesFetched;
+		s.bytesPulled += result.bytesFetched;
+		s.backlog = result.backlog;
+		if (result.newest)
+			s.newestFrame = result.newest->stem();
+		if (result.watermark)
+			s.watermark = result.watermark->stem();
+		if (result.ok) {
+			s.lastResult = "ok, " + std::to_string(result.framesFetched) + " frames";
+		} else if (stopped) {
+			s.lastResult = "stopped, " + std::to_string(result.framesFetched) + " frames kept";
+		} else {
+			s.lastResult = "failed: " + result.error;
+			s.lastError = result.error;
+		}
+	});
 }
 
 /// One attempt of a round over one connection: the plan, the fetch and the watermark, all
@@ -280,6 +291,23 @@ private:
 	/// Frames up to this size are assembled in memory (at most a few are in flight at once).
 	static constexpr std::uint64_t kInMemory = 4u << 20;
 
+	/// What the debug trace of a round has said so far.
+	struct RoundTrace {
+		bool planned = false;
+		bool fetched = false;
+		std::chrono::steady_clock::time_point lastRate = std::chrono::steady_clock::now();
+		std::uint64_t lastBytes = 0;
+	};
+
+	/// Mirror mode: the backfill from the watermark and the out-of-order days; always: the
+	/// newest frame.
+	void startPlanning();
+	/// Debug lines on where the round's time goes: plan complete, all frames in, the rate.
+	void traceRound(RoundTrace &trace);
+	/// Mirror mode, every frame in: the last ".pulled" writes, the backlog.
+	void confirmLast();
+	/// Points the mirror's latest.jpg at the frame the camera took last.
+	void followCameraLatest();
 	/// Where the fetch of \a f starts: after its ".part" when that can be resumed.
 	std::uint64_t startAt(Frame &f);
 	void onLinked(const std::optional<FrameId> &id);
@@ -363,56 +391,15 @@ void Puller::attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &resu
 void Puller::Attempt::run()
 {
 	progress_ = RoundProgress{};
-	if (mirrorMode_) {
-		watermark_ = mirror_.watermark();
-		result_.watermark = watermark_;
-		std::string today = p_.options_.today;
-		if (today.empty())
-			today = FrameId{ std::chrono::duration_cast<std::chrono::seconds>(
-						 (p_.options_.now ? *p_.options_.now : std::chrono::system_clock::now())
-							 .time_since_epoch())
-						 .count(),
-					 0 }
-					.dayPath();
-		planner_.startBackfill(watermark_, today,
-				       [this](const std::string &day, std::vector<PlannedFrame> frames) { onDay(day, std::move(frames)); });
-		planner_.findOutOfOrderDays([this](std::vector<common::OutOfOrderDay> days) {
-			if (!days.empty())
-				p_.log_->info("listing out-of-order days in full source={} days={}", p_.name_, days.size());
-			outOfOrder_ = std::move(days);
-		});
-	}
-	planner_.findNewest([this](const std::optional<FrameId> &id) { onLinked(id); },
-			    [this](std::optional<PlannedFrame> frame) { onChecked(std::move(frame)); });
+	startPlanning();
 	remote_.startFetching(*this);
 
-	bool planned = false, fetched = false;
-	auto lastRate = std::chrono::steady_clock::now();
-	std::uint64_t lastBytes = 0;
+	RoundTrace trace;
 	while (!finished()) {
 		if (mirrorMode_)
 			planner_.poll(queued_.size() + fetching_.size());
-		if (p_.log_->should_log(spdlog::level::debug)) {
-			// Where a round's time goes (bench/pull/trace_round.sh reads these).
-			const auto now = std::chrono::steady_clock::now();
-			if (mirrorMode_ && !planned && planner_.complete()) {
-				planned = true;
-				p_.log_->debug("plan complete source={} folders={} frames={}", p_.name_, planner_.foldersListed(),
-					       progress_.framesTotal);
-			}
-			if (!fetched && newestSettled_ && fetching_.empty() && queued_.empty() && (!mirrorMode_ || planned)) {
-				fetched = true;
-				p_.log_->debug("all frames in source={} bytes={}", p_.name_, progress_.bytesDone);
-			}
-			if (now - lastRate >= std::chrono::seconds(1)) {
-				p_.log_->debug("receiving source={} rate={}/s", p_.name_,
-					       common::formatBytes((progress_.bytesDone - lastBytes) * 1000 /
-								   static_cast<std::uint64_t>(std::max<long long>(
-									   1, std::chrono::duration_cast<std::chrono::milliseconds>(now - lastRate).count()))));
-				lastRate = now;
-				lastBytes = progress_.bytesDone;
-			}
-		}
+		if (p_.log_->should_log(spdlog::level::debug))
+			traceRound(trace);
 		onCommits(mirror_.collect());
 		if (mirrorMode_ && std::chrono::steady_clock::now() - lastCheckpoint_ >= p_.options_.checkpointEvery)
 			checkpoint(!queued_.empty()); // near the end, the last write comes soon enough
@@ -435,20 +422,80 @@ void Puller::Attempt::run()
 	}
 	onCommits(mirror_.flush());
 	p_.reportProgress(progress_, true);
-	if (mirrorMode_) {
-		checkpoint(true);
-		while (writing_)
-			remote_.pump();
-		checkpoint(true); // the watermark may have moved while the last write was in flight
-		while (writing_)
-			remote_.pump();
-		if (prepared_)
-			usePreparedWrite();
-		while (remote_.busy())
-			remote_.pump();
-		result_.backlog = unresolved();
+	if (mirrorMode_)
+		confirmLast();
+	followCameraLatest();
+	if (!mirrorMode_)
 		result_.foldersListed = planner_.foldersListed();
+}
+
+void Puller::Attempt::startPlanning()
+{
+	if (mirrorMode_) {
+		watermark_ = mirror_.watermark();
+		result_.watermark = watermark_;
+		std::string today = p_.options_.today;
+		if (today.empty())
+			today = FrameId{ std::chrono::duration_cast<std::chrono::seconds>(
+						 (p_.options_.now ? *p_.options_.now : std::chrono::system_clock::now())
+							 .time_since_epoch())
+						 .count(),
+					 0 }
+					.dayPath();
+		planner_.startBackfill(watermark_, today,
+				       [this](const std::string &day, std::vector<PlannedFrame> frames) { onDay(day, std::move(frames)); });
+		planner_.findOutOfOrderDays([this](std::vector<common::OutOfOrderDay> days) {
+			if (!days.empty())
+				p_.log_->info("listing out-of-order days in full source={} days={}", p_.name_, days.size());
+			outOfOrder_ = std::move(days);
+		});
 	}
+	planner_.findNewest([this](const std::optional<FrameId> &id) { onLinked(id); },
+			    [this](std::optional<PlannedFrame> frame) { onChecked(std::move(frame)); });
+}
+
+void Puller::Attempt::traceRound(RoundTrace &trace)
+{
+	// Where a round's time goes (bench/pull/trace_round.sh reads these).
+	const auto now = std::chrono::steady_clock::now();
+	if (mirrorMode_ && !trace.planned && planner_.complete()) {
+		trace.planned = true;
+		p_.log_->debug("plan complete source={} folders={} frames={}", p_.name_, planner_.foldersListed(),
+			       progress_.framesTotal);
+	}
+	if (!trace.fetched && newestSettled_ && fetching_.empty() && queued_.empty() && (!mirrorMode_ || trace.planned)) {
+		trace.fetched = true;
+		p_.log_->debug("all frames in source={} bytes={}", p_.name_, progress_.bytesDone);
+	}
+	if (now - trace.lastRate >= std::chrono::seconds(1)) {
+		const auto ms = std::max<long long>(
+			1, std::chrono::duration_cast<std::chrono::milliseconds>(now - trace.lastRate).count());
+		p_.log_->debug("receiving source={} rate={}/s", p_.name_,
+			       common::formatBytes((progress_.bytesDone - trace.lastBytes) * 1000 /
+						   static_cast<std::uint64_t>(ms)));
+		trace.lastRate = now;
+		trace.lastBytes = progress_.bytesDone;
+	}
+}
+
+void Puller::Attempt::confirmLast()
+{
+	checkpoint(true);
+	while (writing_)
+		remote_.pump();
+	checkpoint(true); // the watermark may have moved while the last write was in flight
+	while (writing_)
+		remote_.pump();
+	if (prepared_)
+		usePreparedWrite();
+	while (remote_.busy())
+		remote_.pump();
+	result_.backlog = unresolved();
+	result_.foldersListed = planner_.foldersListed();
+}
+
+void Puller::Attempt::followCameraLatest()
+{
 	// latest.jpg follows the camera's: the frame taken last, whatever its name says (a clock
 	// that stepped back names it older than others). Frames that arrived while the round ran
 	// may be newer than latest.jpg was, unless names cannot tell (an "-unsynced" latest).
@@ -461,8 +508,6 @@ void Puller::Attempt::run()
 		target = newestLocal_;
 	if (target && local != target)
 		mirror_.setLatest(*target);
-	if (!mirrorMode_)
-		result_.foldersListed = planner_.foldersListed();
 }
 
 bool Puller::Attempt::finished() const
@@ -905,7 +950,8 @@ void Puller::Attempt::writePulled()
 	remote_.requestWrite(p_.confirmation_, text, [this, w, text] {
 		writing_ = false;
 		p_.remoteConfirmation_ = text;
-		p_.log_->debug("wrote the remote .pulled source={} watermark={}", p_.name_, w.stem());
+		p_.log_->debug("wrote the remote confirmation source={} file={} watermark={}", p_.name_, p_.confirmation_,
+			       w.stem());
 		// The next write takes one round trip less.
 		if (!finished()) {
 			remote_.prepareWrite(p_.confirmation_);
@@ -931,8 +977,9 @@ void Puller::Attempt::usePreparedWrite()
 	remote_.requestWrite(p_.confirmation_, text, [this, text] {
 		writing_ = false;
 		p_.remoteConfirmation_ = text;
-		p_.log_->debug("wrote the remote .pulled again, unchanged, through its open temporary file source={}",
-			       p_.name_);
+		p_.log_->debug("wrote the remote confirmation again, unchanged, through its open temporary file "
+			       "source={} file={}",
+			       p_.name_, p_.confirmation_);
 	});
 	while (writing_)
 		remote_.pump();

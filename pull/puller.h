@@ -134,7 +134,20 @@ private:
 	class Attempt;
 	friend class Attempt;
 
+	/// The retries of one round: attempts in a row that failed without a frame more, and the
+	/// wait before the next.
+	struct Retries {
+		std::chrono::milliseconds backoff;
+		unsigned failures;
+	};
+
 	void attempt(RemoteStore &remote, LocalMirror &mirror, RoundResult &result);
+	/// After a failed attempt: whether to try again (having waited the backoff); if not,
+	/// \a result says why the round ended.
+	bool retryAfter(const SshError &e, bool broughtFrames, const RoundLimits &limits, Retries &retries,
+			RoundResult &result);
+	/// The round's log line and status.
+	void finishRound(const RoundResult &result);
 	void reportProgress(const RoundProgress &progress, bool force);
 	/// Waits \a wait, beating the heartbeat; true if a stop came first.
 	bool waitBeating(std::chrono::milliseconds wait);
