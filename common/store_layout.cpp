@@ -51,6 +51,16 @@ Civil toCivil(std::int64_t seconds)
 	return c;
 }
 
+/// The date with \a dateSeparator, \a between, the time with ':', then \a suffix.
+std::string formatCivil(std::int64_t seconds, char dateSeparator, char between, const char *suffix)
+{
+	const Civil c = toCivil(seconds);
+	char buf[64];
+	std::snprintf(buf, sizeof(buf), "%04d%c%02u%c%02u%c%02u:%02u:%02u%s", c.year, dateSeparator, c.month,
+		      dateSeparator, c.day, between, c.hour, c.minute, c.second, suffix);
+	return buf;
+}
+
 bool digits(std::string_view s, std::size_t pos, std::size_t count, unsigned &out)
 {
 	out = 0;
@@ -133,20 +143,12 @@ std::string FrameId::relativePath() const
 
 std::string FrameId::exifTime() const
 {
-	Civil c = toCivil(seconds);
-	char buf[32];
-	std::snprintf(buf, sizeof(buf), "%04d:%02u:%02u %02u:%02u:%02u", c.year, c.month, c.day, c.hour, c.minute,
-		      c.second);
-	return buf;
+	return formatCivil(seconds, ':', ' ', ""); // "2026:11:23 19:38:00"
 }
 
 std::string FrameId::iso() const
 {
-	Civil c = toCivil(seconds);
-	char buf[32];
-	std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month, c.day, c.hour, c.minute,
-		      c.second);
-	return buf;
+	return formatCivil(seconds, '-', 'T', "Z"); // "2026-11-23T19:38:00Z"
 }
 
 std::optional<FrameId> parseFrameStem(std::string_view s)
@@ -269,6 +271,13 @@ bool isConfirmationName(std::string_view name)
 		return true;
 	const std::string prefix = confirmationName("");
 	return name.size() > prefix.size() && name.starts_with(prefix) && !name.ends_with(kTempSuffix);
+}
+
+std::string confirmationTempName(std::string_view name)
+{
+	std::string out{ name };
+	out += kTempSuffix;
+	return out;
 }
 
 std::string tempName(std::string_view name)

@@ -84,6 +84,9 @@ extern const char kPulledName[];
 /// newest frame time that viewer holds with nothing missing before it. Its temporary file
 /// is ".pulled.<viewer>.tmp", so viewers never write each other's files.
 std::string confirmationName(std::string_view viewer);
+/// The temporary file of confirmation file \a name: ".pulled.<viewer>.tmp" (the name is hidden
+/// already), renamed over it once written.
+std::string confirmationTempName(std::string_view name);
 /// ".pulled" or ".pulled.<viewer>" (not a temporary file).
 bool isConfirmationName(std::string_view name);
 

@@ -3,6 +3,7 @@
 #include "pull_doctor.h"
 
 #include "common/host_probe.h"
+#include "common/store_layout.h"
 #include "sftp_channel.h"
 #include "sftp_remote_store.h"
 #include "sftp_replies.h"
@@ -67,10 +68,11 @@ std::string probeSshLogin(const SourceConfig &source, std::string &detail)
 				source.ssh.ioTimeout);
 			sftp->start();
 			SftpRemoteStore store(std::move(sftp), source.remoteStore, FetchTuning{});
-			if (auto link = store.readLink("latest.jpg")) {
-				detail += "; SFTP: " + source.remoteStore + "/latest.jpg -> " + sftp::safeText(*link);
+			const std::string latest = common::kLatestName;
+			if (auto link = store.readLink(latest)) {
+				detail += "; SFTP: " + source.remoteStore + "/" + latest + " -> " + sftp::safeText(*link);
 			} else if (store.lstatMany({ "" }).front()) {
-				detail += "; SFTP: " + source.remoteStore + " has no latest.jpg yet";
+				detail += "; SFTP: " + source.remoteStore + " has no " + latest + " yet";
 			} else {
 				return "logged in to " + detail + ", but the camera host has no remote_store " + source.remoteStore +
 				       " (is lingercam-capture running there?)";

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/store_layout.h"
 #include "memory_budget.h"
 #include "sftp_channel.h"
 #include "sftp_replies.h"
@@ -229,7 +230,7 @@ void SftpRemoteStore::prepareWrite(const std::string &path)
 	if (prepared_.count(path))
 		return;
 	auto prepared = std::make_shared<Prepared>();
-	prepared->tmp = full(path) + ".tmp"; // the path is the viewer's own: so is this
+	prepared->tmp = full(common::confirmationTempName(path)); // the viewer's own, as its confirmation
 	prepared_[path] = prepared;
 	sftp_->send(SftpType::Open,
 		    SftpPacket().string(prepared->tmp).u32(kOpenWrite | kOpenCreate | kOpenTruncate).u32(kAttrPermissions).u32(0644),

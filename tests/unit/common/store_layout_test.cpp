@@ -59,6 +59,10 @@ TEST(TheStoreLayout, TellsConfirmationFilesFromTheirTemporaryFiles)
 		EXPECT_TRUE(common::isConfirmationName(name)) << name;
 	for (const char *name : { ".pulled.", ".pulled.pullpi-3fa2b1c0.tmp", ".pulled.tmp", "pulled", ".pulledx", "" })
 		EXPECT_FALSE(common::isConfirmationName(name)) << name;
+	const std::string confirmationTemp = common::confirmationTempName(common::confirmationName("pullpi-3fa2b1c0"));
+	EXPECT_EQ(confirmationTemp, ".pulled.pullpi-3fa2b1c0.tmp");
+	EXPECT_FALSE(common::isConfirmationName(confirmationTemp));
+	EXPECT_TRUE(common::isTempName(confirmationTemp));
 	for (const char *name : { ".latest.jpg.tmp", ".20261123T193800Z.jpg.tmp", ".pulled.pullpi-3fa2b1c0.tmp" })
 		EXPECT_TRUE(common::isTempName(name)) << name;
 	for (const char *name : { "latest.jpg.tmp", ".20261123T193800Z.jpg.part", "20261123T193800Z.jpg", "" })
