@@ -26,6 +26,20 @@ std::unique_ptr<sdbus::IConnection> openBus(BusKind kind);
 /// Same, but nullptr with the reason in \a whyNot instead of an exception.
 std::unique_ptr<sdbus::IConnection> tryOpenBus(BusKind kind, std::string &whyNot);
 
+/// \a query(bus) over a connection of its own to \a kind's bus; without one, \a unknown with
+/// "no system bus: <why>" (or session) in its detail.
+template <typename Status, typename Query>
+Status queryOverBus(BusKind kind, Status unknown, Query query)
+{
+	std::string why;
+	auto bus = tryOpenBus(kind, why);
+	if (!bus) {
+		unknown.detail = std::string(kind == BusKind::System ? "no system bus: " : "no session bus: ") + why;
+		return unknown;
+	}
+	return query(*bus);
+}
+
 /// Default timeout for the queries the daemons make of system services: long enough for
 /// bus activation of timedated, short enough that a status request never hangs.
 inline constexpr std::chrono::milliseconds kQueryTimeout{ 5000 };

@@ -60,15 +60,10 @@ LingerStatus queryLinger(sdbus::IConnection &systemBus, uid_t uid)
 
 LingerStatus queryLinger(uid_t uid)
 {
-	std::string why;
-	auto bus = tryOpenBus(BusKind::System, why);
-	if (!bus) {
-		LingerStatus status;
-		status.user = userName(uid);
-		status.detail = "no system bus: " + why;
-		return status;
-	}
-	return queryLinger(*bus, uid);
+	LingerStatus unknown;
+	unknown.user = userName(uid);
+	return queryOverBus(BusKind::System, std::move(unknown),
+			    [uid](sdbus::IConnection &bus) { return queryLinger(bus, uid); });
 }
 
 std::string lingerWarning(const LingerStatus &status, const std::string &unit)

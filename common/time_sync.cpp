@@ -29,14 +29,8 @@ TimeSyncStatus queryTimeSync(sdbus::IConnection &systemBus)
 
 TimeSyncStatus queryTimeSync()
 {
-	std::string why;
-	auto bus = tryOpenBus(BusKind::System, why);
-	if (!bus) {
-		TimeSyncStatus status;
-		status.detail = "no system bus: " + why;
-		return status;
-	}
-	return queryTimeSync(*bus);
+	return queryOverBus(BusKind::System, TimeSyncStatus{},
+			    [](sdbus::IConnection &bus) { return queryTimeSync(bus); });
 }
 
 } // namespace lingercam::common

@@ -41,14 +41,8 @@ UserUnitState queryUserUnit(sdbus::IConnection &sessionBus, const std::string &u
 
 UserUnitState queryUserUnit(const std::string &unit)
 {
-	std::string why;
-	auto bus = tryOpenBus(BusKind::Session, why);
-	if (!bus) {
-		UserUnitState state;
-		state.detail = "no session bus: " + why;
-		return state;
-	}
-	return queryUserUnit(*bus, unit);
+	return queryOverBus(BusKind::Session, UserUnitState{},
+			    [&unit](sdbus::IConnection &bus) { return queryUserUnit(bus, unit); });
 }
 
 } // namespace lingercam::common
