@@ -45,9 +45,9 @@ std::string typeProblem(EntryType type)
 	return "a regular file, not a folder";
 }
 
-} // namespace
-
-EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry)
+/// What every store folder does with ".", "..", a hostile name and a hidden name (work in
+/// progress, confirmations); nullopt for the names the folder's own rules decide.
+std::optional<EntryVerdict> hiddenOrHostile(const RemoteEntry &entry)
 {
 	if (entry.name == "." || entry.name == "..")
 		return ignore();
@@ -55,6 +55,15 @@ EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry)
 		return refuse(*hostile);
 	if (entry.name.front() == '.')
 		return ignore();
+	return std::nullopt;
+}
+
+} // namespace
+
+EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry)
+{
+	if (auto verdict = hiddenOrHostile(entry))
+		return *verdict;
 	if (level == FolderLevel::Root && entry.name == common::kLatestName)
 		return ignore(); // read through readlink, never listed
 	bool layoutName = level == FolderLevel::Root    ? common::isYearName(entry.name)
@@ -70,12 +79,8 @@ EntryVerdict checkFolderEntry(FolderLevel level, const RemoteEntry &entry)
 
 EntryVerdict checkDayEntry(const std::string &dayPath, const RemoteEntry &entry, std::uint64_t maxFileSize)
 {
-	if (entry.name == "." || entry.name == "..")
-		return ignore();
-	if (auto hostile = hostileName(entry.name))
-		return refuse(*hostile);
-	if (entry.name.front() == '.')
-		return ignore();
+	if (auto verdict = hiddenOrHostile(entry))
+		return *verdict;
 	auto id = common::parseFrameFileName(entry.name);
 	if (!id)
 		return refuse("not a frame name");
