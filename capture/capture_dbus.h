@@ -7,15 +7,6 @@
 
 #include "common/served_api.h"
 
-namespace sdbus {
-class IConnection;
-}
-
-namespace lingercam::common {
-class HostProbe;
-class Interrupt;
-} // namespace lingercam::common
-
 namespace lingercam::capture {
 
 class CaptureStatus;

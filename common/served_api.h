@@ -15,6 +15,12 @@
 #include "logging.h"
 #include "sdbus_compat.h"
 
+namespace lingercam::common {
+// What each daemon's API object is built with, besides its status.
+class HostProbe;
+class Interrupt;
+} // namespace lingercam::common
+
 namespace lingercam::common::dbus {
 
 /// Serves \a Object, which names itself (kBusName, kObjectPath, kProgram) and is built as

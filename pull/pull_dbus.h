@@ -9,15 +9,6 @@
 #include "active_hours.h"
 #include "common/served_api.h"
 
-namespace sdbus {
-class IConnection;
-}
-
-namespace lingercam::common {
-class HostProbe;
-class Interrupt;
-} // namespace lingercam::common
-
 namespace lingercam::pull {
 
 class PullStatus;
