@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -21,6 +22,7 @@
 #include "common/cli.h"
 #include "common/clock.h"
 #include "common/coverage.h"
+#include "common/daemon_cli.h"
 #include "common/dbus_connection.h"
 #include "common/error.h"
 #include "common/host_probe.h"
@@ -190,65 +192,50 @@ int cmdCheckConfig(const Overrides &o)
 
 int runCaptureCli(int argc, char **argv)
 {
-	CLI::App app{ std::string("lingercam-capture: takes a still every interval into a timestamped local store, "
-				  "whatever the network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml (default "
-				  "~/.config/lingercam/capture.toml); every key has a default, flags override it.\nStore: "
-				  "<store>/") +
-			      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ".",
-		      "lingercam-capture" };
-	app.require_subcommand(1);
-	app.fallthrough(); // global options after the subcommand too
 	Overrides o;
-	app.add_option("-c,--config", o.configPath, "Config file (TOML); must exist when given")->option_text("FILE");
+	common::DaemonCli cli("lingercam-capture",
+			      std::string("lingercam-capture: takes a still every interval into a timestamped local store, "
+					  "whatever the network does.\n\nConfig: $XDG_CONFIG_HOME/lingercam/capture.toml "
+					  "(default ~/.config/lingercam/capture.toml); every key has a default, flags "
+					  "override it.\nStore: <store>/") +
+				      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ".",
+			      o.configPath, o.verbose);
+	CLI::App &app = cli.app();
 	app.add_option("--source", o.source, "Camera: libcamera (a real camera) or testpattern (no hardware)")
 		->check(CLI::IsMember({ "libcamera", "testpattern" }));
 	app.add_option("--store", o.store, "Store folder (overrides 'store')")->option_text("DIR");
 	app.add_option("--interval", o.interval, "Time between stills, at least 1s: 60, 30s, 5m (overrides 'interval')")
 		->option_text("DURATION");
-	app.add_flag("-v,--verbose", o.verbose, "Debug logging");
-	app.set_version_flag("--version", common::versionText("lingercam-capture"));
 
-	int status = 0;
-	auto *run = app.add_subcommand("run", "Run the daemon: one still per interval, aligned to the wall clock "
-					      "(SIGTERM/SIGINT finish the frame in progress and exit 0)");
-	auto *once = app.add_subcommand("once", "Take one still now and print its path");
-	auto *cameras = app.add_subcommand("cameras", "List the cameras libcamera sees (exit 69 if none)");
-	auto *check = app.add_subcommand("check-config", "Validate the config and print the effective settings");
+	// A camera that cannot be used is EX_UNAVAILABLE, said on the camera logger.
+	auto camera = [](std::function<int()> command) {
+		return [command = std::move(command)] {
+			try {
+				return command();
+			} catch (const CameraError &e) {
+				common::logger("camera")->error("{}", e.what());
+				return kExitUnavailable;
+			}
+		};
+	};
+	cli.add("run",
+		"Run the daemon: one still per interval, aligned to the wall clock (SIGTERM/SIGINT finish the frame in "
+		"progress and exit 0)",
+		camera([&] { return cmdRun(o); }));
+	cli.add("once", "Take one still now and print its path", camera([&] { return cmdOnce(o); }));
+	cli.add("cameras", "List the cameras libcamera sees (exit 69 if none)", camera([&] { return cmdCameras(o); }));
+	cli.add("check-config", "Validate the config and print the effective settings", [&] { return cmdCheckConfig(o); });
 	bool captureNow = false;
-	auto *statusCmd = app.add_subcommand("status", "Show the running daemon's state (from its D-Bus API, "
-						     "org.lingercam.Capture1 on the session bus); exit 3 if none runs");
-	statusCmd->add_flag("--capture-now", captureNow, "Ask it to take a still now first (CaptureNow)");
-	auto *doctor = app.add_subcommand("doctor", "Check lingering, the unit, the last frame's age, disk space, "
-						    "clock sync and camera access, and say what to fix (exit 1 if any fails)");
-
-	try {
-		app.parse(argc, argv);
-	} catch (const CLI::ParseError &e) {
-		return app.exit(e);
-	}
-
-	common::setupLogging({ o.verbose, std::nullopt, "lingercam-capture" });
-	status = common::runSubcommand("capture", [&] {
-		try {
-			if (*run)
-				return cmdRun(o);
-			if (*once)
-				return cmdOnce(o);
-			if (*cameras)
-				return cmdCameras(o);
-			if (*check)
-				return cmdCheckConfig(o);
-			if (*statusCmd)
-				return cmdStatus(captureNow);
-			if (*doctor)
-				return cmdDoctor(o);
-			return 2; // require_subcommand(1): not reached
-		} catch (const CameraError &e) {
-			common::logger("camera")->error("{}", e.what());
-			return kExitUnavailable;
-		}
-	});
-	return status;
+	cli.add("status",
+		"Show the running daemon's state (from its D-Bus API, org.lingercam.Capture1 on the session bus); exit 3 "
+		"if none runs",
+		[&] { return cmdStatus(captureNow); })
+		->add_flag("--capture-now", captureNow, "Ask it to take a still now first (CaptureNow)");
+	cli.add("doctor",
+		"Check lingering, the unit, the last frame's age, disk space, clock sync and camera access, and say what "
+		"to fix (exit 1 if any fails)",
+		[&] { return cmdDoctor(o); });
+	return cli.run(argc, argv, "capture");
 }
 
 } // namespace lingercam::capture

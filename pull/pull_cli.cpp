@@ -12,6 +12,7 @@
 
 #include "common/cli.h"
 #include "common/coverage.h"
+#include "common/daemon_cli.h"
 #include "common/dbus_connection.h"
 #include "common/doctor.h"
 #include "common/error.h"
@@ -202,53 +203,37 @@ int cmdOnce(const Overrides &o, const std::string &mode)
 
 int runPullCli(int argc, char **argv)
 {
-	CLI::App app{ std::string("lingercam-pull: fetches a camera host's frames over SSH/SFTP into a local mirror: "
-				  "the newest first, then every frame it missed.\n\nConfig: $XDG_CONFIG_HOME/lingercam/"
-				  "pull.toml (default ~/.config/lingercam/pull.toml), one [[source]] per camera.\nMirror: "
-				  "<local_store>/") +
-			      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ", as on the camera.",
-		      "lingercam-pull" };
-	app.require_subcommand(1);
-	app.fallthrough(); // global options after the subcommand too
 	Overrides o;
-	app.add_option("-c,--config", o.configPath, "Config file (TOML); must exist when given")->option_text("FILE");
-	app.add_option("--source", o.sources, "Only this [[source]] (repeatable)")->option_text("NAME");
-	app.add_flag("-v,--verbose", o.verbose, "Debug logging");
-	app.set_version_flag("--version", common::versionText("lingercam-pull"));
+	common::DaemonCli cli("lingercam-pull",
+			      std::string("lingercam-pull: fetches a camera host's frames over SSH/SFTP into a local mirror: "
+					  "the newest first, then every frame it missed.\n\nConfig: $XDG_CONFIG_HOME/"
+					  "lingercam/pull.toml (default ~/.config/lingercam/pull.toml), one [[source]] per "
+					  "camera.\nMirror: <local_store>/") +
+				      common::kFramePathPattern + " (UTC) and " + common::kLatestName + ", as on the camera.",
+			      o.configPath, o.verbose);
+	cli.app().add_option("--source", o.sources, "Only this [[source]] (repeatable)")->option_text("NAME");
 
-	auto *run = app.add_subcommand("run", "Run the daemon: a round every interval within active hours "
-					      "(SIGTERM/SIGINT end the round, keeping what arrived, and exit 0)");
+	cli.add("run",
+		"Run the daemon: a round every interval within active hours (SIGTERM/SIGINT end the round, keeping what "
+		"arrived, and exit 0)",
+		[&] { return cmdRun(o); });
 	std::string mode;
-	auto *once = app.add_subcommand("once", "One round now, ignoring active hours; exit 1 if a source failed or "
-						"frames could not be fetched");
-	once->add_option("--mode", mode, "mirror or latest (overrides 'mode')")->check(CLI::IsMember({ "mirror", "latest" }));
-	auto *check = app.add_subcommand("check-config", "Validate the config and print the effective settings");
+	cli.add("once", "One round now, ignoring active hours; exit 1 if a source failed or frames could not be fetched",
+		[&] { return cmdOnce(o, mode); })
+		->add_option("--mode", mode, "mirror or latest (overrides 'mode')")
+		->check(CLI::IsMember({ "mirror", "latest" }));
+	cli.add("check-config", "Validate the config and print the effective settings", [&] { return cmdCheckConfig(o); });
 	bool syncNow = false;
-	auto *statusCmd = app.add_subcommand("status", "Show the running daemon's state (from its D-Bus API, "
-						     "org.lingercam.Pull1 on the session bus); exit 3 if none runs");
-	statusCmd->add_flag("--sync-now", syncNow, "Ask it for a round now first (SyncNow)");
-	auto *doctor = app.add_subcommand("doctor", "Check lingering, the unit, the last round, disk space, clock sync "
-						    "and ssh to each source, and say what to fix (exit 1 if any fails)");
-	try {
-		app.parse(argc, argv);
-	} catch (const CLI::ParseError &e) {
-		return app.exit(e);
-	}
-
-	common::setupLogging({ o.verbose, std::nullopt, "lingercam-pull" });
-	return common::runSubcommand("pull", [&] {
-		if (*run)
-			return cmdRun(o);
-		if (*once)
-			return cmdOnce(o, mode);
-		if (*check)
-			return cmdCheckConfig(o);
-		if (*statusCmd)
-			return cmdStatus(o, syncNow);
-		if (*doctor)
-			return cmdDoctor(o);
-		return 2; // require_subcommand(1): not reached
-	});
+	cli.add("status",
+		"Show the running daemon's state (from its D-Bus API, org.lingercam.Pull1 on the session bus); exit 3 if "
+		"none runs",
+		[&] { return cmdStatus(o, syncNow); })
+		->add_flag("--sync-now", syncNow, "Ask it for a round now first (SyncNow)");
+	cli.add("doctor",
+		"Check lingering, the unit, the last round, disk space, clock sync and ssh to each source, and say what to "
+		"fix (exit 1 if any fails)",
+		[&] { return cmdDoctor(o); });
+	return cli.run(argc, argv, "pull");
 }
 
 } // namespace lingercam::pull
