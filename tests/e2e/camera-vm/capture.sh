@@ -26,17 +26,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-binary=""
-checker=""
-root=""
-work="${TMPDIR:-/tmp}/lingercam-camera-vm-capture"
-frames=3
-interval=2
-timeout_s=600
-accel=auto
-log() { echo "capture: $*" >&2; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+binary=""
+checker=""
+frames=3
+interval=2
 host_options --binary=binary --checker=checker --root=root --work=work --frames=frames \
   --interval=interval --timeout=timeout_s --accel=accel -- "$@"
 

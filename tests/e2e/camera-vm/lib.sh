@@ -3,8 +3,17 @@
 # Shared by the camera VM's host scripts (capture.sh, pipeline.sh, smoke.sh): their options,
 # timing, building and booting the guest, and which libcamera an initramfs holds and what
 # this folder's tests expect of it. Host side only: nothing in the guest sources it.
-# Sourced; the caller sets `log`, `here` (this folder), and `work`, `timeout_s` and `accel`
-# (and `root` where it takes --root) before it calls the functions that use them.
+# Sourced first thing; the caller sets `here` (this folder). It sets the options every host
+# script has to their defaults (a script's options may change them) and `log`, both under the
+# script's name: capture.sh logs "capture: ..." and works in
+# ${TMPDIR:-/tmp}/lingercam-camera-vm-capture.
+
+host_name=$(basename "$0" .sh)
+log() { echo "$host_name: $*" >&2; }
+root=""
+work="${TMPDIR:-/tmp}/lingercam-camera-vm-$host_name"
+timeout_s=600
+accel=auto
 
 # usage_of SCRIPT: its header comment (from line 3, after the SPDX line, to `set -euo`), for --help.
 usage_of() { sed -n '3,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
@@ -89,7 +98,7 @@ use_root() {
 # fresh_work: holds --root's Debian root in use (use_root) when one was given, and empties
 # the scratch folder $work.
 fresh_work() {
-  if [ -n "${root:-}" ]; then use_root "$root"; fi
+  if [ -n "$root" ]; then use_root "$root"; fi
   rm -rf "${work:?}"
   mkdir -p "$work"
 }
@@ -118,7 +127,7 @@ run_guest() {
   local t rc=0
   t=$(now)
   "$here/run-vm.sh" --kernel "$kernel" --initrd "$initrd" --out "$work/out" \
-    --timeout "${timeout_s:?}" --accel "${accel:?}" --quiet "$@" || rc=$?
+    --timeout "$timeout_s" --accel "$accel" --quiet "$@" || rc=$?
   log "VM: exit $rc ($(since "$t") s), console log $work/out/vm/console.log," \
       "guest output $work/out/vm/test.log"
   if [ "$rc" != 0 ]; then

@@ -24,15 +24,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-binary=""
-checker=""
-root=""
-work="${TMPDIR:-/tmp}/lingercam-camera-vm-pipeline"
-timeout_s=600
-accel=auto
-log() { echo "pipeline: $*" >&2; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+binary=""
+checker=""
 host_options --binary=binary --checker=checker --root=root --work=work --timeout=timeout_s \
   --accel=accel -- "$@"
 

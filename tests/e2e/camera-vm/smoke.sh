@@ -10,10 +10,6 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-work="${TMPDIR:-/tmp}/lingercam-camera-vm-smoke"
-timeout_s=600
-accel=auto
-log() { echo "smoke: $*" >&2; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 host_options --work=work --timeout=timeout_s --accel=accel -- "$@"
