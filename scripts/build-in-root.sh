@@ -26,10 +26,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 
-log() { echo "build-in-root: $*" >&2; }
-die() { log "error: $*"; exit 1; }
-usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-1}"; }
-need() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
+# shellcheck source=lib/cli.sh
+. "$here/lib/cli.sh"
 
 [ $# -ge 1 ] || usage
 profile=$1; shift

@@ -22,16 +22,13 @@
 # (LINGERCAM_MIRROR overrides it).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib/cli.sh"
 . "$here/lib/debian-mirror.sh"
 . "$here/lib/cached-image.sh"
 
 # Bump when the steps below change the root in a way the package list does not show.
 readonly ROOT_VERSION=1
 
-log() { echo "debian-root: $*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-1}"; }
 profile=""
 rebuild=no
 while [ $# -gt 0 ]; do
@@ -96,16 +93,11 @@ target="$cache/roots/$profile.$key"
 archives="$cache/apt-archives/$suite"
 mkdir -p "$cache/roots" "$archives/partial"
 
-# One root build at a time (they share the apt archive cache); a second caller waits, then
-# finds its root ready. A user of a root (build-in-root.sh) holds a shared lock on
-# "<root>.inuse": such a root is never deleted under it.
-exec 9>"$cache/roots/.build.lock"
-flock 9
-if [ "$rebuild" = yes ]; then
-  cached_image_unused "$target" || die "$target is in use (a build in it is running)"
-  rm -rf --one-file-system "$target"
-fi
-if [ -f "$target/.lingercam-root-complete" ]; then
+# One root build at a time (they share the apt archive cache). A user of a root
+# (build-in-root.sh) holds a shared lock on "<root>.inuse": such a root is never deleted
+# under it.
+if cached_image_ready "$cache/roots/.build.lock" "$target" .lingercam-root-complete "$rebuild" \
+  "(a build in it is running)"; then
   echo "$target"
   exit 0
 fi

@@ -4,35 +4,19 @@
 // private bus: the real one answers for this machine's clock) saying it is not synchronized.
 // No frame is overwritten, the schedule goes on within an interval, unsynchronized frames
 // carry their mark, and pull mirrors every frame, those behind its watermark included.
-#include <gtest/gtest.h>
+#include "fault_test.h"
 
 #include <glob.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
 
 #include "common/store_layout.h"
-#include "fault_support.h"
-#include "pull_test_util.h"
-#include "sshd_harness.h"
 #include "support/program.h"
 #include "unit/systemd/fake_system_services.h"
 #include "unit/systemd/private_bus.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 

@@ -1,27 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Broken config files: each gives exit 78 and a message that names the file and the problem.
-#include <gtest/gtest.h>
+#include "fault_test.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "fault_support.h"
-#include "sshd_harness.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 

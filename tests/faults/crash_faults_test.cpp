@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // kill -9 and SIGTERM: capture killed at random moments of 500 cycles, pull killed mid-transfer
 // 100 times, and both stopped mid-work; afterwards nothing is torn, lost or left behind.
-#include <gtest/gtest.h>
+#include "fault_test.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -12,24 +12,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "fault_support.h"
-#include "pull_test_util.h"
-#include "sshd_harness.h"
 #include "support/program.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 

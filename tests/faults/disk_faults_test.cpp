@@ -1,27 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Full disks: capture on a small file system that fills up, pull's mirror reaching its floor.
-#include <gtest/gtest.h>
+#include "fault_test.h"
 
 #include <signal.h>
 #include <sys/statvfs.h>
-
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "fault_support.h"
-#include "pull_test_util.h"
-#include "sshd_harness.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 

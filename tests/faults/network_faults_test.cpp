@@ -1,29 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A cut link: pull catching up 1,000 frames from a camera host in another network namespace
 // while the link between them goes down and comes back ten times.
-#include <gtest/gtest.h>
+#include "fault_test.h"
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <map>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
 
-#include "fault_support.h"
 #include "pull/sftp_remote_store.h"
-#include "pull_test_util.h"
-#include "sshd_harness.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 

@@ -1,30 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The soak: capture every second and pull every ten for minutes; memory and descriptors stay flat.
-#include <gtest/gtest.h>
+#include "fault_test.h"
 
 #include <signal.h>
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
-
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "fault_support.h"
-#include "pull_test_util.h"
-#include "sshd_harness.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 

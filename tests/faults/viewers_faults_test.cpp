@@ -1,25 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Several viewers pulling one camera at the same time: no round fails, every mirror ends identical.
-#include <gtest/gtest.h>
-
-
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <set>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "fault_support.h"
-#include "pull_test_util.h"
-#include "sshd_harness.h"
-
-using namespace lingercam;
-using namespace lingercam::test;
-using namespace lingercam::test::faults;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
+#include "fault_test.h"
 
 namespace {
 

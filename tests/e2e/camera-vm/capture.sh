@@ -26,69 +26,29 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-binary=""
-checker=""
-root=""
-work="${TMPDIR:-/tmp}/lingercam-camera-vm-capture"
-frames=3
-interval=2
-timeout_s=600
-accel=auto
-log() { echo "capture: $*" >&2; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --binary) need_value --binary $#; binary="$2"; shift 2 ;;
-    --checker) need_value --checker $#; checker="$2"; shift 2 ;;
-    --root) need_value --root $#; root="$2"; shift 2 ;;
-    --work) need_value --work $#; work="$2"; shift 2 ;;
-    --frames) need_value --frames $#; frames="$2"; shift 2 ;;
-    --interval) need_value --interval $#; interval="$2"; shift 2 ;;
-    --timeout) need_value --timeout $#; timeout_s="$2"; shift 2 ;;
-    --accel) need_value --accel $#; accel="$2"; shift 2 ;;
-    -h|--help) usage_of "$0"; exit 0 ;;
-    *) log "error: unknown argument '$1' (see --help)"; exit 2 ;;
-  esac
-done
+binary=""
+checker=""
+frames=3
+interval=2
+host_options --binary=binary --checker=checker --root=root --work=work --frames=frames \
+  --interval=interval --timeout=timeout_s --accel=accel -- "$@"
 
-fail() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
-
-[ -n "$binary" ] || { log "error: --binary is required (see --help)"; exit 2; }
-[ -x "$binary" ] || { log "error: --binary: no capture binary at '$binary' (cmake --build BUILD --target lingercam-capture)"; exit 2; }
-[ -n "$checker" ] || { log "error: --checker is required (see --help)"; exit 2; }
-[ -x "$checker" ] || { log "error: --checker: no vimc_frame_check at '$checker' (cmake --build BUILD --target vimc_frame_check)"; exit 2; }
+need_program --binary "$binary" "capture binary" "cmake --build BUILD --target lingercam-capture"
+need_program --checker "$checker" vimc_frame_check "cmake --build BUILD --target vimc_frame_check"
 for n in "$frames" "$interval"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { log "error: '$n' is not a whole number"; exit 2; }
 done
 
-if [ -n "$root" ]; then use_root "$root"; fi
-rm -rf "$work"
-mkdir -p "$work"
+fresh_work
 total=$(now)
-
-t=$(now)
-kernel="$("$here/build-kernel.sh")" || fail "kernel build failed"
-log "kernel: $kernel ($(since "$t") s)"
-
-t=$(now)
-initrd="$("$here/build-initramfs.sh" --script "$here/guest/capture-libcamera.sh" ${root:+--root "$root"} \
-  --add "$binary" --output "$work/initramfs.cpio.gz")" || fail "initramfs build failed"
-log "initramfs: $initrd ($(since "$t") s)"
+build_guest capture-libcamera.sh --add "$binary"
 libcamera_of "$initrd" || fail "cannot tell which libcamera the guest has"
 
-t=$(now)
 vm_start=$(date -u +%s)
-rc=0
-"$here/run-vm.sh" --kernel "$kernel" --initrd "$initrd" --out "$work/out" \
-  --timeout "$timeout_s" --accel "$accel" \
-  --append "lingercam.frames=$frames lingercam.interval=$interval" --quiet || rc=$?
+run_guest --append "lingercam.frames=$frames lingercam.interval=$interval"
 vm_end=$(date -u +%s)
-log "VM: exit $rc ($(since "$t") s), console log $work/out/vm/console.log"
-if [ "$rc" != 0 ]; then
-  tail -n 60 "$work/out/vm/console.log" >&2 || true
-  fail "guest script failed (exit $rc)"
-fi
 
 [ "$(cat "$work/out/cameras.rc" 2>/dev/null)" = 0 ] \
   || fail "'lingercam-capture cameras' did not exit 0 (see $work/out/cameras.log)"

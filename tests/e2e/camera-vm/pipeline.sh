@@ -24,42 +24,20 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-binary=""
-checker=""
-root=""
-work="${TMPDIR:-/tmp}/lingercam-camera-vm-pipeline"
-timeout_s=600
-accel=auto
-log() { echo "pipeline: $*" >&2; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --binary) need_value --binary $#; binary="$2"; shift 2 ;;
-    --checker) need_value --checker $#; checker="$2"; shift 2 ;;
-    --root) need_value --root $#; root="$2"; shift 2 ;;
-    --work) need_value --work $#; work="$2"; shift 2 ;;
-    --timeout) need_value --timeout $#; timeout_s="$2"; shift 2 ;;
-    --accel) need_value --accel $#; accel="$2"; shift 2 ;;
-    -h|--help) usage_of "$0"; exit 0 ;;
-    *) log "error: unknown argument '$1' (see --help)"; exit 2 ;;
-  esac
-done
+binary=""
+checker=""
+host_options --binary=binary --checker=checker --root=root --work=work --timeout=timeout_s \
+  --accel=accel -- "$@"
 
-[ -n "$binary" ] || { log "error: --binary is required (see --help)"; exit 2; }
-[ -x "$binary" ] || { log "error: --binary: no capture binary at '$binary'"; exit 2; }
-[ -n "$checker" ] || { log "error: --checker is required (see --help)"; exit 2; }
-[ -x "$checker" ] || { log "error: --checker: no vimc_frame_check at '$checker'"; exit 2; }
+need_program --binary "$binary" "capture binary"
+need_program --checker "$checker" vimc_frame_check
 
-if [ -n "$root" ]; then use_root "$root"; fi
-rm -rf "$work"
-mkdir -p "$work"
+fresh_work
 total=$(now)
-setup_failed() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
-kernel="$("$here/build-kernel.sh")" || setup_failed "kernel build failed"
-initrd="$("$here/build-initramfs.sh" --script "$here/guest/pipeline.sh" ${root:+--root "$root"} \
-  --add "$binary" --output "$work/initramfs.cpio.gz")" || setup_failed "initramfs build failed"
-libcamera_of "$initrd" || setup_failed "cannot tell which libcamera the guest has"
+build_guest pipeline.sh --add "$binary"
+libcamera_of "$initrd" || fail "cannot tell which libcamera the guest has"
 
 # What differs between the libcamera versions seen (README.md here).
 case "$libcamera_known" in
@@ -69,17 +47,7 @@ case "$libcamera_known" in
   *) adjusted_size=1000x700 ;;
 esac
 adjusted_w=${adjusted_size%x*} adjusted_h=${adjusted_size#*x}
-t=$(now)
-rc=0
-"$here/run-vm.sh" --kernel "$kernel" --initrd "$initrd" --out "$work/out" \
-  --timeout "$timeout_s" --accel "$accel" --quiet || rc=$?
-log "VM: exit $rc ($(since "$t") s), guest output $work/out/vm/test.log"
-if [ "$rc" != 0 ]; then
-  tail -n 60 "$work/out/vm/console.log" >&2 || true
-  log "FAIL: guest script failed (exit $rc)"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+run_guest
 
 o="$work/out"
 passed=0 failed=0

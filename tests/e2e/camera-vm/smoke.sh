@@ -10,44 +10,13 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-work="${TMPDIR:-/tmp}/lingercam-camera-vm-smoke"
-timeout_s=600
-accel=auto
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --work) work="$2"; shift 2 ;;
-    --timeout) timeout_s="$2"; shift 2 ;;
-    --accel) accel="$2"; shift 2 ;;
-    *) echo "smoke: unknown argument '$1'" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+host_options --work=work --timeout=timeout_s --accel=accel -- "$@"
 
-log() { echo "smoke: $*" >&2; }
-fail() { log "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
-now() { echo $(( $(date +%s%N) / 1000000 )); }
-since() { local ms=$(( $(now) - $1 )); echo "$((ms / 1000)).$((ms % 1000 / 100))"; }
-
-rm -rf "$work"
-mkdir -p "$work"
-
-t=$(now)
-kernel="$("$here/build-kernel.sh")" || fail "kernel build failed"
-log "kernel: $kernel ($(since "$t") s)"
-
-t=$(now)
-initrd="$("$here/build-initramfs.sh" --script "$here/guest/smoke-cam.sh" \
-  --output "$work/initramfs.cpio.gz")" || fail "initramfs build failed"
-log "initramfs: $initrd ($(since "$t") s)"
-
-t=$(now)
-rc=0
-"$here/run-vm.sh" --kernel "$kernel" --initrd "$initrd" --out "$work/out" \
-  --timeout "$timeout_s" --accel "$accel" --quiet || rc=$?
-log "VM: exit $rc ($(since "$t") s), console log $work/out/vm/console.log"
-if [ "$rc" != 0 ]; then
-  tail -n 40 "$work/out/vm/console.log" >&2 || true
-  fail "guest script failed (exit $rc)"
-fi
+fresh_work
+build_guest smoke-cam.sh
+run_guest
 
 grep -q "Sensor B" "$work/out/cam-list.txt" 2>/dev/null \
   || fail "cam -l did not list the vimc camera 'Sensor B' (see $work/out/cam-list.txt)"

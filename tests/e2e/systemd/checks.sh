@@ -8,10 +8,12 @@
 #   evidence [N] <<<TEXT          the last N lines of what proves a check, indented
 #   wait_for TIMEOUT cmd...       polls cmd every half second; prints the seconds it took
 #   waits TIMEOUT cmd...          the same, quietly (for check)
+#   check_wait TIMEOUT DESC cmd...  PASS when cmd succeeds within TIMEOUT s, saying when
 #   timed NAME T0                 notes a step's time since T0 (now) for checks_summary
 #   unit_prop MACHINE UNIT PROP   a property of one of pi's units, "no-manager" when pi's
 #                                 user manager is not running
 #   frames_in MACHINE DIR         the number of frames in a store
+#   test_capture_toml FILE NAME   the tests' capture.toml: the test pattern, 2 s, small frames
 #   checks_summary NAME           the timings, then "NAME: N passed, M failed"; fails if any did
 
 passed=0
@@ -42,6 +44,11 @@ wait_for() { # TIMEOUT cmd...: polls until cmd succeeds; prints seconds taken
   lab_since "$t0"
 }
 waits() { wait_for "$@" >/dev/null; } # wait_for, quietly, for check
+check_wait() { # TIMEOUT DESCRIPTION cmd...: PASS with the seconds cmd took to succeed, or FAIL
+  local timeout=$1 what=$2 took
+  shift 2
+  if took=$(wait_for "$timeout" "$@"); then ok "$what (+${took} s)"; else bad "$what (not within $timeout s)"; fi
+}
 
 # pi's view without logging in (a login would itself start pi's user manager).
 unit_prop() { # MACHINE UNIT PROP -> value, "no-manager" when pi's manager is not running
@@ -54,6 +61,20 @@ unit_prop() { # MACHINE UNIT PROP -> value, "no-manager" when pi's manager is no
 
 frames_in() { # MACHINE DIR -> number of frames (latest.jpg and dot files are not frames)
   lab_exec "$1" sh -c "find '$2' -name '*Z*.jpg' ! -name '.*' 2>/dev/null | wc -l"
+}
+
+# The capture config of the lab's tests: a 2 s interval on the test pattern (there is no
+# camera in a container), small frames. NAME (the test) goes into its first comment line.
+test_capture_toml() { # FILE NAME
+  cat >"$1" <<EOF
+# lingercam $2: test pattern every 2 s
+interval = "2s"
+source = "testpattern"
+
+[image]
+width = 320
+height = 240
+EOF
 }
 
 checks_summary() { # NAME

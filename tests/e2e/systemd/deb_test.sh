@@ -65,6 +65,7 @@ no_global_links() { # WHEN
   check "no lingercam unit enabled globally $1" test -z "$links"
   [ -z "$links" ] || evidence <<<"$links"
 }
+has_frames() { [ "$(frames_in "$machine" "$1")" -ge "$2" ]; } # DIR N: at least N frames in DIR
 user_links() { # -> pi's links to the units (~/.config/systemd/user/*.wants/)
   lab_exec "$machine" sh -c 'ls -l /home/pi/.config/systemd/user/*.wants/capture.service \
     /home/pi/.config/systemd/user/*.wants/pull.service 2>/dev/null || true'
@@ -127,15 +128,7 @@ presets=$(for p in "${PKGS[@]}"; do files "$p"; done | grep -E 'systemd/user-pre
 check "no preset file" test -z "$presets"
 
 # ------------------------------------------------------------------ a fresh machine
-cat >"$work/capture.toml" <<'EOF'
-# lingercam deb test: test pattern every 2 s
-interval = "2s"
-source = "testpattern"
-
-[image]
-width = 320
-height = 240
-EOF
+test_capture_toml "$work/capture.toml" "deb test"
 cat >"$work/pull.toml" <<EOF
 # lingercam deb test: pull from this very machine every 5 s, all day
 interval = "5s"
@@ -232,8 +225,7 @@ verify=$(lab_ssh "$machine" "systemd-analyze --user verify --man=no $UNITS/captu
 check "systemd-analyze --user verify of both packaged units is clean" test "$verify" = "rc=0"
 evidence 4 <<<"$verify"
 t=$(now)
-two_frames() { [ "$(frames_in "$machine" "$STORE")" -ge 2 ]; }
-if took=$(wait_for 30 two_frames); then ok "frames appear in pi's store (2 after ${took} s)"; else bad "frames appear in pi's store"; fi
+check_wait 30 "2 frames appear in pi's store" has_frames "$STORE" 2
 timed "first 2 frames" "$t"
 no_global_links "after lingercam-install capture"
 
@@ -246,8 +238,7 @@ check "pull.service is enabled for pi" test "$(unit_prop "$machine" pull UnitFil
 check "systemd reads the packaged unit, $UNITS/pull.service" \
   test "$(unit_prop "$machine" pull FragmentPath)" = "$UNITS/pull.service"
 t=$(now)
-mirrored() { [ "$(frames_in "$machine" "$MIRROR")" -ge 1 ]; }
-if took=$(wait_for 60 mirrored); then ok "pull mirrors frames over SFTP (+${took} s)"; else bad "pull mirrors frames over SFTP"; fi
+check_wait 60 "pull mirrors frames over SFTP" has_frames "$MIRROR" 1
 timed "first pulled frame" "$t"
 no_global_links "after lingercam-install pull"
 

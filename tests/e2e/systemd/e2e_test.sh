@@ -101,6 +101,18 @@ user_journal() { # MACHINE UNIT [journalctl args]: as pi, no login
   lab_as_pi "$m" journalctl --user -u "$u" --no-pager -o cat "$@" 2>&1 || true
 }
 
+restarted() { [ "$(unit_prop "$1" "$2" NRestarts)" -gt "$3" ]; } # MACHINE UNIT N
+# After UNIT hung on purpose: systemd's watchdog restarts it within 120 s (NRestarts past N,
+# read after the last manual restart). A check; HUNG says what hung, for its description.
+check_watchdog_restart() { # MACHINE UNIT N HUNG
+  local took
+  if took=$(wait_for 120 restarted "$1" "$2" "$3"); then
+    ok "the watchdog restarted $2 ${took} s after $4 (NRestarts $3 -> $(unit_prop "$1" "$2" NRestarts))"
+  else
+    bad "the watchdog restarted $2 (NRestarts still $3 120 s after the hang)"
+  fi
+}
+
 # ------------------------------------------------------------------ stage the build
 t_all=$(now)
 t=$(now)
@@ -118,17 +130,9 @@ check "the build installs lingercam-capture and lingercam-install" \
   test -x "$stage/dist/bin/lingercam-capture" -a -x "$stage/dist/bin/lingercam-install"
 check "the build installs lingercam-pull" test "$have_pull" = yes
 
-# The test's configs: a 2 s interval on the test pattern (no camera in a container), small
-# frames; pull every 5 s all day long from capturepi over the lab network.
-cat >"$stage/capture.toml" <<'EOF'
-# lingercam e2e: test pattern every 2 s
-interval = "2s"
-source = "testpattern"
-
-[image]
-width = 320
-height = 240
-EOF
+# The test's configs: capture's (checks.sh), then the same with a camera that hangs and
+# with a long exposure; pull every 5 s all day long from capturepi over the lab network.
+test_capture_toml "$stage/capture.toml" e2e
 cp "$stage/capture.toml" "$stage/capture-hang.toml"
 printf '\n[testpattern]\nhang_after = 2\n' >>"$stage/capture-hang.toml"
 # A night exposure: 4 x 12 s = 48 s per still, past the unit's WatchdogSec=30s; the daemon's
@@ -337,15 +341,10 @@ lab_copy_in capturepi "$stage/capture-hang.toml" /home/pi/.config/lingercam/capt
 lab_as_pi capturepi systemctl --user restart capture
 # NRestarts counts automatic restarts since the last manual (re)start: read it after that.
 restarts0=$(unit_prop capturepi capture NRestarts)
-restarted() { [ "$(unit_prop "$1" "$2" NRestarts)" -gt "$3" ]; } # MACHINE UNIT N
 hang_line() { user_journal capturepi capture --since "@$since" | grep -q 'hanging on purpose'; }
 waits 30 hang_line || true
 t_hang=$(now)
-if took=$(wait_for 120 restarted capturepi capture "$restarts0"); then
-  ok "the watchdog restarted capture ${took} s after the camera hung (NRestarts $restarts0 -> $(unit_prop capturepi capture NRestarts))"
-else
-  bad "the watchdog restarted capture (NRestarts still $restarts0 120 s after the hang)"
-fi
+check_watchdog_restart capturepi capture "$restarts0" "the camera hung"
 wd=$(user_journal capturepi capture --since "@$since")
 check "the journal has systemd's watchdog timeout for capture" grep -q 'Watchdog timeout' <<<"$wd"
 check "... after the timeout capture asked for: camera.timeout 10 s + 30 s" \
@@ -396,11 +395,7 @@ if [ "$have_pull" = yes ]; then
   pull_hang_line() { user_journal pullpi pull --since "@$since" | grep -q 'hanging on purpose'; }
   if waits 60 pull_hang_line; then ok "pull hung on purpose mid-round"; else bad "pull hung on purpose mid-round"; fi
   t_hang=$(now)
-  if took=$(wait_for 120 restarted pullpi pull "$restarts0"); then
-    ok "the watchdog restarted pull ${took} s after it hung (NRestarts $restarts0 -> $(unit_prop pullpi pull NRestarts))"
-  else
-    bad "the watchdog restarted pull (NRestarts still $restarts0 120 s after the hang)"
-  fi
+  check_watchdog_restart pullpi pull "$restarts0" "it hung"
   pw=$(user_journal pullpi pull --since "@$since")
   check "the journal has systemd's watchdog timeout for pull" grep -q 'Watchdog timeout' <<<"$pw"
   check "... after pull said the round made no progress" grep -q 'round made no progress' <<<"$pw"

@@ -70,16 +70,10 @@ key=$(printf '%s\n' "version=$ROOTFS_VERSION" "suite=$SUITE" "${PACKAGES[@]}" | 
 target="$cache_root/rootfs-$SUITE-$key"
 mkdir -p "$cache_root"
 
-# One builder at a time; a second caller waits and then finds the image ready.
-exec 9>"$cache_root/rootfs.lock"
-flock 9
-
-# A running lab holds a shared lock on "<image>.inuse" (its overlays sit on the image).
-if [ "$rebuild" = yes ]; then
-  cached_image_unused "$target" || die "$target is in use by a running lab"
-  rm -rf --one-file-system "$target"
-fi
-if [ -f "$target/.lingercam-rootfs-complete" ]; then
+# One builder at a time. A running lab holds a shared lock on "<image>.inuse" (its overlays
+# sit on the image).
+if cached_image_ready "$cache_root/rootfs.lock" "$target" .lingercam-rootfs-complete "$rebuild" \
+  "by a running lab"; then
   echo "$target"
   exit 0
 fi
