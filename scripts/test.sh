@@ -10,5 +10,12 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 ./scripts/build.sh
 cd build
-ctest -j"$(nproc)" --output-on-failure --timeout 3600 "$@"
+# The fault suite's table (tests/faults), which CTest would show only for a failed test:
+# printed after the run, when this run ran the faults.
+table=tests/faults/faults-table.txt
+rm -f "$table"
+status=0
+ctest -j"$(nproc)" --output-on-failure --timeout 3600 "$@" || status=$?
+if [ -f "$table" ]; then cat "$table"; fi
 echo "test.sh: finished in $(( $(date +%s) - start )) s"
+exit "$status"

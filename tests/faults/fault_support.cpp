@@ -33,14 +33,28 @@ class PrintTable : public ::testing::Environment {
 public:
 	void TearDown() override
 	{
-		std::printf("\nfaults: what was injected and what survived\n");
-		std::printf("%-34s %8s %8s %8s %6s %6s %8s %8s  %s\n", "fault", "injected", "expected", "valid", "lost",
-			    "torn", "restarts", "time", "note");
-		for (const Row &r : table())
-			std::printf("%-34s %8u %8zu %8zu %6zu %6zu %8u %7.1fs  %s\n", r.fault.c_str(), r.injected, r.expected,
-				    r.valid, r.lost, r.torn, r.restarts, r.seconds, r.note.c_str());
-		std::fflush(stdout);
+		print(stdout);
+		// Also as a file in the working folder: CTest shows a passing test's output nowhere,
+		// so scripts/test.sh prints this after the run.
+		if (std::FILE *file = std::fopen(kTableFile, "w")) {
+			print(file);
+			std::fclose(file);
+		}
 	}
+
+private:
+	static void print(std::FILE *out)
+	{
+		std::fprintf(out, "\nfaults: what was injected and what survived\n");
+		std::fprintf(out, "%-34s %8s %8s %8s %6s %6s %8s %8s  %s\n", "fault", "injected", "expected", "valid", "lost",
+			     "torn", "restarts", "time", "note");
+		for (const Row &r : table())
+			std::fprintf(out, "%-34s %8u %8zu %8zu %6zu %6zu %8u %7.1fs  %s\n", r.fault.c_str(), r.injected,
+				     r.expected, r.valid, r.lost, r.torn, r.restarts, r.seconds, r.note.c_str());
+		std::fflush(out);
+	}
+
+	static constexpr const char *kTableFile = "faults-table.txt";
 };
 const auto *const kTable = ::testing::AddGlobalTestEnvironment(new PrintTable);
 
