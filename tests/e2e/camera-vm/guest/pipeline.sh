@@ -56,7 +56,8 @@ once() {
 
 echo "== baseline"
 mkdir -p "$out/baseline"
-printf '[image]\nwidth = 996\nheight = 696\n' >"$out/baseline/capture.toml"
+# timeout: a loaded host's TCG guest takes ~1.6 s a vimc frame; these steps are not about it.
+printf '[image]\nwidth = 996\nheight = 696\n[camera]\ntimeout = "60s"\n' >"$out/baseline/capture.toml"
 once baseline
 
 echo "== adjusted"
@@ -66,6 +67,7 @@ cat >"$out/adjusted/capture.toml" <<'T'
 width = 1001
 height = 701
 [camera]
+timeout = "60s"
 rotation = 180
 brightness = 0.5
 exposure_time = 10000
